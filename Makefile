@@ -1,0 +1,61 @@
+# khaosat: `make run` serves the demo on http://127.0.0.1:5000, `make test` runs every test.
+# Both set themselves up on a fresh machine (virtualenv, packages, database, translations).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := KHAOSAT_ENV=development $(BIN)/flask --app wsgi
+PG_TEST_URL ?= postgresql://127.0.0.1:5432/test
+PACKAGES := $(shell grep -v '^\#' .ci/debian-packages.txt)
+
+.PHONY: run test test-sqlite test-postgres lint setup system-deps translations clean
+
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo; echo "Survey links of the demo counters (open one on a phone or a narrow window):"
+	@$(FLASK) list-counters
+	@echo; echo "Serving on http://127.0.0.1:5000  (Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: setup system-deps lint test-sqlite test-postgres
+
+test-sqlite: setup
+	$(BIN)/python -m pytest
+
+# In CI PostgreSQL is required; on a laptop without one, say so plainly and go on.
+test-postgres: setup
+	@if [ "$$CI" = "true" ] || $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest; \
+	else \
+		echo "*** PostgreSQL is not reachable at $(PG_TEST_URL): the suite ran on SQLite only. ***"; \
+	fi
+
+lint: setup
+	$(BIN)/ruff check .
+
+setup: $(VENV)/.installed translations
+
+$(VENV)/.installed: requirements.txt tests/requirements.txt
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || $(MAKE) system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r tests/requirements.txt
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d app/translations
+
+# Installs what .ci/debian-packages.txt lists and is missing (needs root); otherwise lists it.
+system-deps:
+	@missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+		echo "*** Missing Debian packages (browser tests will be skipped): $$missing"; \
+		echo "*** Install them with: sudo apt-get install $$missing"; \
+	fi
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

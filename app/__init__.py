@@ -1,0 +1,94 @@
+"""khaosat: anonymous, screened satisfaction surveys behind a QR code on every counter."""
+
+import base64
+import hashlib
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_babel import get_locale
+from flask_wtf.csrf import CSRFError
+
+from app import config as config_module
+from app.extensions import babel, csrf, db, limiter, migrate
+from app.privacy import install_log_filters, is_survey_path
+
+LOCALES = ("vi", "en")
+
+
+class KhaosatFlask(Flask):
+    def log_exception(self, exc_info) -> None:
+        """Log errors without the counter code of a survey URL."""
+        if is_survey_path(request.path):
+            self.logger.error("Exception on a survey page [%s]", request.method, exc_info=exc_info)
+        else:
+            super().log_exception(exc_info)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory: configuration, extensions, blueprints, errors and commands."""
+    app = KhaosatFlask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config_module.from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    config_module.check(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    load_survey_css(app)
+    install_log_filters()
+    app.context_processor(lambda: {"current_locale": str(get_locale())})
+    return app
+
+
+def select_locale() -> str:
+    """Vietnamese unless the page was asked for in English (?lang=en); no cookie is set."""
+    lang = request.args.get("lang")
+    return lang if lang in LOCALES else "vi"
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    from app.db_setup import configure_engine_events
+
+    with app.app_context():
+        configure_engine_events(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.survey import bp as survey_bp
+
+    app.register_blueprint(survey_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(error):
+        code = getattr(error, "code", 500)
+        return render_template("errors/error.html", code=code), code
+
+    for code in (400, 403, 404, 405, 410, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/error.html", code=400, csrf=True), 400
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)
+
+
+def load_survey_css(app: Flask) -> None:
+    """Read the survey CSS once: it is inlined (one round trip less) and allowed by its hash."""
+    css = (Path(app.static_folder) / "survey.css").read_text(encoding="utf-8")
+    app.config["SURVEY_CSS"] = css
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    app.config["SURVEY_CSS_HASH"] = f"sha256-{digest}"

@@ -1,0 +1,27 @@
+"""Writing audit events: every change made by staff or through the CLI goes through here."""
+
+from app.extensions import db
+from app.models import AuditEvent, User
+
+
+def log_change(
+    *,
+    actor: User | str,
+    action: str,
+    object_type: str,
+    object_id: object = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session; the caller's commit stores it with the change."""
+    event = AuditEvent(
+        user_id=actor.id if isinstance(actor, User) else None,
+        actor=actor.username if isinstance(actor, User) else actor,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        before=before,
+        after=after,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,1 @@
+"""Staff accounts and, in a later step, login and scope checks."""

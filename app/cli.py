@@ -1,0 +1,86 @@
+"""Operator commands under `flask --app wsgi ...`; they call the same functions as the pages."""
+
+import sys
+from datetime import timedelta
+
+import click
+from flask import Flask
+from sqlalchemy import delete, select
+
+from app.clock import local_today
+from app.extensions import db
+from app.models import Counter, Unit, UsedTicket
+from app.models.staff import ROLES
+from app.org import public_survey_url
+
+
+def register(app: Flask) -> None:
+    """Attach the commands to the app's CLI group."""
+    for command in (seed_demo, create_user, load_questionnaires, list_counters, purge_tickets):
+        app.cli.add_command(command)
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Fill an empty database with a demo province, counters and an active campaign."""
+    from app.demo import seed_demo as seed
+
+    click.echo("Demo data created." if seed() else "Demo data already present; nothing added.")
+
+
+@click.command("load-questionnaires")
+def load_questionnaires() -> None:
+    """Load new questionnaire versions from app/questionnaires/ into the database."""
+    from app.survey.questionnaire import QuestionnaireError, load_all
+
+    try:
+        for code, version, status in load_all():
+            click.echo(f"{code} v{version}: {status}")
+    except QuestionnaireError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="admin, manager or clerk")
+@click.option("--unit", "unit_code", required=True, help="code of the unit the account covers")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+def create_user(username: str, role: str, unit_code: str, password_stdin: bool) -> None:
+    """Create a staff account scoped to a unit and everything below it."""
+    from app.auth.accounts import AccountError
+    from app.auth.accounts import create_user as create
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create(username=username, role=role, unit_code=unit_code, password=password,
+                      actor="cli")
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {user.role} '{user.username}' for unit {unit_code}.")
+
+
+@click.command("list-counters")
+@click.option("--unit", "unit_code", help="only this unit and the units below it")
+def list_counters(unit_code: str | None) -> None:
+    """Print every live counter with the survey URL its sticker encodes."""
+    query = select(Counter).join(Unit).where(Counter.active).order_by(Unit.path, Counter.name)
+    if unit_code:
+        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            raise click.ClickException(f"No unit with code {unit_code}.")
+        query = query.where(Unit.path.startswith(unit.path))
+    for counter in db.session.scalars(query):
+        click.echo(f"{public_survey_url(counter)}  {counter.unit.name} – {counter.name}")
+
+
+@click.command("purge-tickets")
+@click.option("--days", default=2, show_default=True, help="keep tickets this many days")
+def purge_tickets(days: int) -> None:
+    """Delete old double-submit tickets (run daily, e.g. from cron)."""
+    cutoff = local_today() - timedelta(days=days)
+    result = db.session.execute(delete(UsedTicket).where(UsedTicket.used_on < cutoff))
+    db.session.commit()
+    click.echo(f"Deleted {result.rowcount} tickets older than {cutoff.isoformat()}.")

@@ -1,0 +1,56 @@
+"""Configuration read from the environment, with safe development defaults.
+
+Production (KHAOSAT_ENV=production, the default under gunicorn.conf.py) refuses the default secret.
+"""
+
+import os
+
+DEFAULT_SECRET = "dev-only-not-a-secret"  # noqa: S105  (known on purpose: refused in production)
+
+
+class ConfigError(RuntimeError):
+    """Raised when the app must not start with the configuration it was given."""
+
+
+def _sqlite_url(instance_path: str) -> str:
+    return "sqlite:///" + os.path.join(instance_path, "khaosat.sqlite")
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ.get("KHAOSAT_ENV", "development")
+    production = env == "production"
+    return {
+        "KHAOSAT_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            os.environ.get("DATABASE_URL") or _sqlite_url(instance_path)
+        ),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "SUPPRESSION_K": int(os.environ.get("SUPPRESSION_K", "5")),
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """Let people write postgres:// or postgresql:// and still get the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def check(config: dict) -> None:
+    """Refuse to run production with a secret anyone can read in this repository."""
+    if config["KHAOSAT_ENV"] == "production" and config["SECRET_KEY"] in ("", DEFAULT_SECRET):
+        raise ConfigError(
+            "KHAOSAT_ENV=production needs SECRET_KEY set to a long random value "
+            "(python -c 'import secrets; print(secrets.token_hex(32))')."
+        )

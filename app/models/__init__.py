@@ -1,0 +1,20 @@
+"""All models, importable from one place (Alembic and the app see the same metadata)."""
+
+from app.models.audit import AuditEvent
+from app.models.org import Counter, RetiredCode, Unit
+from app.models.staff import User
+from app.models.survey import Answer, Campaign, DailyFunnel, Questionnaire, Response, UsedTicket
+
+__all__ = [
+    "Answer",
+    "AuditEvent",
+    "Campaign",
+    "Counter",
+    "DailyFunnel",
+    "Questionnaire",
+    "Response",
+    "RetiredCode",
+    "Unit",
+    "UsedTicket",
+    "User",
+]

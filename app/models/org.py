@@ -1,0 +1,62 @@
+"""The organisation: a tree of units and the counters (quầy) where results are returned."""
+
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+UNIT_KINDS = ("province", "department", "center", "branch", "district", "commune", "other")
+
+
+class Unit(db.Model):
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Materialised path of ids, "/1/4/9/": a subtree is one LIKE '/1/4/%' away.
+    path: Mapped[str] = mapped_column(String(400), index=True, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Unit"]] = relationship(back_populates="parent")
+    counters: Mapped[list["Counter"]] = relationship(back_populates="unit")
+
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to this unit, read from the path."""
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code}>"
+
+
+class Counter(db.Model):
+    __tablename__ = "counter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The public code the sticker encodes; replaced (and the old one retired) on re-issue.
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    # Set when another organisation runs the counter, e.g. the post office's return desk.
+    operator: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    unit: Mapped[Unit] = relationship(back_populates="counters")
+
+    def __repr__(self) -> str:
+        return f"<Counter {self.code} {self.name!r}>"
+
+
+class RetiredCode(db.Model):
+    """A code that used to be on a sticker, so old stickers get a polite 'no longer in use'."""
+
+    __tablename__ = "retired_code"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), index=True)
+    retired_on: Mapped[date] = mapped_column(Date)

@@ -1,0 +1,130 @@
+"""Campaigns, questionnaires, anonymous responses and the per-day funnel counts.
+
+What a response row may hold is decided in app/survey/record.py; keep this schema to that list.
+"""
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.org import Counter, Unit
+
+CAMPAIGN_STATUSES = ("draft", "active", "closed")
+
+
+class Questionnaire(db.Model):
+    """One version of a questionnaire, loaded from app/questionnaires/*.toml; never edited."""
+
+    __tablename__ = "questionnaire"
+    __table_args__ = (UniqueConstraint("code", "version", name="uq_questionnaire_code_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[dict] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"<Questionnaire {self.code} v{self.version}>"
+
+
+class Campaign(db.Model):
+    """A survey period (đợt khảo sát) over a unit's subtree, with a default target rate."""
+
+    __tablename__ = "campaign"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'active', 'closed')", name="status"),
+        CheckConstraint("starts_on <= ends_on", name="period"),
+        CheckConstraint("target_rate >= 0 AND target_rate <= 100", name="target_rate"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    # Required response rate, in percent of eligible returns.
+    target_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
+
+    unit: Mapped[Unit] = relationship()
+    questionnaire: Mapped[Questionnaire] = relationship()
+
+
+class Response(db.Model):
+    """One completed survey. Deliberately no time of day, address, agent or browser id."""
+
+    __tablename__ = "response"
+
+    # Random, so neither the id nor its order tells when or in what sequence people answered.
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire.id"))
+    submitted_on: Mapped[date] = mapped_column(Date, index=True)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    counter: Mapped[Counter] = relationship()
+    answers: Mapped[list["Answer"]] = relationship(
+        back_populates="response", cascade="all, delete-orphan"
+    )
+
+
+class Answer(db.Model):
+    """One answered question of a response: a scale point (1–5) or yes/no (1/0)."""
+
+    __tablename__ = "answer"
+
+    response_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(SmallInteger)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class DailyFunnel(db.Model):
+    """How many people opened, declined, were screened out or completed, per counter and day."""
+
+    __tablename__ = "daily_funnel"
+
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    declined: Mapped[int] = mapped_column(Integer, default=0)
+    screened_online: Mapped[int] = mapped_column(Integer, default=0)
+    screened_postal: Mapped[int] = mapped_column(Integer, default=0)
+    screened_immediate: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UsedTicket(db.Model):
+    """A survey form already answered, so a double tap or a refresh cannot count twice.
+
+    Holds a hash of the one-time ticket printed in the form and what came of it; it is not
+    linked to the response, and rows older than a few days are purged.
+    """
+
+    __tablename__ = "used_ticket"
+
+    ticket_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    used_on: Mapped[date] = mapped_column(Date, index=True)

@@ -1,0 +1,114 @@
+"""The survey form, built from the questionnaire definition the campaign uses."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectChoice, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, StopValidation
+
+from app.survey.screening import CHANNEL_CHOICES, CHANNEL_IN_PERSON, YES_NO_CHOICES
+
+TICKET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
+YES_NO_VALUES = {"yes": 1, "no": 0}
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class RequiredWhen:
+    """An answer needed only when another question got a given answer; optional otherwise."""
+
+    def __init__(self, other: str, value: str, message: str) -> None:
+        self.other, self.value, self.message = other, value, message
+
+    def __call__(self, form, field) -> None:
+        if field.raw_data and field.raw_data[0]:
+            return  # answered: the field's own check of the choice stands
+        field.errors[:] = []
+        if form[self.other].data == self.value:
+            raise StopValidation(self.message)
+        raise StopValidation()
+
+
+class SurveyForm(FlaskForm):
+    """Fields every survey has; rating questions are added per questionnaire version."""
+
+    class Meta:
+        # A citizen may leave the page open for hours; the token must outlive that.
+        csrf_time_limit = 24 * 3600  # seconds
+
+    ticket = HiddenField()
+    channel = RadioField(
+        _l("Ông/Bà đã nộp hồ sơ bằng cách nào?"),
+        choices=CHANNEL_CHOICES,
+        validators=[InputRequired(message=_l("Vui lòng chọn cách Ông/Bà đã nộp hồ sơ."))],
+    )
+    immediate = RadioField(
+        _l("Kết quả có được trả ngay khi Ông/Bà nộp hồ sơ không?"),
+        choices=YES_NO_CHOICES,
+        # Only asked of in-person cases; hidden (by CSS) once online or postal is picked.
+        validators=[RequiredWhen("channel", CHANNEL_IN_PERSON, _l("Vui lòng chọn Có hoặc Không."))],
+    )
+    decline = SubmitField(_l("Không tham gia"))
+    submit = SubmitField(_l("Gửi"))
+
+    question_keys: tuple[str, ...] = ()
+
+    def ticket_is_valid(self) -> bool:
+        """True when the one-time ticket looks like one this app printed."""
+        return bool(self.ticket.data and TICKET_PATTERN.match(self.ticket.data))
+
+    def answers(self) -> dict[str, int]:
+        """The rating and yes/no answers as stored values."""
+        result = {}
+        for key in self.question_keys:
+            value = self[key].data
+            if value in YES_NO_VALUES:
+                value = YES_NO_VALUES[value]
+            if value is not None:
+                result[key] = int(value)
+        return result
+
+
+_form_classes: dict[tuple[str, int, str], type[SurveyForm]] = {}
+
+
+def survey_form_class(definition: dict, locale: str) -> type[SurveyForm]:
+    """Return (and cache) the form class for one questionnaire version in one language."""
+    cache_key = (definition["code"], definition["version"], locale)
+    if cache_key not in _form_classes:
+        fields = {}
+        scale = definition["scale"][locale]
+        for q in definition["questions"]:
+            required = q.get("required", False)
+            validators = (
+                [InputRequired(message=_l("Vui lòng chọn một câu trả lời."))]
+                if required
+                else [Optional()]
+            )
+            if q["kind"] == "scale":
+                choices = [SelectChoice(i, label) for i, label in enumerate(scale, start=1)]
+                fields[q["key"]] = RadioField(
+                    q[locale], choices=choices, coerce=int, validators=validators
+                )
+            else:
+                fields[q["key"]] = RadioField(
+                    q[locale], choices=YES_NO_CHOICES, validators=validators
+                )
+        comment = definition["comment"]
+        fields["comment"] = TextAreaField(
+            comment[locale],
+            filters=[_strip],
+            validators=[
+                Optional(),
+                Length(
+                    max=comment["max_length"],
+                    message=_l("Góp ý dài tối đa %(max)d ký tự.", max=comment["max_length"]),
+                ),
+            ],
+        )
+        fields["question_keys"] = tuple(q["key"] for q in definition["questions"])
+        _form_classes[cache_key] = type("QuestionnaireForm", (SurveyForm,), fields)
+    return _form_classes[cache_key]

@@ -1,0 +1,104 @@
+"""The survey: one GET shows everything, one POST ends in a thank-you (two round trips)."""
+
+import secrets
+
+from flask import current_app, render_template, request, session
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from app.campaigns import active_campaign_for
+from app.clock import local_today
+from app.extensions import csrf
+from app.org import find_by_public_code
+from app.survey import bp
+from app.survey.forms import survey_form_class
+from app.survey.record import (
+    OUTCOME_COMPLETED,
+    OUTCOME_DECLINED,
+    previous_outcome,
+    record_opened,
+    record_outcome,
+)
+from app.survey.screening import screen_out_reason
+
+SCREENING_FIELDS = ("channel", "immediate")
+
+
+@bp.after_request
+def survey_headers(response):
+    """Nothing cached, nothing leaked to other sites, nothing loaded from elsewhere."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; "
+        f"style-src '{current_app.config['SURVEY_CSS_HASH']}'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+    return response
+
+
+@bp.route("/q/<code>", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, so an expired one re-shows the answers instead
+def entry(code: str):
+    counter, retired = find_by_public_code(code)
+    if counter is None:
+        return render_template("survey/unknown.html", retired=retired), 410 if retired else 404
+    day = local_today()
+    campaign = active_campaign_for(counter, day)
+    if campaign is None:
+        return render_template("survey/no_campaign.html", counter=counter)
+    form = survey_form_class(campaign.questionnaire.definition, str(get_locale()))()
+    if request.method != "POST":
+        form.ticket.data = secrets.token_urlsafe(16)
+        if request.method == "GET":  # HEAD is what link previews send; it opens nothing
+            record_opened(counter, day)
+        return _show(form, counter, campaign)
+
+    if form.ticket_is_valid() and (outcome := previous_outcome(form.ticket.data)):
+        return _done(outcome)  # a double tap, a refresh or a back-and-resubmit
+    form.validate()
+    if form.csrf_token.errors or not form.ticket_is_valid():
+        if not form.ticket_is_valid():
+            form.ticket.data = secrets.token_urlsafe(16)
+        notice = _(
+            "Trang đã mở khá lâu nên cần xác nhận lại. Câu trả lời của Ông/Bà vẫn được giữ "
+            "nguyên, vui lòng bấm nút một lần nữa."
+        )
+        return _show(form, counter, campaign, notice=notice, clear_errors=True)
+    if form.decline.data:
+        return _done(
+            record_outcome(ticket=form.ticket.data, counter=counter, day=day,
+                           outcome=OUTCOME_DECLINED)
+        )
+    if any(form[name].errors for name in SCREENING_FIELDS):
+        return _show(form, counter, campaign), 422
+    reason = screen_out_reason(channel=form.channel.data, immediate=form.immediate.data)
+    if reason:
+        return _done(record_outcome(ticket=form.ticket.data, counter=counter, day=day,
+                                    outcome=reason))
+    if form.errors:
+        return _show(form, counter, campaign), 422
+    return _done(
+        record_outcome(
+            ticket=form.ticket.data, counter=counter, day=day, outcome=OUTCOME_COMPLETED,
+            campaign=campaign, answers=form.answers(), comment=form.comment.data,
+        )
+    )
+
+
+def _show(form, counter, campaign, *, notice: str | None = None, clear_errors: bool = False):
+    if clear_errors:  # the answers are fine; only the page's token needed renewing
+        for field in form:
+            field.errors = []
+    return render_template(
+        "survey/form.html", form=form, counter=counter, campaign=campaign, notice=notice
+    )
+
+
+def _done(outcome: str):
+    # The session held only the form's CSRF token; drop it so no cookie outlives the answer.
+    session.pop("csrf_token", None)
+    return render_template("survey/done.html", outcome=outcome, declined=OUTCOME_DECLINED,
+                           completed=OUTCOME_COMPLETED)

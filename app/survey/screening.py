@@ -1,0 +1,39 @@
+"""The pilot's exclusion rules: who this survey is not for.
+
+Only dossiers submitted in person whose result was returned later at a counter are surveyed;
+online and postal submissions and immediate-return procedures are screened out.
+"""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectChoice
+
+CHANNEL_IN_PERSON = "in_person"
+CHANNEL_ONLINE = "online"
+CHANNEL_POSTAL = "postal"
+
+CHANNEL_CHOICES = [
+    SelectChoice(CHANNEL_IN_PERSON, _l("Trực tiếp tại Bộ phận Một cửa")),
+    SelectChoice(CHANNEL_ONLINE, _l("Trực tuyến")),
+    SelectChoice(CHANNEL_POSTAL, _l("Qua dịch vụ bưu chính công ích")),
+]
+YES_NO_CHOICES = [SelectChoice("yes", _l("Có")), SelectChoice("no", _l("Không"))]
+
+# Screen-out reasons, named after the funnel columns they count in.
+REASON_ONLINE = "screened_online"
+REASON_POSTAL = "screened_postal"
+REASON_IMMEDIATE = "screened_immediate"
+REASONS = (REASON_ONLINE, REASON_POSTAL, REASON_IMMEDIATE)
+
+
+def screen_out_reason(*, channel: str, immediate: str) -> str | None:
+    """Return why this case is not surveyed, or None when it is eligible.
+
+    The submission channel is asked first, so a case both online and immediate counts as online.
+    """
+    if channel == CHANNEL_ONLINE:
+        return REASON_ONLINE
+    if channel == CHANNEL_POSTAL:
+        return REASON_POSTAL
+    if immediate == "yes":
+        return REASON_IMMEDIATE
+    return None

@@ -1,0 +1,87 @@
+"""A citizen completes the survey on a phone-sized Chromium, with no JavaScript needed."""
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Response
+from tests.factories import make_surveyed_counter, ref
+from tests.survey_helpers import count_responses, funnel
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def counter(app):
+    with app.app_context():
+        return ref(make_surveyed_counter())
+
+
+def answer_everything(page) -> None:
+    page.get_by_label("Trực tiếp tại Bộ phận Một cửa").check()
+    page.locator("#immediate").get_by_label("Không").check()
+    for key, label in (("access", "Hài lòng"), ("procedure", "Rất hài lòng"),
+                       ("officer", "Bình thường"), ("result", "Hài lòng"),
+                       ("feedback", "Không hài lòng"), ("overall", "Rất hài lòng")):
+        page.locator(f"#{key}").get_by_label(label, exact=True).check()
+    page.locator("#on_time").get_by_label("Có").check()
+    page.locator("#extra_demand").get_by_label("Không").check()
+    page.get_by_label("Góp ý thêm").fill("Nhanh gọn.")
+
+
+def test_citizen_completes_the_survey_on_a_phone(app, live_server, phone, counter, tmp_path):
+    phone.goto(f"{live_server}/q/{counter.code}")
+    assert phone.get_by_text("Quầy Sở Tư pháp số 1").is_visible()
+    assert phone.get_by_role("button", name="Không tham gia").is_visible()
+    # Nothing sticks out sideways on a 375 px screen.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    answer_everything(phone)
+    phone.screenshot(path=tmp_path / "survey-filled.png", full_page=True)
+    phone.get_by_role("button", name="Gửi").click()
+    phone.wait_for_load_state()
+    assert phone.get_by_text("Ý kiến của Ông/Bà đã được ghi nhận ẩn danh.").is_visible()
+    phone.screenshot(path=tmp_path / "survey-thanks.png", full_page=True)
+    assert (tmp_path / "survey-filled.png").stat().st_size > 10_000
+    with app.app_context():
+        response = db.session.scalars(select(Response)).one()
+        answers = {a.question_key: a.value for a in response.answers}
+    assert answers["overall"] == 5 and answers["feedback"] == 2 and answers["on_time"] == 1
+
+
+def test_online_case_hides_the_ratings_without_javascript(app, browser, live_server, counter,
+                                                          tmp_path):
+    context = browser.new_context(viewport={"width": 320, "height": 640},
+                                  java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server}/q/{counter.code}")
+    assert page.locator("#overall").is_visible()
+    page.get_by_label("Trực tuyến").check()
+    assert not page.locator("#overall").is_visible()
+    assert page.get_by_text("Khảo sát này chỉ dành cho hồ sơ nộp trực tiếp").is_visible()
+    page.screenshot(path=tmp_path / "survey-online-320.png", full_page=True)
+    page.get_by_role("button", name="Gửi").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("không áp dụng cho trường hợp của Ông/Bà").is_visible()
+    context.close()
+    assert count_responses(app) == 0
+    assert funnel(app, counter.id)["screened_online"] == 1
+
+
+def test_missing_answer_is_shown_next_to_its_question(app, live_server, phone, counter):
+    phone.goto(f"{live_server}/q/{counter.code}")
+    answer_everything(phone)
+    phone.evaluate("document.querySelectorAll('#officer input').forEach(i => i.checked = false)")
+    phone.get_by_role("button", name="Gửi").click()
+    phone.wait_for_load_state()
+    assert phone.locator("#officer .error").inner_text() == "Vui lòng chọn một câu trả lời."
+    assert phone.locator("#overall").get_by_label("Rất hài lòng", exact=True).is_checked()
+    assert phone.get_by_label("Góp ý thêm").input_value() == "Nhanh gọn."
+    assert count_responses(app) == 0
+
+
+def test_decline_needs_no_answers(app, live_server, phone, counter):
+    phone.goto(f"{live_server}/q/{counter.code}")
+    phone.get_by_role("button", name="Không tham gia").click()
+    phone.wait_for_load_state()
+    assert phone.get_by_text("Ông/Bà đã chọn không tham gia khảo sát.").is_visible()
+    assert funnel(app, counter.id)["declined"] == 1

@@ -1,0 +1,76 @@
+"""Small factories for test data; each commits so the request under test sees it."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from app.clock import local_today
+from app.extensions import db
+from app.models import Campaign, Counter, Unit
+from app.org import add_counter, add_unit
+from app.survey.questionnaire import latest, load_all
+
+GOOD_ANSWERS = {
+    "channel": "in_person",
+    "immediate": "no",
+    "access": "4",
+    "procedure": "5",
+    "officer": "3",
+    "result": "4",
+    "feedback": "2",
+    "overall": "5",
+    "on_time": "yes",
+    "extra_demand": "no",
+    "comment": "Cán bộ hướng dẫn tận tình.",
+}
+
+
+def make_unit(code: str = "TINH", name: str = "Tỉnh Thử Nghiệm", kind: str = "province",
+              parent: Unit | None = None) -> Unit:
+    unit = add_unit(code=code, name=name, kind=kind, parent=parent)
+    db.session.commit()
+    return unit
+
+
+def make_counter(unit: Unit, name: str = "Quầy Sở Tư pháp số 1",
+                 operator: str | None = None) -> Counter:
+    counter = add_counter(unit=unit, name=name, operator=operator)
+    db.session.commit()
+    return counter
+
+
+def make_campaign(unit: Unit, *, status: str = "active", starts_on: date | None = None,
+                  ends_on: date | None = None, target: str = "30") -> Campaign:
+    load_all()
+    today = local_today()
+    campaign = Campaign(
+        name="Đợt thử", unit=unit, questionnaire=latest("sipas-short"),
+        starts_on=starts_on or today - timedelta(days=7),
+        ends_on=ends_on or today + timedelta(days=7),
+        target_rate=Decimal(target), status=status,
+    )
+    db.session.add(campaign)
+    db.session.commit()
+    return campaign
+
+
+def make_surveyed_counter(name: str = "Quầy Sở Tư pháp số 1") -> Counter:
+    """A province with one counter under a department, inside an active campaign."""
+    province = make_unit()
+    department = make_unit("STP", "Sở Tư pháp", "department", parent=province)
+    counter = make_counter(department, name)
+    make_campaign(province)
+    return counter
+
+
+@dataclass(frozen=True)
+class CounterRef:
+    """What a test needs of a counter once its app context is gone."""
+
+    id: int
+    code: str
+    name: str
+
+
+def ref(counter: Counter) -> CounterRef:
+    return CounterRef(counter.id, counter.code, counter.name)
