@@ -8,7 +8,7 @@ FLASK := KHAOSAT_ENV=development $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql://127.0.0.1:5432/test
 PACKAGES := $(shell grep -v '^\#' .ci/debian-packages.txt)
 
-.PHONY: run test test-sqlite test-postgres lint setup system-deps translations clean
+.PHONY: run test test-sqlite test-postgres lint setup system-deps translations messages clean
 
 run: setup
 	$(FLASK) db upgrade
@@ -44,6 +44,12 @@ $(VENV)/.installed: requirements.txt tests/requirements.txt
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d app/translations
+
+# After marking new strings with _(): refresh the template and the English catalog, then translate.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F app/translations/babel.cfg -k _l -k lazy_gettext --no-location \
+		--omit-header -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --width 100
 
 # Installs what .ci/debian-packages.txt lists and is missing (needs root); otherwise lists it.
 system-deps:

@@ -4,7 +4,7 @@ import base64
 import hashlib
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, has_request_context, render_template, request
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 
@@ -45,6 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def select_locale() -> str:
     """Vietnamese unless the page was asked for in English (?lang=en); no cookie is set."""
+    if not has_request_context():  # CLI commands speak the default language
+        return "vi"
     lang = request.args.get("lang")
     return lang if lang in LOCALES else "vi"
 

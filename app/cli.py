@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import delete, select
 
 from app.clock import local_today
@@ -21,6 +22,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Fill an empty database with a demo province, counters and an active campaign."""
     from app.demo import seed_demo as seed
@@ -29,6 +31,7 @@ def seed_demo() -> None:
 
 
 @click.command("load-questionnaires")
+@with_appcontext
 def load_questionnaires() -> None:
     """Load new questionnaire versions from app/questionnaires/ into the database."""
     from app.survey.questionnaire import QuestionnaireError, load_all
@@ -41,6 +44,7 @@ def load_questionnaires() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True, help="admin, manager or clerk")
 @click.option("--unit", "unit_code", required=True, help="code of the unit the account covers")
@@ -63,6 +67,7 @@ def create_user(username: str, role: str, unit_code: str, password_stdin: bool) 
 
 
 @click.command("list-counters")
+@with_appcontext
 @click.option("--unit", "unit_code", help="only this unit and the units below it")
 def list_counters(unit_code: str | None) -> None:
     """Print every live counter with the survey URL its sticker encodes."""
@@ -77,6 +82,7 @@ def list_counters(unit_code: str | None) -> None:
 
 
 @click.command("purge-tickets")
+@with_appcontext
 @click.option("--days", default=2, show_default=True, help="keep tickets this many days")
 def purge_tickets(days: int) -> None:
     """Delete old double-submit tickets (run daily, e.g. from cron)."""

@@ -1,0 +1,166 @@
+"""The anonymity promise, checked where it matters: in the stored rows and in the logs."""
+
+import io
+import logging
+import uuid
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import inspect, select
+
+from app.extensions import db
+from app.models import Response
+from app.privacy import DropSurveyRequests
+from tests.factories import make_surveyed_counter, ref
+from tests.survey_helpers import open_survey, submit
+
+CITIZEN_IP = "203.0.113.77"
+CITIZEN_AGENT = "CheapPhone/1.0 (Android 8; tracking-marker-UA)"
+
+
+@pytest.fixture
+def counter(app):
+    with app.app_context():
+        return ref(make_surveyed_counter())
+
+
+def all_stored_text(app) -> str:
+    """Every value of every row of every table, as one text to search."""
+    chunks = []
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            for row in db.session.execute(table.select()):
+                chunks.extend(str(value) for value in row)
+    return "\n".join(chunks)
+
+
+def test_nothing_about_the_citizens_device_is_stored(app, counter):
+    client = app.test_client()
+    environ = {"REMOTE_ADDR": CITIZEN_IP, "HTTP_USER_AGENT": CITIZEN_AGENT,
+               "HTTP_X_FORWARDED_FOR": CITIZEN_IP}
+    client.environ_base.update(environ)
+    _, hidden = open_survey(client, counter.code)
+    session_cookie = client.get_cookie("session").value
+    done = submit(client, counter.code, hidden=hidden)
+    assert "đã được ghi nhận" in done.get_data(as_text=True)
+    # And a decline and a screen-out from the same phone.
+    submit(client, counter.code, {}, button="decline")
+    submit(client, counter.code, {"channel": "online"})
+
+    stored = all_stored_text(app)
+    for secret in (CITIZEN_IP, CITIZEN_AGENT, "tracking-marker-UA", session_cookie,
+                   hidden["csrf_token"], hidden["ticket"]):
+        assert secret not in stored
+
+
+def test_response_rows_hold_only_the_allowed_columns(app, counter):
+    submit(app.test_client(), counter.code)
+    with app.app_context():
+        columns = {c["name"]: c["type"] for c in inspect(db.engine).get_columns("response")}
+        answer_columns = {c["name"] for c in inspect(db.engine).get_columns("answer")}
+        funnel_columns = {c["name"] for c in inspect(db.engine).get_columns("daily_funnel")}
+        response = db.session.scalars(select(Response)).one()
+    # Adding a column to these tables is a decision about anonymity: make it here, on purpose.
+    assert set(columns) == {"id", "counter_id", "campaign_id", "questionnaire_id",
+                            "submitted_on", "comment"}
+    assert answer_columns == {"response_id", "question_key", "value"}
+    assert funnel_columns == {"counter_id", "day", "opened", "declined", "screened_online",
+                              "screened_postal", "screened_immediate", "completed"}
+    # A calendar day, not a moment.
+    assert type(response.submitted_on) is date
+
+
+def test_response_ids_are_random_not_sequential(app, counter):
+    client = app.test_client()
+    for _ in range(5):
+        submit(client, counter.code)
+    with app.app_context():
+        ids = [r.id for r in db.session.scalars(select(Response))]
+    # Random version-4 UUIDs: neither the id nor its sort order tells who answered first.
+    assert len(set(ids)) == 5
+    assert all(isinstance(i, uuid.UUID) and i.version == 4 for i in ids)
+
+
+def test_survey_requests_leave_no_trace_in_the_app_logs(app, counter, caplog):
+    caplog.set_level(logging.DEBUG)
+    client = app.test_client()
+    client.environ_base.update({"REMOTE_ADDR": CITIZEN_IP, "HTTP_USER_AGENT": CITIZEN_AGENT})
+    submit(client, counter.code)
+    client.get("/q/NOTACODE")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert CITIZEN_IP not in logged and "CheapPhone" not in logged
+    assert counter.code not in logged
+
+
+def test_server_error_on_a_survey_page_is_logged_without_its_code(app, counter, caplog,
+                                                                  monkeypatch):
+    import app.survey.routes as routes
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(routes, "record_opened", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    caplog.set_level(logging.ERROR)
+    page = app.test_client().get(f"/q/{counter.code}")
+    assert page.status_code == 500
+    assert "Traceback" not in page.get_data(as_text=True)
+    messages = [r.getMessage() for r in caplog.records]
+    assert "Exception on a survey page [GET]" in messages
+    assert not any(counter.code in m for m in messages)
+
+
+def test_development_server_access_log_drops_survey_lines():
+    survey = logging.LogRecord("werkzeug", logging.INFO, "", 0,
+                               '%s - - [%s] "%s" 200 -', (CITIZEN_IP, "22/Nov/2026 10:00:00",
+                                                          "POST /q/ABCDEFGH HTTP/1.1"), None)
+    staff = logging.LogRecord("werkzeug", logging.INFO, "", 0,
+                              '%s - - [%s] "%s" 200 -', ("10.0.0.1", "22/Nov/2026 10:00:00",
+                                                         "GET /static/survey.css HTTP/1.1"), None)
+    keep = DropSurveyRequests()
+    assert keep.filter(survey) is False
+    assert keep.filter(staff) is True
+
+
+def test_create_app_installs_the_filter_on_werkzeugs_logger(app):
+    assert any(isinstance(f, DropSurveyRequests) for f in logging.getLogger("werkzeug").filters)
+
+
+def _gunicorn_logger():
+    """gunicorn's logger as gunicorn.conf.py configures it, writing to a string."""
+    import runpy
+
+    from gunicorn.config import Config
+
+    settings = runpy.run_path("gunicorn.conf.py")
+    cfg = Config()
+    cfg.set("accesslog", "-")
+    cfg.set("access_log_format", settings["access_log_format"])
+    logger = settings["logger_class"](cfg)
+    stream = io.StringIO()
+    for handler in logger.access_log.handlers:
+        handler.setStream(stream)
+    return logger, stream
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "logged"),
+    [("/q/ABCDEFGH", "lang=en", False), ("/q/ABCDEFGH", "", False), ("/healthz", "x=1", True)],
+)
+def test_gunicorn_access_log_keeps_survey_visits_out(path, query, logged):
+    logger, stream = _gunicorn_logger()
+    environ = {"PATH_INFO": path, "QUERY_STRING": query, "REQUEST_METHOD": "POST",
+               "REMOTE_ADDR": CITIZEN_IP, "HTTP_USER_AGENT": CITIZEN_AGENT,
+               "SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": f"{path}?{query}"}
+    resp = SimpleNamespace(status="200 OK", status_code=200, sent=1234, headers=[],
+                           response_length=1234)
+    req = SimpleNamespace(headers=[], method="POST", path=path, query=query,
+                          version=(1, 1), uri=f"{path}?{query}")
+    from datetime import timedelta
+
+    logger.access(resp, req, environ, timedelta(milliseconds=5))
+    line = stream.getvalue()
+    assert CITIZEN_IP not in line and "CheapPhone" not in line
+    assert (path in line) is logged
+    assert query not in line or not query
