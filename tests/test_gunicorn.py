@@ -1,0 +1,70 @@
+"""The production server as configured in gunicorn.conf.py: survey visits stay out of its log."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def production_env(tmp_path):
+    env = {**os.environ, "KHAOSAT_ENV": "production", "SECRET_KEY": "k" * 64,
+           "DATABASE_URL": f"sqlite:///{tmp_path}/prod.sqlite",
+           "PUBLIC_BASE_URL": "https://khaosat.example.vn"}
+    for command in (["db", "upgrade"], ["seed-demo"]):
+        subprocess.run([BIN / "flask", "--app", "wsgi", *command], cwd=ROOT, env=env,
+                       check=True, capture_output=True)
+    return env
+
+
+def test_gunicorn_serves_the_survey_without_logging_the_visit(production_env, tmp_path):
+    listing = subprocess.run([BIN / "flask", "--app", "wsgi", "list-counters"], cwd=ROOT,
+                             env=production_env, check=True, capture_output=True, text=True)
+    code = re.search(r"/q/([0-9A-Z]{8})", listing.stdout).group(1)
+    port = free_port()
+    access_log = tmp_path / "access.log"
+    env = {**production_env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1",
+           "GUNICORN_ACCESSLOG": str(access_log)}
+    server = subprocess.Popen([BIN / "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/static/survey.css", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        headers = {"User-Agent": "CheapPhone/1.0 marker", "X-Forwarded-For": "203.0.113.9"}
+        page = urllib.request.urlopen(
+            urllib.request.Request(f"{base}/q/{code}?lang=en", headers=headers), timeout=5)
+        assert page.status == 200 and b"Do not take part" in page.read()
+        post = urllib.request.urlopen(urllib.request.Request(
+            f"{base}/q/{code}", data=b"decline=1", headers=headers, method="POST"), timeout=5)
+        assert post.status == 200
+        urllib.request.urlopen(f"{base}/static/survey.css?v=2", timeout=5)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0].decode()
+    log = access_log.read_text()
+    assert '"GET /static/survey.css" 200' in log  # staff and static requests are logged...
+    assert "/q/" not in log and code not in log  # ...survey requests are not
+    assert "127.0.0.1" not in log and "203.0.113.9" not in log and "marker" not in log
+    assert "v=2" not in log  # no query strings at all
+    assert code not in output and "203.0.113.9" not in output
