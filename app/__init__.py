@@ -64,9 +64,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.printing import bp as printing_bp
     from app.survey import bp as survey_bp
 
     app.register_blueprint(survey_bp)
+    app.register_blueprint(printing_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

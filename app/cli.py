@@ -1,5 +1,6 @@
 """Operator commands under `flask --app wsgi ...`; they call the same functions as the pages."""
 
+import os
 import sys
 from datetime import timedelta
 
@@ -12,12 +13,14 @@ from app.clock import local_today
 from app.extensions import db
 from app.models import Counter, Unit, UsedTicket
 from app.models.staff import ROLES
-from app.org import public_survey_url
+from app.org import survey_url
+from app.printing.render import layouts
 
 
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
-    for command in (seed_demo, create_user, load_questionnaires, list_counters, purge_tickets):
+    for command in (seed_demo, create_user, load_questionnaires, list_counters, purge_tickets,
+                    print_stickers, reissue_code):
         app.cli.add_command(command)
 
 
@@ -78,7 +81,7 @@ def list_counters(unit_code: str | None) -> None:
             raise click.ClickException(f"No unit with code {unit_code}.")
         query = query.where(Unit.path.startswith(unit.path))
     for counter in db.session.scalars(query):
-        click.echo(f"{public_survey_url(counter)}  {counter.unit.name} – {counter.name}")
+        click.echo(f"{survey_url(counter.code)}  {counter.unit.name} – {counter.name}")
 
 
 @click.command("purge-tickets")
@@ -90,3 +93,47 @@ def purge_tickets(days: int) -> None:
     result = db.session.execute(delete(UsedTicket).where(UsedTicket.used_on < cutoff))
     db.session.commit()
     click.echo(f"Deleted {result.rowcount} tickets older than {cutoff.isoformat()}.")
+
+
+@click.command("print-stickers")
+@click.option("--unit", "unit_code", help="this unit and the units below it (default: all)")
+@click.option("--counter", "counter_codes", multiple=True, help="only this counter (repeatable)")
+@click.option("--layout", default="a4-2x4", show_default=True,
+              type=click.Choice(list(layouts())))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="PDF file to write")
+@with_appcontext
+def print_stickers(unit_code, counter_codes, layout, output) -> None:
+    """Write a PDF of QR stickers for the chosen counters."""
+    from app.printing.render import print_stickers as print_run
+    from app.printing.selection import SelectionError, counters_to_print
+
+    try:
+        counters = counters_to_print(unit_code=unit_code, counter_codes=counter_codes)
+    except SelectionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not counters:
+        raise click.ClickException("No live counter to print.")
+    result = print_run(counters, layouts()[layout], today=local_today(),
+                       workers=os.cpu_count() or 1)
+    path = output or f"stickers-{layout}-{result.run.id}.pdf"
+    with open(path, "wb") as fh:
+        fh.write(result.pdf)
+    stickers = f"{result.stickers} sticker{'s' * (result.stickers != 1)}"
+    sheets = f"{result.sheets} sheet{'s' * (result.sheets != 1)}"
+    click.echo(f"Wrote {stickers} on {sheets} ({layout}, print run {result.run.id}) to {path}.")
+
+
+@click.command("reissue-code")
+@click.argument("code")
+@with_appcontext
+def reissue_code(code: str) -> None:
+    """Retire a counter's code and give it a new one (then reprint its sticker)."""
+    from app.org import find_by_public_code
+    from app.org import reissue_code as reissue
+
+    counter, _ = find_by_public_code(code)
+    if counter is None:
+        raise click.ClickException(f"No live counter has the code {code}.")
+    old = counter.code
+    new = reissue(counter, actor="cli", today=local_today())
+    click.echo(f"{counter.name}: {old} retired, new code {new} ({survey_url(new)}).")

@@ -1,8 +1,11 @@
 """Operations on the organisation tree: units and counters, and finding a counter by its code."""
 
+from datetime import date
+
 from flask import current_app
 from sqlalchemy import select
 
+from app.audit import log_change
 from app.codes import new_counter_code, normalise_code
 from app.extensions import db
 from app.models import Counter, RetiredCode, Unit
@@ -35,6 +38,17 @@ def _unused_code() -> str:
             return code
 
 
+def reissue_code(counter: Counter, *, actor, today: date) -> str:
+    """Retire the counter's code (old stickers then say "no longer in use"); issue a new one."""
+    old = counter.code
+    db.session.add(RetiredCode(code=old, counter_id=counter.id, retired_on=today))
+    counter.code = _unused_code()
+    log_change(actor=actor, action="reissue-code", object_type="counter", object_id=counter.id,
+               before={"code": old}, after={"code": counter.code})
+    db.session.commit()
+    return counter.code
+
+
 def find_by_public_code(raw: str) -> tuple[Counter | None, bool]:
     """Return (live counter, False), or (None, True) for a retired code, or (None, False)."""
     code = normalise_code(raw)
@@ -46,6 +60,11 @@ def find_by_public_code(raw: str) -> tuple[Counter | None, bool]:
     return None, db.session.get(RetiredCode, code) is not None
 
 
-def public_survey_url(counter: Counter) -> str:
-    """The absolute URL a counter's sticker encodes, and nothing more."""
-    return f"{current_app.config['PUBLIC_BASE_URL']}/q/{counter.code}"
+def survey_url(code: str) -> str:
+    """The absolute survey URL of a counter code: what its sticker encodes, and nothing more."""
+    return f"{current_app.config['PUBLIC_BASE_URL']}/q/{code}"
+
+
+def province_of(unit: Unit) -> Unit:
+    """The unit at the top of `unit`'s tree."""
+    return db.session.get(Unit, unit.ancestor_ids()[0])

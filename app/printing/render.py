@@ -1,0 +1,134 @@
+"""Sticker sheets: which stickers, which layout, which print run; printables/ does the rest."""
+
+import io
+import multiprocessing
+import secrets
+import tomllib
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from urllib.parse import urlsplit
+
+from pypdf import PdfReader, PdfWriter
+
+from app.codes import ALPHABET
+from app.models import Counter
+from app.org import province_of, survey_url
+from app.pdf import PRINTABLES_DIR, html_to_pdf, render_html
+from app.printing.qr import qr_svg
+
+# Below this many sheets per process, starting processes costs more than it saves.
+MIN_SHEETS_PER_PROCESS = 8
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    title: str
+    title_en: str
+    template: str
+    per_page: int
+    faces: int
+    arrangement: str
+
+
+@dataclass(frozen=True)
+class Sticker:
+    """What one sticker shows."""
+
+    province_name: str
+    unit_name: str
+    counter_name: str
+    operator: str | None
+    code: str
+    url: str
+    short_url: str
+    qr_svg: str
+
+
+@dataclass(frozen=True)
+class PrintRun:
+    """Printed on every sticker and sheet, so a unit can tell which run a sticker came from."""
+
+    id: str
+    date: str
+
+    @classmethod
+    def new(cls, today: date) -> "PrintRun":
+        return cls(id="".join(secrets.choice(ALPHABET) for _ in range(6)),
+                   date=today.strftime("%d/%m/%Y"))
+
+
+@cache
+def layouts() -> dict[str, Layout]:
+    """The layouts described in printables/stickers/layouts.toml, by name."""
+    with (PRINTABLES_DIR / "stickers" / "layouts.toml").open("rb") as fh:
+        data = tomllib.load(fh)
+    return {name: Layout(name=name, **spec) for name, spec in data.items()}
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    pdf: bytes
+    run: PrintRun
+    stickers: int
+    sheets: int
+
+
+def print_stickers(counters: list[Counter], layout: Layout, *, today: date,
+                   workers: int = 1) -> PrintResult:
+    """One print run: the counters' stickers in `layout`, as a PDF."""
+    run = PrintRun.new(today)
+    pdf = render_sheets(make_stickers(counters), layout, run, workers=workers)
+    return PrintResult(pdf=pdf, run=run, stickers=len(counters),
+                       sheets=-(-len(counters) // layout.per_page))
+
+
+def make_stickers(counters: list[Counter]) -> list[Sticker]:
+    """What each counter's sticker shows; the QR encodes the survey URL and nothing else."""
+    stickers = []
+    for counter in counters:
+        url = survey_url(counter.code)
+        parts = urlsplit(url)
+        stickers.append(Sticker(
+            province_name=province_of(counter.unit).name, unit_name=counter.unit.name,
+            counter_name=counter.name, operator=counter.operator, code=counter.code, url=url,
+            short_url=parts.netloc + parts.path, qr_svg=qr_svg(url),
+        ))
+    return stickers
+
+
+def render_sheets(stickers: list[Sticker], layout: Layout, run: PrintRun,
+                  workers: int = 1) -> bytes:
+    """The PDF of all sheets, laid out by up to `workers` processes for large print runs.
+
+    WeasyPrint lays out ~8 pages a second on one core; big runs are cut into one contiguous
+    part per worker and the parts' PDFs joined in order.
+    """
+    per_page = layout.per_page
+    sheets = [stickers[i:i + per_page] for i in range(0, len(stickers), per_page)]
+    parts = min(workers, len(sheets) // MIN_SHEETS_PER_PROCESS) or 1
+    size = -(-len(sheets) // parts)  # ceiling division
+    htmls = [
+        render_html(f"stickers/{layout.template}", sheets=sheets[i:i + size], layout=layout,
+                    run=run, first_sheet=i + 1, total_sheets=len(sheets))
+        for i in range(0, len(sheets), size)
+    ]
+    if len(htmls) == 1:
+        return html_to_pdf(htmls[0])
+    # forkserver: the children inherit no database connections or threads from a web worker.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=len(htmls), mp_context=context) as pool:
+        pdfs = list(pool.map(html_to_pdf, htmls))
+    return join_pdfs(pdfs)
+
+
+def join_pdfs(pdfs: list[bytes]) -> bytes:
+    """One PDF of the given PDFs' pages, in order."""
+    writer = PdfWriter()
+    for pdf in pdfs:
+        writer.append(PdfReader(io.BytesIO(pdf)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -1,0 +1,69 @@
+"""Staff pick counters and a layout, preview the PDF in the browser or download it.
+
+Until staff accounts exist this page is served in development only: its list of every
+counter's code must not be public.
+"""
+
+import os
+
+from flask import abort, current_app, render_template, request
+from flask_babel import get_locale
+from sqlalchemy import select
+
+from app.clock import local_today
+from app.extensions import db
+from app.models import Counter, Unit
+from app.printing import bp
+from app.printing.forms import StickerForm, unit_choices
+from app.printing.render import layouts, print_stickers
+from app.printing.selection import SelectionError, counters_to_print
+
+
+@bp.before_request
+def development_only():
+    if current_app.config["KHAOSAT_ENV"] != "development":
+        abort(404)
+
+
+def _form() -> StickerForm:
+    form = StickerForm(request.args)
+    units = db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.path)).all()
+    form.unit.choices = unit_choices(units)
+    english = str(get_locale()) == "en"
+    form.layout.choices = [(name, lay.title_en if english else lay.title)
+                           for name, lay in layouts().items()]
+    if not form.layout.data:
+        form.layout.data = "a4-2x4"
+    chosen = form.unit.data or (units[0].code if units else None)
+    form.unit.data = chosen
+    unit = next((u for u in units if u.code == chosen), None)
+    counters = [] if unit is None else db.session.scalars(
+        select(Counter).join(Unit).where(Counter.active, Unit.path.startswith(unit.path))
+        .order_by(Unit.path, Counter.name)).all()
+    form.counters.choices = [(c.code, f"{c.name} – {c.unit.name}") for c in counters]
+    return form
+
+
+@bp.route("/stickers")
+def stickers():
+    return render_template("printing/stickers.html", form=_form())
+
+
+@bp.route("/stickers.pdf")
+def stickers_pdf():
+    form = _form()
+    if not form.validate():
+        return render_template("printing/stickers.html", form=form), 422
+    try:
+        counters = counters_to_print(unit_code=form.unit.data, counter_codes=form.counters.data)
+    except SelectionError as exc:
+        return render_template("printing/stickers.html", form=form, error=str(exc)), 422
+    result = print_stickers(counters, layouts()[form.layout.data], today=local_today(),
+                            workers=os.cpu_count() or 1)
+    filename = f"tem-qr-{form.unit.data}-{form.layout.data}-{result.run.id}.pdf"
+    disposition = "attachment" if request.args.get("download") else "inline"
+    return result.pdf, 200, {
+        "Content-Type": "application/pdf",
+        "Content-Disposition": f'{disposition}; filename="{filename}"',
+        "Cache-Control": "no-store",
+    }
