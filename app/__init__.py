@@ -2,14 +2,16 @@
 
 import base64
 import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask, has_request_context, render_template, request
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 
 from app import config as config_module
-from app.extensions import babel, csrf, db, limiter, migrate
+from app.extensions import babel, csrf, db, limiter, login, migrate
 from app.privacy import install_log_filters, is_survey_path
 
 LOCALES = ("vi", "en")
@@ -39,7 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_commands(app)
     load_survey_css(app)
     install_log_filters()
-    app.context_processor(lambda: {"current_locale": str(get_locale())})
+    register_template_helpers(app)
     return app
 
 
@@ -51,10 +53,28 @@ def select_locale() -> str:
     return lang if lang in LOCALES else "vi"
 
 
+def register_template_helpers(app: Flask) -> None:
+    from app.admin.forms import ROLE_LABELS
+    from app.auth.scope import can
+
+    @app.context_processor
+    def helpers():
+        return {"current_locale": str(get_locale()), "can": can,
+                "role_name": lambda role: ROLE_LABELS[role]}
+
+    @app.template_filter("local_time")
+    def local_time(moment: datetime) -> str:
+        """A stored UTC moment as the province's clock shows it."""
+        if moment.tzinfo is None:  # SQLite hands back naive UTC
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(ZoneInfo(app.config["TIMEZONE"])).strftime("%d/%m/%Y %H:%M")
+
+
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     csrf.init_app(app)
+    login.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     from app.db_setup import configure_engine_events
@@ -64,11 +84,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
+    from app.auth import bp as auth_bp
     from app.printing import bp as printing_bp
+    from app.staff import bp as staff_bp
     from app.survey import bp as survey_bp
 
-    app.register_blueprint(survey_bp)
-    app.register_blueprint(printing_bp)
+    for blueprint in (survey_bp, auth_bp, staff_bp, printing_bp, admin_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,17 +1,28 @@
-"""Which campaign (đợt khảo sát) covers a counter on a given day."""
+"""Campaigns (đợt khảo sát): which one covers a counter on a day, targets, and their changes.
+
+Rule: at most one active campaign covers a unit on a given day, so every response and every
+eligible return belongs to exactly one campaign.
+"""
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.audit import log_change
 from app.extensions import db
-from app.models import Campaign, Counter
+from app.models import Campaign, CampaignTarget, Counter, Questionnaire, Unit
+
+
+class CampaignError(ValueError):
+    """A campaign change that breaks a rule; the message says which."""
 
 
 def active_campaign_for(counter: Counter, day: date) -> Campaign | None:
     """The active campaign whose period holds `day` and whose unit is the counter's or above it.
 
-    Should two overlap (the campaign rules forbid it), the one on the nearest unit wins.
+    Should two overlap (the activation rule forbids it), the one on the nearest unit wins.
     """
     lineage = counter.unit.ancestor_ids()
     campaigns = db.session.scalars(
@@ -25,3 +36,128 @@ def active_campaign_for(counter: Counter, day: date) -> Campaign | None:
     if not campaigns:
         return None
     return max(campaigns, key=lambda c: lineage.index(c.unit_id))
+
+
+def campaign_covering(counter: Counter, day: date) -> Campaign | None:
+    """An active or closed campaign that covered the counter on `day` (tallies need one)."""
+    return db.session.scalar(
+        select(Campaign).where(
+            Campaign.status.in_(("active", "closed")),
+            Campaign.starts_on <= day,
+            Campaign.ends_on >= day,
+            Campaign.unit_id.in_(counter.unit.ancestor_ids()),
+        ).limit(1)
+    )
+
+
+def target_for(campaign: Campaign, unit: Unit) -> Decimal:
+    """The unit's target rate: the nearest override at or above it, else the campaign default."""
+    overrides = {t.unit_id: t.target_rate for t in campaign.targets}
+    for unit_id in reversed(unit.ancestor_ids()):
+        if unit_id in overrides:
+            return overrides[unit_id]
+    return campaign.target_rate
+
+
+def parse_rate(text: str) -> Decimal:
+    """A target rate typed as '30', '30.5' or '30,5' (percent), checked to lie in 0–100."""
+    try:
+        rate = Decimal(str(text).strip().replace(",", ".").rstrip("%").strip())
+    except InvalidOperation:
+        raise CampaignError(_("Chỉ tiêu phải là một số phần trăm, ví dụ 30 hoặc 30,5.")) from None
+    if not rate.is_finite() or rate < 0 or rate > 100:
+        raise CampaignError(_("Chỉ tiêu phải từ 0 đến 100%."))
+    return rate.quantize(Decimal("0.01"))
+
+
+def _state(campaign: Campaign) -> dict:
+    return {"name": campaign.name, "unit": campaign.unit.code,
+            "starts_on": campaign.starts_on.isoformat(), "ends_on": campaign.ends_on.isoformat(),
+            "target_rate": str(campaign.target_rate), "status": campaign.status,
+            "questionnaire": f"{campaign.questionnaire.code} v{campaign.questionnaire.version}"}
+
+
+def _check_period(starts_on: date, ends_on: date) -> None:
+    if starts_on > ends_on:
+        raise CampaignError(_("Ngày kết thúc phải sau ngày bắt đầu."))
+
+
+def create_campaign(*, name: str, unit: Unit, questionnaire: Questionnaire, starts_on: date,
+                    ends_on: date, target_rate: Decimal, actor) -> Campaign:
+    """A new campaign, in draft until activated."""
+    _check_period(starts_on, ends_on)
+    campaign = Campaign(name=name.strip(), unit=unit, questionnaire=questionnaire,
+                        starts_on=starts_on, ends_on=ends_on, target_rate=target_rate,
+                        status="draft")
+    db.session.add(campaign)
+    db.session.flush()
+    log_change(actor=actor, action="create", object_type="campaign", object_id=campaign.id,
+               after=_state(campaign))
+    db.session.commit()
+    return campaign
+
+
+def update_campaign(campaign: Campaign, *, name: str, starts_on: date, ends_on: date,
+                    target_rate: Decimal, actor) -> None:
+    """Change name, period or default target; an active campaign keeps to the overlap rule."""
+    _check_period(starts_on, ends_on)
+    before = _state(campaign)
+    campaign.name, campaign.starts_on, campaign.ends_on = name.strip(), starts_on, ends_on
+    campaign.target_rate = target_rate
+    if campaign.status == "active":
+        _refuse_overlap(campaign)
+    log_change(actor=actor, action="update", object_type="campaign", object_id=campaign.id,
+               before=before, after=_state(campaign))
+    db.session.commit()
+
+
+def _refuse_overlap(campaign: Campaign) -> None:
+    """Another active campaign over an overlapping period and a related unit breaks the rule."""
+    others = db.session.scalars(
+        select(Campaign).join(Unit).where(
+            Campaign.status == "active", Campaign.id != campaign.id,
+            Campaign.starts_on <= campaign.ends_on, Campaign.ends_on >= campaign.starts_on,
+        )
+    )
+    for other in others:
+        if (other.unit.path.startswith(campaign.unit.path)
+                or campaign.unit.path.startswith(other.unit.path)):
+            db.session.rollback()
+            raise CampaignError(_(
+                "Đợt “%(other)s” đang diễn ra cho cùng đơn vị trong khoảng thời gian này; "
+                "mỗi đơn vị chỉ có một đợt khảo sát đang diễn ra mỗi ngày.", other=other.name))
+
+
+def set_status(campaign: Campaign, status: str, *, actor) -> None:
+    """Activate a draft (if no overlap) or close an active campaign."""
+    allowed = {("draft", "active"), ("active", "closed")}
+    if (campaign.status, status) not in allowed:
+        raise CampaignError(_("Không thể chuyển đợt khảo sát sang trạng thái này."))
+    before = _state(campaign)
+    campaign.status = status
+    if status == "active":
+        _refuse_overlap(campaign)
+    log_change(actor=actor, action="activate" if status == "active" else "close",
+               object_type="campaign", object_id=campaign.id, before=before,
+               after=_state(campaign))
+    db.session.commit()
+
+
+def set_target(campaign: Campaign, unit: Unit, target_rate: Decimal | None, *, actor) -> None:
+    """Give a unit (and its subtree) its own target, or remove it with None."""
+    if not unit.path.startswith(campaign.unit.path):
+        raise CampaignError(_("Đơn vị này không thuộc phạm vi của đợt khảo sát."))
+    existing = db.session.get(CampaignTarget, (campaign.id, unit.id))
+    before = {"unit": unit.code, "target_rate": str(existing.target_rate)} if existing else None
+    if target_rate is None:
+        if existing:
+            db.session.delete(existing)
+    elif existing:
+        existing.target_rate = target_rate
+    else:
+        db.session.add(CampaignTarget(campaign=campaign, unit=unit, target_rate=target_rate))
+    after = None if target_rate is None else {"unit": unit.code, "target_rate": str(target_rate)}
+    log_change(actor=actor, action="set-target", object_type="campaign", object_id=campaign.id,
+               before=before, after=after)
+    db.session.commit()
+    db.session.refresh(campaign)

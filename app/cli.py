@@ -5,7 +5,7 @@ import sys
 from datetime import timedelta
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import delete, select
 
@@ -20,7 +20,7 @@ from app.printing.render import layouts
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
     for command in (seed_demo, create_user, load_questionnaires, list_counters, purge_tickets,
-                    print_stickers, reissue_code):
+                    print_stickers, reissue_code, import_tallies):
         app.cli.add_command(command)
 
 
@@ -30,7 +30,13 @@ def seed_demo() -> None:
     """Fill an empty database with a demo province, counters and an active campaign."""
     from app.demo import seed_demo as seed
 
-    click.echo("Demo data created." if seed() else "Demo data already present; nothing added.")
+    created = seed()
+    click.echo("Demo data created." if created else "Demo data already present; nothing added.")
+    if current_app.config["KHAOSAT_ENV"] == "development":
+        from app.demo import DEMO_PASSWORD, DEMO_USERS
+
+        click.echo(f"Demo staff logins (password '{DEMO_PASSWORD}', development only): "
+                   + ", ".join(f"{name} ({role})" for name, role, _unit in DEMO_USERS))
 
 
 @click.command("load-questionnaires")
@@ -137,3 +143,24 @@ def reissue_code(code: str) -> None:
     old = counter.code
     new = reissue(counter, actor="cli", today=local_today())
     click.echo(f"{counter.name}: {old} retired, new code {new} ({survey_url(new)}).")
+
+
+@click.command("import-tallies")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_tallies(path: str) -> None:
+    """Import eligible-return tallies from the one-stop system's CSV or XLSX export."""
+    from app.tallies import TallyRejected
+    from app.tallies import import_tallies as run_import
+
+    counters = {c.code: c for c in db.session.scalars(select(Counter).where(Counter.active))}
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        result = run_import(data, os.path.basename(path), counters=counters, actor="cli",
+                            today=local_today())
+    except TallyRejected as exc:
+        for row, reason in exc.problems:
+            click.echo(f"row {row}: {reason}" if row else reason, err=True)
+        raise click.ClickException("Nothing imported: the file was rejected.") from exc
+    click.echo(f"Imported {path}: {result.added} rows added, {result.replaced} replaced.")

@@ -3,9 +3,11 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.audit import log_change
+from app.auth.accounts import create_user
 from app.clock import local_today
 from app.extensions import db
 from app.models import Campaign, Unit
@@ -13,6 +15,10 @@ from app.org import add_counter, add_unit
 from app.survey.questionnaire import latest, load_all
 
 PROVINCE_CODE = "BINHAN"
+# Created by seed-demo in development only, so a newcomer can see each role's pages.
+DEMO_PASSWORD = "khaosat-demo"  # noqa: S105  (demo only; never created in production)
+DEMO_USERS = (("admin", "admin", "BINHAN"), ("quanly.anphu", "manager", "XAANPHU"),
+              ("congchuc.ttpvhcc", "clerk", "TTPVHCC"))
 
 
 def seed_demo() -> bool:
@@ -51,4 +57,8 @@ def seed_demo() -> bool:
     log_change(actor="cli", action="seed-demo", object_type="unit", object_id=province.id,
                after={"code": PROVINCE_CODE})
     db.session.commit()
+    if current_app.config["KHAOSAT_ENV"] == "development":
+        for username, role, unit_code in DEMO_USERS:
+            create_user(username=username, role=role, unit_code=unit_code,
+                        password=DEMO_PASSWORD, actor="cli")
     return True

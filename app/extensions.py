@@ -1,8 +1,10 @@
 """Extension objects, created unbound here and bound to the app in create_app()."""
 
 from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -26,6 +28,12 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
+login = LoginManager()
+# Sessions end on the server side through User.session_version; Flask-Login's own "session
+# protection" would also write to the survey's session cookie, so it is off.
+login.session_protection = None
+login.login_view = "auth.login"
+login.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
 babel = Babel()
 # No default limits: each limit is declared where it applies (staff login, later the survey).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

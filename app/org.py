@@ -3,29 +3,103 @@
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.audit import log_change
 from app.codes import new_counter_code, normalise_code
 from app.extensions import db
 from app.models import Counter, RetiredCode, Unit
+from app.models.org import UNIT_KINDS
 
 
-def add_unit(*, code: str, name: str, kind: str, parent: Unit | None = None) -> Unit:
-    """Create a unit under `parent` (None for the province) and give it its tree path."""
-    unit = Unit(code=code, name=name, kind=kind, parent=parent)
+class OrgError(ValueError):
+    """A change to units or counters that would break the tree or its codes."""
+
+
+def add_unit(*, code: str, name: str, kind: str, parent: Unit | None = None,
+             actor=None) -> Unit:
+    """Create a unit under `parent` (None for the province) and give it its tree path.
+
+    With an actor, the creation is audited and committed; without, the caller commits.
+    """
+    code = code.strip().upper()
+    if db.session.scalar(select(Unit.id).where(Unit.code == code)):
+        raise OrgError(_("Mã đơn vị %(code)s đã có.", code=code))
+    if kind not in UNIT_KINDS:
+        raise OrgError(_("Loại đơn vị không hợp lệ."))
+    unit = Unit(code=code, name=name.strip(), kind=kind, parent=parent)
     db.session.add(unit)
     db.session.flush()  # the path is made of ids
     unit.path = (parent.path if parent else "/") + f"{unit.id}/"
+    if actor is not None:
+        log_change(actor=actor, action="create", object_type="unit", object_id=unit.id,
+                   after=_unit_state(unit))
+        db.session.commit()
     return unit
 
 
-def add_counter(*, unit: Unit, name: str, operator: str | None = None) -> Counter:
-    """Create a counter with a fresh public code that no sticker has ever carried."""
-    counter = Counter(unit=unit, name=name, operator=operator, code=_unused_code())
+def _unit_state(unit: Unit) -> dict:
+    return {"code": unit.code, "name": unit.name, "kind": unit.kind, "active": unit.active,
+            "parent": unit.parent.code if unit.parent else None}
+
+
+def update_unit(unit: Unit, *, name: str, kind: str, parent: Unit | None, active: bool,
+                actor) -> None:
+    """Rename, re-kind, move (with its whole subtree) or (de)activate a unit; audited."""
+    before = _unit_state(unit)
+    if kind not in UNIT_KINDS:
+        raise OrgError(_("Loại đơn vị không hợp lệ."))
+    if parent is not None and parent.path.startswith(unit.path):
+        raise OrgError(_("Không thể chuyển đơn vị vào chính nó hoặc đơn vị cấp dưới của nó."))
+    if (parent is None) != (unit.parent is None):
+        raise OrgError(_("Chỉ có một đơn vị gốc (cấp tỉnh)."))
+    unit.name, unit.kind, unit.active = name.strip(), kind, active
+    if parent is not None and parent.id != unit.parent_id:
+        old_prefix = unit.path
+        new_prefix = parent.path + f"{unit.id}/"
+        for member in db.session.scalars(select(Unit).where(Unit.path.startswith(old_prefix))):
+            member.path = new_prefix + member.path[len(old_prefix):]
+        unit.parent = parent
+    after = _unit_state(unit)
+    if after != before:
+        log_change(actor=actor, action="update", object_type="unit", object_id=unit.id,
+                   before=before, after=after)
+    db.session.commit()
+
+
+def add_counter(*, unit: Unit, name: str, operator: str | None = None, actor=None) -> Counter:
+    """Create a counter with a fresh public code that no sticker has ever carried.
+
+    With an actor, the creation is audited and committed; without, the caller commits.
+    """
+    counter = Counter(unit=unit, name=name.strip(), operator=(operator or "").strip() or None,
+                      code=_unused_code())
     db.session.add(counter)
     db.session.flush()
+    if actor is not None:
+        log_change(actor=actor, action="create", object_type="counter", object_id=counter.id,
+                   after=_counter_state(counter))
+        db.session.commit()
     return counter
+
+
+def _counter_state(counter: Counter) -> dict:
+    return {"name": counter.name, "unit": counter.unit.code, "operator": counter.operator,
+            "active": counter.active, "code": counter.code}
+
+
+def update_counter(counter: Counter, *, name: str, unit: Unit, operator: str | None,
+                   active: bool, actor) -> None:
+    """Rename, move to another unit, change operator or (de)activate a counter; audited."""
+    before = _counter_state(counter)
+    counter.name, counter.unit, counter.active = name.strip(), unit, active
+    counter.operator = (operator or "").strip() or None
+    after = _counter_state(counter)
+    if after != before:
+        log_change(actor=actor, action="update", object_type="counter", object_id=counter.id,
+                   before=before, after=after)
+    db.session.commit()
 
 
 def _unused_code() -> str:

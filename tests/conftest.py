@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.config import normalise_database_url
-from app.extensions import db
+from app.extensions import db, limiter
 
 BASE_CONFIG = {
     "TESTING": True,
@@ -67,6 +67,7 @@ def app(migrated_database):
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": migrated_database})
     yield app
     with app.app_context():
+        limiter.reset()  # login attempts counted in Redis must not leak into the next test
         db.session.remove()
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
@@ -97,3 +98,36 @@ HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|ticket)"[^>]*value="([^"]*)"'
 def hidden_fields(html: str) -> dict[str, str]:
     """The CSRF token and the one-time ticket a survey page carries."""
     return dict(HIDDEN.findall(html))
+
+
+PASSWORD = "mật khẩu thử nghiệm"
+
+
+class AuthActions:
+    """Log a test client in and out through the real login form, CSRF included."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username: str, password: str = PASSWORD, **environ):
+        page = self._client.get("/login")
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                          page.get_data(as_text=True)).group(1)
+        data = {"csrf_token": token, "username": username, "password": password}
+        return self._client.post("/login", data=data, environ_base=environ or {})
+
+    def logout(self):
+        page = self._client.get("/staff/")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+        return self._client.post("/logout", data={"csrf_token": token.group(1)})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def csrf_token_of(page) -> str:
+    """The CSRF token a staff page's form carries."""
+    html = page.get_data(as_text=True)
+    return re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html).group(1)

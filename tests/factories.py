@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from app.auth.accounts import create_user
 from app.clock import local_today
 from app.extensions import db
-from app.models import Campaign, Counter, Unit
+from app.models import Campaign, Counter, Unit, User
 from app.org import add_counter, add_unit
 from app.survey.questionnaire import latest, load_all
 
@@ -74,3 +75,8 @@ class CounterRef:
 
 def ref(counter: Counter) -> CounterRef:
     return CounterRef(counter.id, counter.code, counter.name)
+
+
+def make_user(username: str, role: str, unit: Unit, password: str = "mật khẩu thử nghiệm") -> User:
+    return create_user(username=username, role=role, unit_code=unit.code, password=password,
+                       actor="test")

@@ -73,7 +73,8 @@ def test_create_user_reads_the_password_from_stdin_and_audits(app, runner):
         assert user.role == "manager" and user.unit.code == "XAANPHU" and user.active
         assert user.password_hash.startswith("scrypt:")
         assert check_password_hash(user.password_hash, "một mật khẩu dài")
-        event = db.session.scalar(select(AuditEvent).where(AuditEvent.object_type == "user"))
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.object_type == "user",
+                                                           AuditEvent.object_id == str(user.id)))
         assert (event.actor, event.action, event.after["username"]) == ("cli", "create",
                                                                         "lan.nguyen")
 
@@ -99,7 +100,7 @@ def test_create_user_prompts_for_the_password_twice(app, runner):
 )
 def test_create_user_refuses_bad_requests_clearly(app, runner, args, password, message):
     with app.app_context():
-        make_unit()
+        make_unit("TINH")
     runner.invoke(args=["create-user", "taken", "--role", "clerk", "--unit", "TINH",
                         "--password-stdin"], input="long enough pw\n")
     result = runner.invoke(args=["create-user", *args, "--password-stdin"], input=password + "\n")

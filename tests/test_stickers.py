@@ -8,12 +8,12 @@ from sqlalchemy import select
 
 from app.clock import local_today
 from app.extensions import db
-from app.models import AuditEvent, Counter
+from app.models import AuditEvent, Counter, Unit
 from app.pdf import OutsideFetchRefused, html_to_pdf, printable_path
 from app.printing import render
 from app.printing.qr import QUIET_ZONE, qr_matrix
 from app.printing.render import layouts
-from tests.factories import make_campaign, make_counter, make_unit
+from tests.factories import make_campaign, make_counter, make_unit, make_user
 from tests.print_tools import (
     dark_box,
     decode,
@@ -195,7 +195,14 @@ def test_a_layout_asking_for_an_outside_file_fails_loudly():
         html_to_pdf('<img src="file:///etc/hostname">')
 
 
-def test_sticker_page_lets_staff_pick_counters_and_layout(client, counters):
+@pytest.fixture
+def admin(app, auth, counters):
+    with app.app_context():
+        make_user("sonoivu", "admin", db.session.scalar(select(Unit).where(Unit.code == "BINHAN")))
+    auth.login("sonoivu")
+
+
+def test_sticker_page_lets_staff_pick_counters_and_layout(client, admin, counters):
     page = client.get("/stickers?unit=TTPVHCC")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -205,7 +212,7 @@ def test_sticker_page_lets_staff_pick_counters_and_layout(client, counters):
         assert title in html
 
 
-def test_sticker_pdf_preview_and_download(client, counters, tmp_path):
+def test_sticker_pdf_preview_and_download(client, admin, counters, tmp_path):
     preview = client.get(f"/stickers.pdf?unit=BINHAN&layout=a4-2x4&counters={counters[2]}")
     assert preview.status_code == 200
     assert preview.headers["Content-Type"] == "application/pdf"
@@ -219,13 +226,30 @@ def test_sticker_pdf_preview_and_download(client, counters, tmp_path):
 
 @pytest.mark.parametrize("query", ["unit=BINHAN&layout=a3", "unit=NOPE&layout=poster",
                                    "unit=BINHAN&layout=poster&counters=ZZZZZZZZ"])
-def test_sticker_pdf_refuses_bad_choices_with_the_form(client, counters, query):
+def test_sticker_pdf_refuses_bad_choices_with_the_form(client, admin, counters, query):
     page = client.get(f"/stickers.pdf?{query}")
     assert page.status_code == 422
     assert "In tem QR cho quầy" in page.get_data(as_text=True)
 
 
-def test_sticker_page_is_not_served_in_production_until_staff_login(app, client, counters):
-    app.config["KHAOSAT_ENV"] = "production"
-    assert client.get("/stickers").status_code == 404
-    assert client.get("/stickers.pdf?unit=BINHAN&layout=poster").status_code == 404
+def test_sticker_pages_need_a_login(client, counters):
+    for url in ("/stickers", "/stickers.pdf?unit=BINHAN&layout=poster"):
+        page = client.get(url)
+        assert page.status_code == 302 and page.headers["Location"].startswith("/login?next=")
+
+
+def test_clerk_prints_only_their_units_counters(app, client, auth, counters, tmp_path):
+    with app.app_context():
+        ward = db.session.scalar(select(Unit).where(Unit.code == "PBM"))
+        make_user("congchuc", "clerk", ward)
+    auth.login("congchuc")
+    page = client.get("/stickers").get_data(as_text=True)
+    assert NAMES[2] in page and NAMES[0] not in page and "TTPVHCC" not in page
+    # The whole-province unit, or another unit's counter, by a forged query: refused.
+    assert client.get("/stickers.pdf?unit=BINHAN&layout=poster").status_code == 422
+    forged = client.get(f"/stickers.pdf?unit=PBM&layout=poster&counters={counters[0]}")
+    assert forged.status_code == 422
+    own = client.get("/stickers.pdf?unit=PBM&layout=poster")
+    pdf = tmp_path / "own.pdf"
+    pdf.write_bytes(own.data)
+    assert decode(rasterise(pdf, tmp_path)) == [f"{BASE}/q/{counters[2]}"]

@@ -1,1 +1,7 @@
-"""Staff accounts and, in a later step, login and scope checks."""
+"""Staff accounts: login, logout, passwords, and the role and unit-scope checks of every page."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from app.auth import routes  # noqa: E402,F401

@@ -3,17 +3,28 @@
 from app.models.audit import AuditEvent
 from app.models.org import Counter, RetiredCode, Unit
 from app.models.staff import User
-from app.models.survey import Answer, Campaign, DailyFunnel, Questionnaire, Response, UsedTicket
+from app.models.survey import (
+    Answer,
+    Campaign,
+    CampaignTarget,
+    DailyFunnel,
+    Questionnaire,
+    Response,
+    Tally,
+    UsedTicket,
+)
 
 __all__ = [
     "Answer",
     "AuditEvent",
     "Campaign",
+    "CampaignTarget",
     "Counter",
     "DailyFunnel",
     "Questionnaire",
     "Response",
     "RetiredCode",
+    "Tally",
     "Unit",
     "UsedTicket",
     "User",

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -15,7 +16,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (CheckConstraint("role IN ('admin', 'manager', 'clerk')", name="role"),)
 
@@ -30,6 +31,14 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
     unit: Mapped[Unit] = relationship()
+
+    def get_id(self) -> str:
+        """What the session keeps: the id and the session version it was issued under."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

@@ -66,6 +66,53 @@ class Campaign(db.Model):
 
     unit: Mapped[Unit] = relationship()
     questionnaire: Mapped[Questionnaire] = relationship()
+    targets: Mapped[list["CampaignTarget"]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan"
+    )
+
+
+class CampaignTarget(db.Model):
+    """A unit's own target rate in a campaign, overriding the campaign's default for its subtree."""
+
+    __tablename__ = "campaign_target"
+    __table_args__ = (
+        CheckConstraint("target_rate >= 0 AND target_rate <= 100", name="target_rate"),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    target_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+
+    campaign: Mapped[Campaign] = relationship(back_populates="targets")
+    unit: Mapped[Unit] = relationship()
+
+
+class Tally(db.Model):
+    """The denominator: results returned at a counter on a day, and the cases not surveyed."""
+
+    __tablename__ = "tally"
+    __table_args__ = (
+        CheckConstraint(
+            "returned >= 0 AND immediate >= 0 AND online >= 0 AND postal >= 0", name="positive"
+        ),
+        CheckConstraint("immediate + online + postal <= returned", name="parts"),
+    )
+
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    returned: Mapped[int] = mapped_column(Integer)
+    immediate: Mapped[int] = mapped_column(Integer, default=0)
+    online: Mapped[int] = mapped_column(Integer, default=0)
+    postal: Mapped[int] = mapped_column(Integer, default=0)
+
+    counter: Mapped[Counter] = relationship()
+
+    @property
+    def eligible(self) -> int:
+        """Results returned at the counter that the survey is for."""
+        return self.returned - self.immediate - self.online - self.postal
 
 
 class Response(db.Model):

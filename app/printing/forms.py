@@ -1,13 +1,14 @@
 """The sticker page's choices: a unit, optionally some of its counters, and a layout."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.forms import Form
 
-class StickerForm(FlaskForm):
+
+class StickerForm(Form):
     """Read-only choices sent by GET, so the form carries no CSRF token."""
 
     class Meta:

@@ -1,15 +1,12 @@
-"""Staff pick counters and a layout, preview the PDF in the browser or download it.
-
-Until staff accounts exist this page is served in development only: its list of every
-counter's code must not be public.
-"""
+"""Staff pick counters of their scope and a layout, preview the PDF or download it."""
 
 import os
 
-from flask import abort, current_app, render_template, request
+from flask import render_template, request
 from flask_babel import get_locale
 from sqlalchemy import select
 
+from app.auth.scope import requires, scope_path, units_in_scope
 from app.clock import local_today
 from app.extensions import db
 from app.models import Counter, Unit
@@ -19,15 +16,9 @@ from app.printing.render import layouts, print_stickers
 from app.printing.selection import SelectionError, counters_to_print
 
 
-@bp.before_request
-def development_only():
-    if current_app.config["KHAOSAT_ENV"] != "development":
-        abort(404)
-
-
 def _form() -> StickerForm:
     form = StickerForm(request.args)
-    units = db.session.scalars(select(Unit).where(Unit.active).order_by(Unit.path)).all()
+    units = db.session.scalars(units_in_scope().where(Unit.active)).all()
     form.unit.choices = unit_choices(units)
     english = str(get_locale()) == "en"
     form.layout.choices = [(name, lay.title_en if english else lay.title)
@@ -45,17 +36,20 @@ def _form() -> StickerForm:
 
 
 @bp.route("/stickers")
+@requires("print")
 def stickers():
     return render_template("printing/stickers.html", form=_form())
 
 
 @bp.route("/stickers.pdf")
+@requires("print")
 def stickers_pdf():
     form = _form()
     if not form.validate():
         return render_template("printing/stickers.html", form=form), 422
     try:
-        counters = counters_to_print(unit_code=form.unit.data, counter_codes=form.counters.data)
+        counters = counters_to_print(unit_code=form.unit.data, counter_codes=form.counters.data,
+                                     within=scope_path())
     except SelectionError as exc:
         return render_template("printing/stickers.html", form=form, error=str(exc)), 422
     result = print_stickers(counters, layouts()[form.layout.data], today=local_today(),

@@ -14,13 +14,18 @@ class SelectionError(ValueError):
 
 
 def counters_to_print(*, unit_code: str | None = None,
-                      counter_codes: list[str] | tuple[str, ...] = ()) -> list[Counter]:
-    """Live counters of the unit's subtree (all units when None), or only the given counters."""
-    query = (select(Counter).join(Unit).where(Counter.active, Unit.active)
+                      counter_codes: list[str] | tuple[str, ...] = (),
+                      within: str = "/") -> list[Counter]:
+    """Live counters of the unit's subtree (all units when None), or only the given counters.
+
+    `within` is the path of the subtree the person printing may see (app/auth/scope.py).
+    """
+    query = (select(Counter).join(Unit).where(Counter.active, Unit.active,
+                                              Unit.path.startswith(within))
              .options(selectinload(Counter.unit)).order_by(Unit.path, Counter.name, Counter.id))
     if unit_code:
         unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-        if unit is None:
+        if unit is None or not unit.path.startswith(within):
             raise SelectionError(_("Không có đơn vị mã %(code)s.", code=unit_code))
         query = query.where(Unit.path.startswith(unit.path))
     if counter_codes:

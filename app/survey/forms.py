@@ -3,10 +3,10 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
+from app.forms import Form
 from app.survey.screening import CHANNEL_CHOICES, CHANNEL_IN_PERSON, YES_NO_CHOICES
 
 TICKET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
@@ -32,7 +32,7 @@ class RequiredWhen:
         raise StopValidation()
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     """Fields every survey has; rating questions are added per questionnaire version."""
 
     class Meta:

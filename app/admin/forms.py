@@ -1,0 +1,64 @@
+"""Forms of the admin pages."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+
+from app.forms import Form
+from app.models.org import UNIT_KINDS
+from app.models.staff import ROLES
+
+KIND_LABELS = {"province": _l("Tỉnh"), "department": _l("Sở, ban, ngành"),
+               "center": _l("Trung tâm phục vụ hành chính công"), "branch": _l("Chi nhánh"),
+               "district": _l("Huyện, thị xã, thành phố"), "commune": _l("Xã, phường, thị trấn"),
+               "other": _l("Khác")}
+ROLE_LABELS = {"admin": _l("Quản trị (Sở Nội vụ)"), "manager": _l("Lãnh đạo đơn vị"),
+               "clerk": _l("Công chức một cửa")}
+
+
+class UnitForm(Form):
+    code = StringField(_l("Mã đơn vị"), validators=[
+        InputRequired(), Length(max=40),
+        Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Chỉ dùng chữ không dấu, số, - và _."))])
+    name = StringField(_l("Tên đơn vị"), validators=[InputRequired(), Length(max=200)])
+    kind = SelectField(_l("Loại"), choices=[(k, KIND_LABELS[k]) for k in UNIT_KINDS])
+    parent = SelectField(_l("Trực thuộc"), coerce=int)
+    active = BooleanField(_l("Đang hoạt động"), default=True)
+
+
+class UserForm(Form):
+    username = StringField(_l("Tên đăng nhập"), validators=[InputRequired(), Length(max=80)])
+    role = SelectField(_l("Vai trò"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    unit = SelectField(_l("Đơn vị (phạm vi: đơn vị và các đơn vị cấp dưới)"))
+    password = PasswordField(_l("Mật khẩu (ít nhất 10 ký tự)"),
+                             validators=[Optional(), Length(min=10, max=200)],
+                             render_kw={"autocomplete": "new-password"})
+    active = BooleanField(_l("Đang hoạt động"), default=True)
+
+
+class CampaignForm(Form):
+    name = StringField(_l("Tên đợt khảo sát"), validators=[InputRequired(), Length(max=200)])
+    unit = SelectField(_l("Phạm vi (đơn vị và cấp dưới)"), coerce=int)
+    questionnaire = SelectField(_l("Phiếu khảo sát"), coerce=int)
+    starts_on = DateField(_l("Từ ngày"), validators=[InputRequired()])
+    ends_on = DateField(_l("Đến ngày"), validators=[InputRequired()])
+    target_rate = StringField(_l("Chỉ tiêu tỷ lệ phản hồi mặc định (%)"),
+                              validators=[InputRequired()])
+
+
+class TargetForm(Form):
+    unit = SelectField(_l("Đơn vị"), coerce=int)
+    target_rate = StringField(_l("Chỉ tiêu riêng (%; để trống để bỏ)"), validators=[Optional()])
+
+
+class AuditFilterForm(Form):
+    class Meta:
+        csrf = False
+
+    actor = StringField(_l("Người thực hiện"), validators=[Optional()])
+    object_type = SelectField(_l("Đối tượng"), choices=[
+        ("", _l("Tất cả")), ("unit", _l("Đơn vị")), ("counter", _l("Quầy")),
+        ("user", _l("Tài khoản")), ("campaign", _l("Đợt khảo sát")),
+        ("tally", _l("Số hồ sơ trả"))], validators=[Optional()])
+    since = DateField(_l("Từ ngày"), validators=[Optional()])
+    until = DateField(_l("Đến ngày"), validators=[Optional()])

@@ -1,0 +1,300 @@
+"""Admin pages (Home Affairs): thin handlers over app/org.py, app/auth/accounts.py and
+app/campaigns.py; every object goes through the scope helpers of app/auth/scope.py."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.admin import bp
+from app.admin.forms import (
+    KIND_LABELS,
+    ROLE_LABELS,
+    AuditFilterForm,
+    CampaignForm,
+    TargetForm,
+    UnitForm,
+    UserForm,
+)
+from app.auth.accounts import AccountError, create_user, reset_password, update_user
+from app.auth.forms import EmptyForm
+from app.auth.scope import requires, unit_or_404, units_in_scope
+from app.campaigns import (
+    CampaignError,
+    create_campaign,
+    parse_rate,
+    set_status,
+    set_target,
+    target_for,
+    update_campaign,
+)
+from app.extensions import db
+from app.models import AuditEvent, Campaign, Questionnaire, Unit, User
+from app.org import OrgError, add_unit, update_unit
+
+
+def _indent(unit: Unit) -> str:
+    return "\u2003" * (len(unit.ancestor_ids()) - 1) + unit.name
+
+
+def _scoped_units(active_only: bool = True) -> list[Unit]:
+    query = units_in_scope()
+    return db.session.scalars(query.where(Unit.active) if active_only else query).all()
+
+
+# --- units ------------------------------------------------------------------------------
+
+@bp.route("/units")
+@requires("units")
+def units():
+    return render_template("admin/units.html", units=_scoped_units(active_only=False),
+                           kinds=KIND_LABELS)
+
+
+def _parent_choices(form: UnitForm, exclude: Unit | None = None) -> None:
+    form.parent.choices = [(u.id, _indent(u)) for u in _scoped_units()
+                           if exclude is None or not u.path.startswith(exclude.path)]
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@requires("units")
+def unit_new():
+    form = UnitForm()
+    _parent_choices(form)
+    if form.validate_on_submit():
+        try:
+            unit = add_unit(code=form.code.data, name=form.name.data, kind=form.kind.data,
+                            parent=unit_or_404(form.parent.data), actor=current_user)
+        except OrgError as exc:
+            form.code.errors.append(str(exc))
+        else:
+            flash(_("Đã tạo đơn vị %(name)s.", name=unit.name), "info")
+            return redirect(url_for("admin.units"), code=303)
+    return render_template("admin/unit_form.html", form=form, unit=None)
+
+
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+@requires("units")
+def unit_edit(unit_id: int):
+    unit = unit_or_404(unit_id)
+    form = UnitForm(obj=unit if request.method == "GET" else None)
+    form.code.data = unit.code  # codes are printed in imports: they do not change
+    _parent_choices(form, exclude=unit)
+    is_root = unit.parent is None or unit.id == current_user.unit_id
+    if is_root:
+        form.parent.choices = [(0, "—")]
+        form.parent.data = 0
+    elif request.method == "GET":
+        form.parent.data = unit.parent_id
+    if form.validate_on_submit():
+        try:
+            update_unit(unit, name=form.name.data, kind=form.kind.data,
+                        parent=unit.parent if is_root else unit_or_404(form.parent.data),
+                        active=form.active.data, actor=current_user)
+        except OrgError as exc:
+            form.parent.errors.append(str(exc))
+        else:
+            flash(_("Đã lưu đơn vị %(name)s.", name=unit.name), "info")
+            return redirect(url_for("admin.units"), code=303)
+    return render_template("admin/unit_form.html", form=form, unit=unit)
+
+
+# --- users ------------------------------------------------------------------------------
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not user.unit.path.startswith(current_user.unit.path):
+        abort(404)
+    return user
+
+
+@bp.route("/users")
+@requires("users")
+def users():
+    rows = db.session.scalars(
+        select(User).join(Unit).where(Unit.path.startswith(current_user.unit.path))
+        .order_by(User.username)).all()
+    return render_template("admin/users.html", users=rows, roles=ROLE_LABELS)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires("users")
+def user_new():
+    form = UserForm()
+    form.unit.choices = [(u.code, _indent(u)) for u in _scoped_units()]
+    if form.validate_on_submit():
+        try:
+            if not form.password.data:
+                raise AccountError(_("Nhập mật khẩu ban đầu cho tài khoản."))
+            user = create_user(username=form.username.data, role=form.role.data,
+                               unit_code=form.unit.data, password=form.password.data,
+                               actor=current_user)
+        except AccountError as exc:
+            form.username.errors.append(str(exc))
+        else:
+            flash(_("Đã tạo tài khoản %(name)s.", name=user.username), "info")
+            return redirect(url_for("admin.users"), code=303)
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires("users")
+def user_edit(user_id: int):
+    user = _user_or_404(user_id)
+    form = UserForm(obj=user if request.method == "GET" else None)
+    form.username.data = user.username
+    form.unit.choices = [(u.code, _indent(u)) for u in _scoped_units()]
+    if request.method == "GET":
+        form.unit.data = user.unit.code
+    if form.validate_on_submit():
+        try:
+            if user.id == current_user.id and (not form.active.data or form.role.data != "admin"):
+                raise AccountError(_("Không thể tự khoá hay tự hạ quyền tài khoản của mình."))
+            update_user(user, role=form.role.data, unit_code=form.unit.data,
+                        active=form.active.data, actor=current_user)
+            if form.password.data:
+                reset_password(user, new=form.password.data, actor=current_user)
+        except AccountError as exc:
+            form.role.errors.append(str(exc))
+        else:
+            flash(_("Đã lưu tài khoản %(name)s.", name=user.username), "info")
+            return redirect(url_for("admin.users"), code=303)
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+# --- campaigns --------------------------------------------------------------------------
+
+def _campaign_or_404(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or not campaign.unit.path.startswith(current_user.unit.path):
+        abort(404)
+    return campaign
+
+
+def _campaign_choices(form: CampaignForm) -> None:
+    form.unit.choices = [(u.id, _indent(u)) for u in _scoped_units()]
+    form.questionnaire.choices = [
+        (q.id, f"{q.title} (v{q.version})")
+        for q in db.session.scalars(select(Questionnaire).order_by(Questionnaire.code,
+                                                                   Questionnaire.version))]
+
+
+@bp.route("/campaigns")
+@requires("campaigns")
+def campaigns():
+    rows = db.session.scalars(
+        select(Campaign).join(Unit).where(Unit.path.startswith(current_user.unit.path))
+        .order_by(Campaign.starts_on.desc())).all()
+    return render_template("admin/campaigns.html", campaigns=rows)
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@requires("campaigns")
+def campaign_new():
+    form = CampaignForm()
+    _campaign_choices(form)
+    if form.validate_on_submit():
+        try:
+            campaign = create_campaign(
+                name=form.name.data, unit=unit_or_404(form.unit.data),
+                questionnaire=db.session.get(Questionnaire, form.questionnaire.data),
+                starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                target_rate=parse_rate(form.target_rate.data), actor=current_user)
+        except CampaignError as exc:
+            form.target_rate.errors.append(str(exc))
+        else:
+            flash(_("Đã tạo đợt %(name)s (bản nháp).", name=campaign.name), "info")
+            return redirect(url_for("admin.campaign_edit", campaign_id=campaign.id), code=303)
+    return render_template("admin/campaign_form.html", form=form, campaign=None)
+
+
+@bp.route("/campaigns/<int:campaign_id>", methods=["GET", "POST"])
+@requires("campaigns")
+def campaign_edit(campaign_id: int):
+    campaign = _campaign_or_404(campaign_id)
+    form = CampaignForm(obj=campaign if request.method == "GET" else None)
+    _campaign_choices(form)
+    form.unit.data, form.questionnaire.data = campaign.unit_id, campaign.questionnaire_id
+    target_form = TargetForm(prefix="target")
+    target_form.unit.choices = [(u.id, _indent(u)) for u in _scoped_units()
+                                if u.path.startswith(campaign.unit.path)]
+    if form.validate_on_submit():
+        try:
+            update_campaign(campaign, name=form.name.data, starts_on=form.starts_on.data,
+                            ends_on=form.ends_on.data,
+                            target_rate=parse_rate(form.target_rate.data), actor=current_user)
+        except CampaignError as exc:
+            form.ends_on.errors.append(str(exc))
+        else:
+            flash(_("Đã lưu đợt %(name)s.", name=campaign.name), "info")
+            return redirect(url_for("admin.campaign_edit", campaign_id=campaign.id), code=303)
+    if request.method == "GET":
+        form.target_rate.data = str(campaign.target_rate)
+    overrides = [(t.unit, t.target_rate) for t in campaign.targets]
+    return render_template("admin/campaign_form.html", form=form, campaign=campaign,
+                           target_form=target_form, overrides=overrides, target_for=target_for,
+                           action_form=EmptyForm())
+
+
+@bp.route("/campaigns/<int:campaign_id>/target", methods=["POST"])
+@requires("campaigns")
+def campaign_target(campaign_id: int):
+    campaign = _campaign_or_404(campaign_id)
+    form = TargetForm(prefix="target")
+    form.unit.choices = [(u.id, _indent(u)) for u in _scoped_units()
+                         if u.path.startswith(campaign.unit.path)]
+    if form.validate_on_submit():
+        try:
+            rate = parse_rate(form.target_rate.data) if form.target_rate.data else None
+            set_target(campaign, unit_or_404(form.unit.data), rate, actor=current_user)
+        except CampaignError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Đã lưu chỉ tiêu."), "info")
+    else:
+        flash(_("Chọn một đơn vị trong phạm vi của đợt."), "error")
+    return redirect(url_for("admin.campaign_edit", campaign_id=campaign.id), code=303)
+
+
+@bp.route("/campaigns/<int:campaign_id>/<any(activate, close):action>", methods=["POST"])
+@requires("campaigns")
+def campaign_status(campaign_id: int, action: str):
+    campaign = _campaign_or_404(campaign_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            set_status(campaign, "active" if action == "activate" else "closed",
+                       actor=current_user)
+        except CampaignError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Đã cập nhật trạng thái đợt %(name)s.", name=campaign.name), "info")
+    return redirect(url_for("admin.campaign_edit", campaign_id=campaign.id), code=303)
+
+
+# --- audit log --------------------------------------------------------------------------
+
+@bp.route("/audit")
+@requires("audit")
+def audit():
+    form = AuditFilterForm(request.args)
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if form.validate():
+        zone = ZoneInfo(current_app.config["TIMEZONE"])
+        if form.actor.data:
+            query = query.where(AuditEvent.actor == form.actor.data.strip())
+        if form.object_type.data:
+            query = query.where(AuditEvent.object_type == form.object_type.data)
+        if form.since.data:
+            query = query.where(AuditEvent.at >= datetime.combine(form.since.data, time(),
+                                                                  zone))
+        if form.until.data:
+            end = datetime.combine(form.until.data + timedelta(days=1), time(), zone)
+            query = query.where(AuditEvent.at < end)
+    page = max(request.args.get("page", 1, type=int), 1)
+    events = db.session.scalars(query.limit(101).offset((page - 1) * 100)).all()
+    filters = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("admin/audit.html", form=form, events=events[:100], page=page,
+                           more=len(events) > 100, filters=filters)

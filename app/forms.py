@@ -1,0 +1,47 @@
+"""The base of every form: Flask-WTF (CSRF) with WTForms' own messages in the user's language.
+
+WTForms ships no Vietnamese catalog, so its built-in messages are mapped here onto ours.
+"""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+
+WTFORMS_MESSAGES = {
+    "This field is required.": _l("Vui lòng điền mục này."),
+    "Not a valid choice.": _l("Lựa chọn không hợp lệ."),
+    "Invalid Choice: could not coerce.": _l("Lựa chọn không hợp lệ."),
+    "Not a valid integer value.": _l("Vui lòng nhập một số nguyên."),
+    "Not a valid date value.": _l("Ngày không hợp lệ."),
+    "Invalid input.": _l("Giá trị không hợp lệ."),
+    "Field must be at least %(min)d character long.": _l("Cần ít nhất %(min)d ký tự."),
+    "Field must be at least %(min)d characters long.": _l("Cần ít nhất %(min)d ký tự."),
+    "Field cannot be longer than %(max)d character.": _l("Dài tối đa %(max)d ký tự."),
+    "Field cannot be longer than %(max)d characters.": _l("Dài tối đa %(max)d ký tự."),
+    "Field must be between %(min)d and %(max)d characters long.":
+        _l("Cần từ %(min)d đến %(max)d ký tự."),
+    "Number must be at least %(min)s.": _l("Số phải từ %(min)s trở lên."),
+    "Number must be between %(min)s and %(max)s.": _l("Số phải từ %(min)s đến %(max)s."),
+    "Field must be equal to %(other_name)s.": _l("Phải giống mục %(other_name)s."),
+    "The CSRF token is missing.": _l("Phiên làm việc đã hết hạn, vui lòng gửi lại."),
+    "The CSRF token has expired.": _l("Phiên làm việc đã hết hạn, vui lòng gửi lại."),
+    "The CSRF token is invalid.": _l("Phiên làm việc đã hết hạn, vui lòng gửi lại."),
+    "The CSRF session token is missing.": _l("Phiên làm việc đã hết hạn, vui lòng gửi lại."),
+    "The CSRF tokens do not match.": _l("Phiên làm việc đã hết hạn, vui lòng gửi lại."),
+}
+
+
+class _Messages:
+    """What WTForms asks its translations object for."""
+
+    def gettext(self, string: str) -> str:
+        message = WTFORMS_MESSAGES.get(string)
+        return str(message) if message is not None else string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+class Form(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            return _Messages()

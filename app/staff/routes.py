@@ -1,0 +1,142 @@
+"""Staff pages: thin handlers over app/org.py and app/tallies.py, scoped by app/auth/scope.py."""
+
+from datetime import timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.auth.forms import EmptyForm
+from app.auth.scope import counter_or_404, counters_in_scope, requires, units_in_scope
+from app.clock import local_today
+from app.extensions import db
+from app.models import Counter, Tally, Unit
+from app.org import add_counter, reissue_code, update_counter
+from app.staff import bp
+from app.staff.forms import CounterForm, ImportForm, TallyForm
+from app.tallies import Counts, TallyRejected, import_tallies, record_tally
+
+
+@bp.route("/")
+@login_required
+def home():
+    return render_template("staff/home.html")
+
+
+# --- counters ---------------------------------------------------------------------------
+
+def _unit_choices(form_field) -> None:
+    units = db.session.scalars(units_in_scope().where(Unit.active)).all()
+    form_field.choices = [(u.id, "\u2003" * (len(u.ancestor_ids()) - 1) + u.name) for u in units]
+
+
+@bp.route("/counters")
+@requires("counters")
+def counters():
+    rows = db.session.scalars(counters_in_scope()).all()
+    return render_template("staff/counters.html", counters=rows, form=EmptyForm())
+
+
+@bp.route("/counters/new", methods=["GET", "POST"])
+@requires("counters")
+def counter_new():
+    form = CounterForm()
+    _unit_choices(form.unit)
+    if form.validate_on_submit():
+        unit = db.session.get(Unit, form.unit.data)  # a choice, so within scope
+        counter = add_counter(unit=unit, name=form.name.data, operator=form.operator.data,
+                              actor=current_user)
+        flash(_("Đã tạo quầy %(name)s, mã %(code)s.", name=counter.name, code=counter.code),
+              "info")
+        return redirect(url_for("staff.counters"), code=303)
+    return render_template("staff/counter_form.html", form=form, counter=None)
+
+
+@bp.route("/counters/<int:counter_id>", methods=["GET", "POST"])
+@requires("counters")
+def counter_edit(counter_id: int):
+    counter = counter_or_404(counter_id)
+    form = CounterForm(obj=counter if request.method == "GET" else None)
+    _unit_choices(form.unit)
+    if request.method == "GET":
+        form.unit.data = counter.unit_id
+    if form.validate_on_submit():
+        update_counter(counter, name=form.name.data, unit=db.session.get(Unit, form.unit.data),
+                       operator=form.operator.data, active=form.active.data,
+                       actor=current_user)
+        flash(_("Đã lưu quầy %(name)s.", name=counter.name), "info")
+        return redirect(url_for("staff.counters"), code=303)
+    return render_template("staff/counter_form.html", form=form, counter=counter)
+
+
+@bp.route("/counters/<int:counter_id>/reissue", methods=["POST"])
+@requires("counters")
+def counter_reissue(counter_id: int):
+    counter = counter_or_404(counter_id)
+    if EmptyForm().validate_on_submit():
+        new = reissue_code(counter, actor=current_user, today=local_today())
+        flash(_("Quầy %(name)s có mã mới %(code)s; tem cũ không còn dùng được, hãy in tem mới.",
+                name=counter.name, code=new), "info")
+    return redirect(url_for("staff.counters"), code=303)
+
+
+# --- tallies ----------------------------------------------------------------------------
+
+def _tally_page(form: TallyForm, import_form: ImportForm, problems=(), status: int = 200):
+    since = local_today() - timedelta(days=31)
+    recent = db.session.execute(
+        select(Tally, Counter).join(Counter).join(Unit)
+        .where(Unit.path.startswith(current_user.unit.path), Tally.day >= since)
+        .order_by(Tally.day.desc(), Unit.path, Counter.name).limit(200)
+    ).all()
+    return render_template("staff/tallies.html", form=form, import_form=import_form,
+                           recent=recent, problems=problems), status
+
+
+def _tally_forms() -> tuple[TallyForm, ImportForm]:
+    form = TallyForm(prefix="t")
+    form.counter.choices = [(c.id, f"{c.name} – {c.unit.name}")
+                            for c in db.session.scalars(counters_in_scope().where(Counter.active))]
+    if form.day.data is None and request.method == "GET":
+        form.day.data = local_today()
+    return form, ImportForm(prefix="i")
+
+
+@bp.route("/tallies", methods=["GET", "POST"])
+@requires("tally")
+def tallies():
+    form, import_form = _tally_forms()
+    if form.validate_on_submit():
+        counter = counter_or_404(form.counter.data)
+        counts = Counts(form.returned.data, form.immediate.data, form.online.data,
+                        form.postal.data)
+        try:
+            record_tally(counter, form.day.data, counts, actor=current_user, today=local_today())
+        except TallyRejected as exc:
+            return _tally_page(form, import_form, [p for _row, p in exc.problems], 422)
+        flash(_("Đã lưu: %(counter)s ngày %(day)s, %(n)d kết quả thuộc diện khảo sát.",
+                counter=counter.name, day=form.day.data.strftime("%d/%m/%Y"),
+                n=counts.eligible), "info")
+        return redirect(url_for("staff.tallies"), code=303)
+    return _tally_page(form, import_form, status=422 if form.errors else 200)
+
+
+@bp.route("/tallies/import", methods=["POST"])
+@requires("tally")
+def tallies_import():
+    form, import_form = _tally_forms()
+    if not import_form.validate_on_submit():
+        return _tally_page(form, import_form, status=422)
+    upload = import_form.file.data
+    in_scope = {c.code: c for c in db.session.scalars(counters_in_scope().where(Counter.active))}
+    try:
+        result = import_tallies(upload.read(), upload.filename or "upload", counters=in_scope,
+                                actor=current_user, today=local_today())
+    except TallyRejected as exc:
+        problems = [(_("Dòng %(n)d: ", n=row) if row else "") + reason
+                    for row, reason in exc.problems]
+        return _tally_page(form, import_form, problems, 422)
+    flash(_("Đã nhập tệp %(file)s: %(added)d dòng mới, %(replaced)d dòng thay thế.",
+            file=upload.filename, added=result.added, replaced=result.replaced), "info")
+    return redirect(url_for("staff.tallies"), code=303)

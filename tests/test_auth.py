@@ -1,0 +1,135 @@
+"""Staff login: hashed passwords, sessions that end on the server side, slowed guessing."""
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import User
+from tests.conftest import PASSWORD, AuthActions, csrf_token_of
+from tests.factories import make_unit, make_user
+
+
+@pytest.fixture
+def manager(app):
+    with app.app_context():
+        unit = make_unit("XA", "UBND xã Thử", "commune")
+        make_user("lan", "manager", unit)
+    return "lan"
+
+
+def test_manager_logs_in_and_sees_their_home(client, auth, manager):
+    page = auth.login(manager)
+    assert page.status_code == 303 and page.headers["Location"] == "/staff/"
+    home = client.get("/staff/").get_data(as_text=True)
+    assert "Xin chào, lan" in home and "Lãnh đạo đơn vị" in home and "UBND xã Thử" in home
+
+
+@pytest.mark.parametrize("username", ["lan", "nobody"])
+def test_wrong_login_does_not_tell_whether_the_username_exists(client, auth, manager, username):
+    page = auth.login(username, "not the password")
+    assert page.status_code == 401
+    assert "Sai tên đăng nhập hoặc mật khẩu." in page.get_data(as_text=True)
+    assert client.get("/staff/").status_code == 302
+
+
+def test_session_cookie_is_renewed_at_login_and_httponly_lax(client, auth, manager):
+    client.get("/login")
+    before = client.get_cookie("session").value
+    page = auth.login(manager)
+    cookie = next(c for c in page.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get_cookie("session").value != before
+
+
+def test_five_wrong_passwords_lock_the_username_whatever_the_address(app, client, manager):
+    auth = AuthActions(client)
+    for i in range(5):
+        page = auth.login(manager, "wrong password", REMOTE_ADDR=f"198.51.100.{i}")
+        assert page.status_code == 401
+    locked = auth.login(manager, PASSWORD, REMOTE_ADDR="198.51.100.99")
+    assert locked.status_code == 429
+    assert "Quá nhiều yêu cầu" in locked.get_data(as_text=True)
+    # Another username is not locked by these attempts.
+    with app.app_context():
+        make_user("minh", "clerk", db.session.scalar(select(User)).unit)
+    assert auth.login("minh", PASSWORD, REMOTE_ADDR="198.51.100.99").status_code == 303
+
+
+def test_successful_logins_are_not_counted_as_guesses(client, auth, manager):
+    for _ in range(7):
+        assert auth.login(manager).status_code == 303
+        auth.logout()
+
+
+def test_logout_ends_the_session_on_every_device(app, manager):
+    phone, desk = app.test_client(), app.test_client()
+    AuthActions(phone).login(manager)
+    AuthActions(desk).login(manager)
+    assert desk.get("/staff/").status_code == 200
+    AuthActions(phone).logout()
+    assert phone.get("/staff/").status_code == 302
+    # The other cookie is still validly signed, but the server no longer accepts it.
+    assert desk.get("/staff/").status_code == 302
+
+
+def test_disabling_an_account_ends_its_sessions(app, client, auth, manager):
+    auth.login(manager)
+    assert client.get("/staff/").status_code == 200
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == manager))
+        from app.auth.accounts import update_user
+
+        update_user(user, role=user.role, unit_code=user.unit.code, active=False, actor="test")
+    assert client.get("/staff/").status_code == 302
+    assert auth.login(manager).status_code == 401
+
+
+def test_changing_password_keeps_this_session_and_ends_the_others(app, client, auth, manager):
+    other = app.test_client()
+    AuthActions(other).login(manager)
+    auth.login(manager)
+    form = client.get("/account/password")
+    page = client.post("/account/password", data={
+        "csrf_token": csrf_token_of(form), "current": PASSWORD, "new": "một mật khẩu mới dài",
+        "confirm": "một mật khẩu mới dài"})
+    assert page.status_code == 303
+    assert client.get("/staff/").status_code == 200
+    assert other.get("/staff/").status_code == 302
+    auth.logout()
+    assert auth.login(manager, PASSWORD).status_code == 401
+    assert auth.login(manager, "một mật khẩu mới dài").status_code == 303
+
+
+@pytest.mark.parametrize(("current", "new", "confirm", "message"), [
+    ("wrong", "một mật khẩu mới dài", "một mật khẩu mới dài", "Mật khẩu hiện tại không đúng."),
+    (PASSWORD, "ngắn", "ngắn", "Cần ít nhất 10 ký tự."),
+    (PASSWORD, "một mật khẩu mới dài", "khác hẳn", "Hai mật khẩu không khớp."),
+])
+def test_bad_password_changes_are_explained(client, auth, manager, current, new, confirm,
+                                            message):
+    auth.login(manager)
+    form = client.get("/account/password")
+    page = client.post("/account/password", data={
+        "csrf_token": csrf_token_of(form), "current": current, "new": new, "confirm": confirm})
+    assert page.status_code == 200
+    assert message in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/staff/"])
+def test_login_only_redirects_within_the_site(client, manager, target):
+    page = client.get(f"/login?next={target}")
+    response = client.post(f"/login?next={target}", data={
+        "csrf_token": csrf_token_of(page), "username": manager, "password": PASSWORD})
+    assert response.headers["Location"] == "/staff/"
+
+
+def test_login_form_needs_its_csrf_token(client, manager):
+    page = client.post("/login", data={"username": manager, "password": PASSWORD})
+    assert page.status_code == 400
+    assert client.get("/staff/").status_code == 302
+
+
+def test_passwords_are_stored_as_scrypt_hashes(app, manager):
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == manager))
+        assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
