@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := KHAOSAT_ENV=development $(BIN)/flask --app wsgi
 PG_TEST_URL ?= postgresql://127.0.0.1:5432/test
+# The PostgreSQL run keeps login rate limits in Redis, as production does.
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PACKAGES := $(shell grep -v '^\#' .ci/debian-packages.txt)
 
 .PHONY: run test test-sqlite test-postgres lint setup system-deps translations messages clean
@@ -23,10 +25,14 @@ test: setup system-deps lint test-sqlite test-postgres
 test-sqlite: setup
 	$(BIN)/python -m pytest
 
-# In CI PostgreSQL is required; on a laptop without one, say so plainly and go on.
+# In CI PostgreSQL and Redis are required; on a laptop without them, say so plainly and go on.
 test-postgres: setup
 	@if [ "$$CI" = "true" ] || $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-		TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest; \
+		limits=$(REDIS_TEST_URL); \
+		if [ "$$CI" != "true" ] && ! $(BIN)/python -c "import redis; redis.Redis.from_url('$(REDIS_TEST_URL)', socket_timeout=2).ping()" 2>/dev/null; then \
+			echo "*** Redis is not reachable at $(REDIS_TEST_URL): rate limits kept in memory. ***"; limits=memory://; \
+		fi; \
+		TEST_DATABASE_URL=$(PG_TEST_URL) RATELIMIT_STORAGE_URI=$$limits $(BIN)/python -m pytest; \
 	else \
 		echo "*** PostgreSQL is not reachable at $(PG_TEST_URL): the suite ran on SQLite only. ***"; \
 	fi

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, has_request_context, render_template, request
+from flask import Flask, flash, has_request_context, render_template, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from app import config as config_module
@@ -99,8 +100,18 @@ def register_errorhandlers(app: Flask) -> None:
         code = getattr(error, "code", 500)
         return render_template("errors/error.html", code=code), code
 
-    for code in (400, 403, 404, 405, 410, 413, 429, 500):
+    for code in (400, 403, 404, 405, 410, 413, 500):
         app.register_error_handler(code, render_error)
+
+    @app.errorhandler(429)
+    def too_many(error):
+        if request.endpoint == "auth.login":  # the same words whether the user exists or not
+            from app.auth.forms import LoginForm
+
+            flash(_("Quá nhiều lần đăng nhập không thành công. Vui lòng thử lại sau ít phút."),
+                  "error")
+            return render_template("auth/login.html", form=LoginForm()), 429
+        return render_error(error)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

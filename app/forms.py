@@ -5,6 +5,7 @@ WTForms ships no Vietnamese catalog, so its built-in messages are mapped here on
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
 
 WTFORMS_MESSAGES = {
     "This field is required.": _l("Vui lòng điền mục này."),
@@ -45,3 +46,19 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _Messages()
+
+
+def unit_choices(units, *, by: str = "id") -> list[SelectChoice]:
+    """Units in tree order, indented by depth so the hierarchy reads in a plain <select>."""
+    return [SelectChoice(getattr(u, by), "\u2003" * (len(u.ancestor_ids()) - 1) + u.name)
+            for u in units]
+
+
+def counter_choices(counters, *, by: str = "id") -> list[SelectChoice]:
+    """Counters labelled with their unit, as staff tell them apart."""
+    return [SelectChoice(getattr(c, by), f"{c.name} – {c.unit.name}") for c in counters]
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms wants them."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -48,7 +48,7 @@ def test_five_wrong_passwords_lock_the_username_whatever_the_address(app, client
         assert page.status_code == 401
     locked = auth.login(manager, PASSWORD, REMOTE_ADDR="198.51.100.99")
     assert locked.status_code == 429
-    assert "Quá nhiều yêu cầu" in locked.get_data(as_text=True)
+    assert "Quá nhiều lần đăng nhập không thành công" in locked.get_data(as_text=True)
     # Another username is not locked by these attempts.
     with app.app_context():
         make_user("minh", "clerk", db.session.scalar(select(User)).unit)

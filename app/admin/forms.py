@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from app.forms import Form
+from app.forms import Form, choices
 from app.models.org import UNIT_KINDS
 from app.models.staff import ROLES
 
@@ -21,14 +21,14 @@ class UnitForm(Form):
         InputRequired(), Length(max=40),
         Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Chỉ dùng chữ không dấu, số, - và _."))])
     name = StringField(_l("Tên đơn vị"), validators=[InputRequired(), Length(max=200)])
-    kind = SelectField(_l("Loại"), choices=[(k, KIND_LABELS[k]) for k in UNIT_KINDS])
+    kind = SelectField(_l("Loại"), choices=choices((k, KIND_LABELS[k]) for k in UNIT_KINDS))
     parent = SelectField(_l("Trực thuộc"), coerce=int)
     active = BooleanField(_l("Đang hoạt động"), default=True)
 
 
 class UserForm(Form):
     username = StringField(_l("Tên đăng nhập"), validators=[InputRequired(), Length(max=80)])
-    role = SelectField(_l("Vai trò"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    role = SelectField(_l("Vai trò"), choices=choices((r, ROLE_LABELS[r]) for r in ROLES))
     unit = SelectField(_l("Đơn vị (phạm vi: đơn vị và các đơn vị cấp dưới)"))
     password = PasswordField(_l("Mật khẩu (ít nhất 10 ký tự)"),
                              validators=[Optional(), Length(min=10, max=200)],
@@ -56,9 +56,9 @@ class AuditFilterForm(Form):
         csrf = False
 
     actor = StringField(_l("Người thực hiện"), validators=[Optional()])
-    object_type = SelectField(_l("Đối tượng"), choices=[
+    object_type = SelectField(_l("Đối tượng"), choices=choices([
         ("", _l("Tất cả")), ("unit", _l("Đơn vị")), ("counter", _l("Quầy")),
         ("user", _l("Tài khoản")), ("campaign", _l("Đợt khảo sát")),
-        ("tally", _l("Số hồ sơ trả"))], validators=[Optional()])
+        ("tally", _l("Số hồ sơ trả"))]), validators=[Optional()])
     since = DateField(_l("Từ ngày"), validators=[Optional()])
     until = DateField(_l("Đến ngày"), validators=[Optional()])

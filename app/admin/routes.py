@@ -1,7 +1,7 @@
 """Admin pages (Home Affairs): thin handlers over app/org.py, app/auth/accounts.py and
 app/campaigns.py; every object goes through the scope helpers of app/auth/scope.py."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -32,12 +32,9 @@ from app.campaigns import (
     update_campaign,
 )
 from app.extensions import db
+from app.forms import choices, unit_choices
 from app.models import AuditEvent, Campaign, Questionnaire, Unit, User
 from app.org import OrgError, add_unit, update_unit
-
-
-def _indent(unit: Unit) -> str:
-    return "\u2003" * (len(unit.ancestor_ids()) - 1) + unit.name
 
 
 def _scoped_units(active_only: bool = True) -> list[Unit]:
@@ -55,8 +52,8 @@ def units():
 
 
 def _parent_choices(form: UnitForm, exclude: Unit | None = None) -> None:
-    form.parent.choices = [(u.id, _indent(u)) for u in _scoped_units()
-                           if exclude is None or not u.path.startswith(exclude.path)]
+    form.parent.choices = unit_choices(
+        u for u in _scoped_units() if exclude is None or not u.path.startswith(exclude.path))
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
@@ -85,7 +82,7 @@ def unit_edit(unit_id: int):
     _parent_choices(form, exclude=unit)
     is_root = unit.parent is None or unit.id == current_user.unit_id
     if is_root:
-        form.parent.choices = [(0, "—")]
+        form.parent.choices = choices([(0, "—")])
         form.parent.data = 0
     elif request.method == "GET":
         form.parent.data = unit.parent_id
@@ -124,7 +121,7 @@ def users():
 @requires("users")
 def user_new():
     form = UserForm()
-    form.unit.choices = [(u.code, _indent(u)) for u in _scoped_units()]
+    form.unit.choices = unit_choices(_scoped_units(), by="code")
     if form.validate_on_submit():
         try:
             if not form.password.data:
@@ -146,7 +143,7 @@ def user_edit(user_id: int):
     user = _user_or_404(user_id)
     form = UserForm(obj=user if request.method == "GET" else None)
     form.username.data = user.username
-    form.unit.choices = [(u.code, _indent(u)) for u in _scoped_units()]
+    form.unit.choices = unit_choices(_scoped_units(), by="code")
     if request.method == "GET":
         form.unit.data = user.unit.code
     if form.validate_on_submit():
@@ -175,11 +172,15 @@ def _campaign_or_404(campaign_id: int) -> Campaign:
 
 
 def _campaign_choices(form: CampaignForm) -> None:
-    form.unit.choices = [(u.id, _indent(u)) for u in _scoped_units()]
-    form.questionnaire.choices = [
+    form.unit.choices = unit_choices(_scoped_units())
+    form.questionnaire.choices = choices(
         (q.id, f"{q.title} (v{q.version})")
         for q in db.session.scalars(select(Questionnaire).order_by(Questionnaire.code,
-                                                                   Questionnaire.version))]
+                                                                   Questionnaire.version)))
+
+
+def _target_units(campaign: Campaign):
+    return unit_choices(u for u in _scoped_units() if u.path.startswith(campaign.unit.path))
 
 
 @bp.route("/campaigns")
@@ -219,8 +220,7 @@ def campaign_edit(campaign_id: int):
     _campaign_choices(form)
     form.unit.data, form.questionnaire.data = campaign.unit_id, campaign.questionnaire_id
     target_form = TargetForm(prefix="target")
-    target_form.unit.choices = [(u.id, _indent(u)) for u in _scoped_units()
-                                if u.path.startswith(campaign.unit.path)]
+    target_form.unit.choices = _target_units(campaign)
     if form.validate_on_submit():
         try:
             update_campaign(campaign, name=form.name.data, starts_on=form.starts_on.data,
@@ -244,8 +244,7 @@ def campaign_edit(campaign_id: int):
 def campaign_target(campaign_id: int):
     campaign = _campaign_or_404(campaign_id)
     form = TargetForm(prefix="target")
-    form.unit.choices = [(u.id, _indent(u)) for u in _scoped_units()
-                         if u.path.startswith(campaign.unit.path)]
+    form.unit.choices = _target_units(campaign)
     if form.validate_on_submit():
         try:
             rate = parse_rate(form.target_rate.data) if form.target_rate.data else None
@@ -287,12 +286,13 @@ def audit():
             query = query.where(AuditEvent.actor == form.actor.data.strip())
         if form.object_type.data:
             query = query.where(AuditEvent.object_type == form.object_type.data)
+        # Days as the province counts them, compared in UTC as the moments are stored.
         if form.since.data:
-            query = query.where(AuditEvent.at >= datetime.combine(form.since.data, time(),
-                                                                  zone))
+            start = datetime.combine(form.since.data, time(), zone).astimezone(UTC)
+            query = query.where(AuditEvent.at >= start)
         if form.until.data:
             end = datetime.combine(form.until.data + timedelta(days=1), time(), zone)
-            query = query.where(AuditEvent.at < end)
+            query = query.where(AuditEvent.at < end.astimezone(UTC))
     page = max(request.args.get("page", 1, type=int), 1)
     events = db.session.scalars(query.limit(101).offset((page - 1) * 100)).all()
     filters = {k: v for k, v in request.args.items() if k != "page"}

@@ -1,7 +1,7 @@
 """The sticker page's choices: a unit, optionally some of its counters, and a layout."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField
+from wtforms import RadioField, SelectField, SelectMultipleField
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -19,8 +19,3 @@ class StickerForm(Form):
                                    widget=ListWidget(prefix_label=False),
                                    option_widget=CheckboxInput())
     layout = RadioField(_l("Khổ in"), validators=[InputRequired()])
-
-
-def unit_choices(units) -> list[SelectChoice]:
-    """Units in tree order, indented by depth so the hierarchy reads in a plain <select>."""
-    return [SelectChoice(u.code, "\u2003" * (len(u.ancestor_ids()) - 1) + u.name) for u in units]

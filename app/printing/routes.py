@@ -9,9 +9,10 @@ from sqlalchemy import select
 from app.auth.scope import requires, scope_path, units_in_scope
 from app.clock import local_today
 from app.extensions import db
+from app.forms import choices, counter_choices, unit_choices
 from app.models import Counter, Unit
 from app.printing import bp
-from app.printing.forms import StickerForm, unit_choices
+from app.printing.forms import StickerForm
 from app.printing.render import layouts, print_stickers
 from app.printing.selection import SelectionError, counters_to_print
 
@@ -19,10 +20,10 @@ from app.printing.selection import SelectionError, counters_to_print
 def _form() -> StickerForm:
     form = StickerForm(request.args)
     units = db.session.scalars(units_in_scope().where(Unit.active)).all()
-    form.unit.choices = unit_choices(units)
+    form.unit.choices = unit_choices(units, by="code")
     english = str(get_locale()) == "en"
-    form.layout.choices = [(name, lay.title_en if english else lay.title)
-                           for name, lay in layouts().items()]
+    form.layout.choices = choices((name, lay.title_en if english else lay.title)
+                                  for name, lay in layouts().items())
     if not form.layout.data:
         form.layout.data = "a4-2x4"
     chosen = form.unit.data or (units[0].code if units else None)
@@ -31,7 +32,7 @@ def _form() -> StickerForm:
     counters = [] if unit is None else db.session.scalars(
         select(Counter).join(Unit).where(Counter.active, Unit.path.startswith(unit.path))
         .order_by(Unit.path, Counter.name)).all()
-    form.counters.choices = [(c.code, f"{c.name} – {c.unit.name}") for c in counters]
+    form.counters.choices = counter_choices(counters, by="code")
     return form
 
 

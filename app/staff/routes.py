@@ -11,6 +11,7 @@ from app.auth.forms import EmptyForm
 from app.auth.scope import counter_or_404, counters_in_scope, requires, units_in_scope
 from app.clock import local_today
 from app.extensions import db
+from app.forms import counter_choices, unit_choices
 from app.models import Counter, Tally, Unit
 from app.org import add_counter, reissue_code, update_counter
 from app.staff import bp
@@ -28,7 +29,7 @@ def home():
 
 def _unit_choices(form_field) -> None:
     units = db.session.scalars(units_in_scope().where(Unit.active)).all()
-    form_field.choices = [(u.id, "\u2003" * (len(u.ancestor_ids()) - 1) + u.name) for u in units]
+    form_field.choices = unit_choices(units)
 
 
 @bp.route("/counters")
@@ -96,8 +97,8 @@ def _tally_page(form: TallyForm, import_form: ImportForm, problems=(), status: i
 
 def _tally_forms() -> tuple[TallyForm, ImportForm]:
     form = TallyForm(prefix="t")
-    form.counter.choices = [(c.id, f"{c.name} – {c.unit.name}")
-                            for c in db.session.scalars(counters_in_scope().where(Counter.active))]
+    form.counter.choices = counter_choices(
+        db.session.scalars(counters_in_scope().where(Counter.active)))
     if form.day.data is None and request.method == "GET":
         form.day.data = local_today()
     return form, ImportForm(prefix="i")

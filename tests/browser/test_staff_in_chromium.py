@@ -1,0 +1,41 @@
+"""A clerk logs in with a real browser and records today's returned results."""
+
+import pytest
+from sqlalchemy import select
+
+from app.clock import local_today
+from app.extensions import db
+from app.models import Tally
+from tests.conftest import PASSWORD
+from tests.factories import make_campaign, make_counter, make_unit, make_user
+
+pytestmark = pytest.mark.browser
+
+
+def test_clerk_logs_in_and_records_a_tally(app, browser, live_server, tmp_path):
+    with app.app_context():
+        province = make_unit()
+        commune = make_unit("XA", "UBND xã Thử", "commune", parent=province)
+        make_counter(commune, "Quầy 1")
+        make_campaign(province)
+        make_user("clerk", "clerk", commune)
+        today = local_today()
+    context = browser.new_context(viewport={"width": 1024, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server}/staff/tallies")
+    assert "/login" in page.url
+    page.get_by_label("Tên đăng nhập").fill("clerk")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/staff/tallies")
+    page.get_by_label("Số kết quả đã trả tại quầy").fill("25")
+    page.get_by_label("Trong đó: trả ngay khi nộp").fill("4")
+    page.get_by_label("Trong đó: nộp trực tuyến").fill("1")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    page.wait_for_load_state()
+    assert page.get_by_text("20 kết quả thuộc diện khảo sát").is_visible()
+    page.screenshot(path=tmp_path / "tallies.png", full_page=True)
+    context.close()
+    with app.app_context():
+        tally = db.session.scalars(select(Tally)).one()
+        assert (tally.day, tally.returned, tally.eligible) == (today, 25, 20)

@@ -1,0 +1,244 @@
+"""What Home Affairs admins and unit managers change: units, counters, users, campaigns.
+Each change is audited and shows in the audit log."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from app.clock import local_today
+from app.extensions import db
+from app.models import AuditEvent, Campaign, Counter, Questionnaire, Unit, User
+from tests.conftest import AuthActions, csrf_token_of
+from tests.factories import make_counter, make_unit, make_user
+
+
+@pytest.fixture
+def tree(app):
+    with app.app_context():
+        province = make_unit("TINH", "Tỉnh Thử")
+        district = make_unit("HUYEN", "UBND huyện Thử", "district", parent=province)
+        commune = make_unit("XA", "UBND xã Thử", "commune", parent=district)
+        center = make_unit("TT", "Trung tâm PVHCC", "center", parent=province)
+        make_counter(commune, "Quầy xã")
+        make_user("admin", "admin", province)
+        make_user("manager", "manager", district)
+        from app.survey.questionnaire import load_all
+
+        load_all()
+        return {"province": province.id, "district": district.id, "commune": commune.id,
+                "center": center.id}
+
+
+def login(app, username):
+    client = app.test_client()
+    AuthActions(client).login(username)
+    return client
+
+
+def post(client, url, data, page=None):
+    token = csrf_token_of(client.get(page or url))
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+def unit(app, unit_id) -> tuple:
+    with app.app_context():
+        u = db.session.get(Unit, unit_id)
+        return u.name, u.parent_id, u.path, u.active
+
+
+def test_admin_creates_a_unit_under_another(app, tree):
+    admin = login(app, "admin")
+    page = post(admin, "/admin/units/new", {"code": "xa-moi", "name": "UBND xã Mới",
+                                            "kind": "commune", "parent": tree["district"]})
+    assert page.status_code == 303
+    with app.app_context():
+        new = db.session.scalar(select(Unit).where(Unit.code == "XA-MOI"))
+        assert new.parent_id == tree["district"] and new.path == f"/{tree['province']}/" \
+            f"{tree['district']}/{new.id}/"
+    duplicate = post(admin, "/admin/units/new", {"code": "XA-MOI", "name": "Trùng",
+                                                 "kind": "commune", "parent": tree["district"]})
+    assert "Mã đơn vị XA-MOI đã có." in duplicate.get_data(as_text=True)
+
+
+def test_moving_a_unit_moves_its_whole_subtree(app, tree):
+    admin = login(app, "admin")
+    page = post(admin, f"/admin/units/{tree['district']}", {
+        "name": "UBND huyện Thử (mới)", "kind": "district", "parent": tree["center"],
+        "active": "y", "code": "HUYEN"})
+    assert page.status_code == 303
+    name, parent, path, _active = unit(app, tree["district"])
+    assert name == "UBND huyện Thử (mới)" and parent == tree["center"]
+    assert unit(app, tree["commune"])[2] == f"{path}{tree['commune']}/"
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.object_type == "unit",
+                                                           AuditEvent.action == "update"))
+        assert event.before["parent"] == "TINH" and event.after["parent"] == "TT"
+
+
+def test_a_unit_cannot_move_under_its_own_subtree(app, tree):
+    from app.org import OrgError, update_unit
+
+    with app.app_context():
+        district = db.session.get(Unit, tree["district"])
+        with pytest.raises(OrgError, match="cấp dưới"):
+            update_unit(district, name=district.name, kind="district",
+                        parent=db.session.get(Unit, tree["commune"]), active=True, actor="t")
+
+
+def test_deactivating_a_unit_retires_its_stickers(app, client, tree):
+    with app.app_context():
+        code = db.session.scalar(select(Counter.code))
+    admin = login(app, "admin")
+    post(admin, f"/admin/units/{tree['commune']}", {"name": "UBND xã Thử", "kind": "commune",
+                                                    "parent": tree["district"], "code": "XA"})
+    assert unit(app, tree["commune"])[3] is False
+    assert client.get(f"/q/{code}").status_code == 410
+
+
+def test_manager_adds_and_renames_counters_in_their_subtree(app, tree):
+    manager = login(app, "manager")
+    page = post(manager, "/staff/counters/new", {"name": "Quầy 2", "unit": tree["commune"],
+                                                 "operator": "Bưu điện huyện"})
+    assert page.status_code == 303
+    with app.app_context():
+        counter = db.session.scalar(select(Counter).where(Counter.name == "Quầy 2"))
+        counter_id, old_code = counter.id, counter.code
+        assert counter.operator == "Bưu điện huyện"
+    post(manager, f"/staff/counters/{counter_id}", {"name": "Quầy trả kết quả",
+                                                    "unit": tree["commune"], "active": "y"})
+    reissued = post(manager, f"/staff/counters/{counter_id}/reissue", {}, "/staff/counters")
+    assert reissued.status_code == 303
+    with app.app_context():
+        counter = db.session.get(Counter, counter_id)
+        assert counter.name == "Quầy trả kết quả" and counter.operator is None
+        assert counter.code != old_code
+        actions = set(db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.object_type == "counter", AuditEvent.object_id == str(counter_id))))
+        assert actions == {"create", "update", "reissue-code"}
+    # Outside the manager's subtree: the center is not a choice.
+    refused = post(manager, "/staff/counters/new", {"name": "Quầy lạ", "unit": tree["center"]})
+    assert "Lựa chọn không hợp lệ." in refused.get_data(as_text=True)
+
+
+def test_admin_creates_disables_and_resets_accounts(app, tree):
+    admin = login(app, "admin")
+    page = post(admin, "/admin/users/new", {"username": "thu", "role": "clerk", "unit": "XA",
+                                            "password": "mật khẩu ban đầu", "active": "y"})
+    assert page.status_code == 303
+    with app.app_context():
+        thu = db.session.scalar(select(User).where(User.username == "thu"))
+        thu_id = thu.id
+    clerk = app.test_client()
+    AuthActions(clerk).login("thu", "mật khẩu ban đầu")
+    assert clerk.get("/staff/").status_code == 200
+    post(admin, f"/admin/users/{thu_id}", {"role": "clerk", "unit": "XA",
+                                           "password": "mật khẩu đặt lại", "username": "thu"})
+    assert clerk.get("/staff/").status_code == 302  # disabled and reset: the session is over
+    assert AuthActions(app.test_client()).login("thu", "mật khẩu đặt lại").status_code == 401
+    with app.app_context():
+        actions = list(db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.object_type == "user", AuditEvent.object_id == str(thu_id))
+            .order_by(AuditEvent.id)))
+    assert actions == ["create", "update", "reset-password"]
+
+
+def test_an_admin_cannot_lock_themself_out(app, tree):
+    admin = login(app, "admin")
+    with app.app_context():
+        me = db.session.scalar(select(User).where(User.username == "admin")).id
+    page = post(admin, f"/admin/users/{me}", {"role": "manager", "unit": "TINH",
+                                              "username": "admin", "active": "y"})
+    assert "Không thể tự khoá hay tự hạ quyền" in page.get_data(as_text=True)
+
+
+def _questionnaire(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Questionnaire.id))
+
+
+def _campaign(app, admin, unit_id, start: date, end: date, target="30") -> int:
+    page = post(admin, "/admin/campaigns/new", {
+        "name": f"Đợt {start}", "unit": unit_id, "questionnaire": _questionnaire(app),
+        "starts_on": start.isoformat(), "ends_on": end.isoformat(), "target_rate": target})
+    assert page.status_code == 303, page.get_data(as_text=True)
+    return int(page.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_campaigns_activate_unless_they_overlap_an_active_one(app, tree):
+    admin = login(app, "admin")
+    with app.app_context():
+        today = local_today()
+    first = _campaign(app, admin, tree["province"], today, today + timedelta(days=30), "30,5")
+    second = _campaign(app, admin, tree["commune"], today + timedelta(days=10),
+                       today + timedelta(days=40))
+    later = _campaign(app, admin, tree["commune"], today + timedelta(days=31),
+                      today + timedelta(days=60))
+    post(admin, f"/admin/campaigns/{first}/activate", {}, f"/admin/campaigns/{first}")
+    refused = post(admin, f"/admin/campaigns/{second}/activate", {}, f"/admin/campaigns/{second}")
+    assert "mỗi đơn vị chỉ có một đợt khảo sát đang diễn ra" in \
+        admin.get(refused.headers["Location"]).get_data(as_text=True)
+    post(admin, f"/admin/campaigns/{later}/activate", {}, f"/admin/campaigns/{later}")
+    with app.app_context():
+        status = {c.id: c.status for c in db.session.scalars(select(Campaign))}
+        assert status == {first: "active", second: "draft", later: "active"}
+        assert db.session.get(Campaign, first).target_rate == Decimal("30.50")
+    # Once the overlapping ones are closed, the second may start.
+    for closing in (first, later):
+        post(admin, f"/admin/campaigns/{closing}/close", {}, f"/admin/campaigns/{closing}")
+    post(admin, f"/admin/campaigns/{second}/activate", {}, f"/admin/campaigns/{second}")
+    with app.app_context():
+        assert db.session.get(Campaign, second).status == "active"
+
+
+def test_unit_targets_override_the_default_for_their_subtree(app, tree):
+    from app.campaigns import target_for
+
+    admin = login(app, "admin")
+    with app.app_context():
+        today = local_today()
+    campaign = _campaign(app, admin, tree["province"], today, today + timedelta(days=30), "30")
+    page = post(admin, f"/admin/campaigns/{campaign}/target",
+                {"target-unit": tree["district"], "target-target_rate": "45"},
+                f"/admin/campaigns/{campaign}")
+    assert page.status_code == 303
+    bad = post(admin, f"/admin/campaigns/{campaign}/target",
+               {"target-unit": tree["center"], "target-target_rate": "120"},
+               f"/admin/campaigns/{campaign}")
+    assert "Chỉ tiêu phải từ 0 đến 100%." in admin.get(bad.headers["Location"]).get_data(
+        as_text=True)
+    with app.app_context():
+        c = db.session.get(Campaign, campaign)
+        assert target_for(c, db.session.get(Unit, tree["commune"])) == Decimal("45.00")
+        assert target_for(c, db.session.get(Unit, tree["center"])) == Decimal("30.00")
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("target_rate", "ba mươi", "Chỉ tiêu phải là một số phần trăm"),
+    ("ends_on", "2000-01-01", "Ngày kết thúc phải sau ngày bắt đầu."),
+])
+def test_bad_campaigns_are_explained(app, tree, field, value, message):
+    admin = login(app, "admin")
+    data = {"name": "Đợt lỗi", "unit": tree["province"], "questionnaire": _questionnaire(app),
+            "starts_on": "2026-01-01", "ends_on": "2026-12-31", "target_rate": "30", field: value}
+    page = post(admin, "/admin/campaigns/new", data)
+    assert message in page.get_data(as_text=True)
+
+
+def test_audit_log_lists_and_filters_changes(app, tree):
+    admin = login(app, "admin")
+    post(admin, "/admin/units/new", {"code": "XA2", "name": "UBND xã Hai", "kind": "commune",
+                                     "parent": tree["district"]})
+    page = admin.get("/admin/audit?object_type=unit&actor=admin").get_data(as_text=True)
+    assert "XA2" in page and "create" in page
+    assert "UBND xã Hai" in page
+    none = admin.get("/admin/audit?object_type=campaign").get_data(as_text=True)
+    assert "Không có sự kiện nào." in none
+    with app.app_context():
+        today = local_today()
+    in_range = admin.get(f"/admin/audit?since={today}&until={today}").get_data(as_text=True)
+    assert "XA2" in in_range
+    before = (today - timedelta(days=1)).isoformat()
+    out_of_range = admin.get(f"/admin/audit?until={before}").get_data(as_text=True)
+    assert "XA2" not in out_of_range

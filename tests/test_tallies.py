@@ -1,0 +1,202 @@
+"""The denominator: tallies typed in by staff or imported from the one-stop system's export."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from app.clock import local_today
+from app.extensions import db
+from app.models import AuditEvent, Tally
+from tests.conftest import AuthActions, csrf_token_of
+from tests.factories import make_campaign, make_counter, make_unit, make_user
+
+HEADER = "date,counter_code,returned,immediate,online,postal"
+
+
+@pytest.fixture
+def setup(app):
+    """A commune with two counters in a campaign that began 20 days ago; a clerk logged in."""
+    with app.app_context():
+        today = local_today()
+        province = make_unit()
+        commune = make_unit("XA", "UBND xã Thử", "commune", parent=province)
+        one, two = make_counter(commune, "Quầy 1"), make_counter(commune, "Quầy 2")
+        other = make_counter(make_unit("XB", "UBND xã Khác", "commune", parent=province),
+                             "Quầy xã khác")
+        make_campaign(province, starts_on=today - timedelta(days=20), ends_on=today + timedelta(7))
+        make_user("clerk", "clerk", commune)
+        return {"one": one.code, "two": two.code, "other": other.code, "today": today}
+
+
+@pytest.fixture
+def clerk(app, setup):
+    client = app.test_client()
+    AuthActions(client).login("clerk")
+    return client
+
+
+def tallies(app) -> dict:
+    with app.app_context():
+        return {(t.counter.code, t.day): (t.returned, t.immediate, t.online, t.postal, t.eligible)
+                for t in db.session.scalars(select(Tally))}
+
+
+def upload(client, name: str, data: bytes):
+    token = csrf_token_of(client.get("/staff/tallies"))
+    return client.post("/staff/tallies/import", data={
+        "csrf_token": token, "i-csrf_token": token, "i-file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data")
+
+
+def day(setup, ago: int) -> str:
+    return (setup["today"] - timedelta(days=ago)).isoformat()
+
+
+def test_clerk_types_todays_numbers_and_sees_the_eligible_count(app, clerk, setup):
+    form = clerk.get("/staff/tallies")
+    page = clerk.post("/staff/tallies", data={
+        "csrf_token": csrf_token_of(form), "t-counter": _id(app, setup["one"]),
+        "t-day": setup["today"].isoformat(), "t-returned": 40, "t-immediate": 5, "t-online": 3,
+        "t-postal": 2}, follow_redirects=True)
+    assert "30 kết quả thuộc diện khảo sát" in page.get_data(as_text=True)
+    assert tallies(app) == {(setup["one"], setup["today"]): (40, 5, 3, 2, 30)}
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.object_type == "tally"))
+        assert event.actor == "clerk" and event.action == "record" and event.after["returned"] == 40
+
+
+def _id(app, code):
+    from app.models import Counter
+
+    with app.app_context():
+        return db.session.scalar(select(Counter.id).where(Counter.code == code))
+
+
+@pytest.mark.parametrize(("numbers", "when", "message"), [
+    ((10, 6, 3, 2), 0, "không được lớn hơn số đã trả"),
+    ((10, -1, 0, 0), 0, "Số lượng không được âm."),
+    ((10, 0, 0, 0), -1, "Không nhập số cho ngày trong tương lai."),
+    ((10, 0, 0, 0), 30, "không thuộc đợt khảo sát nào của quầy này"),
+])
+def test_nonsense_numbers_are_refused_with_the_form_kept(app, clerk, setup, numbers, when,
+                                                        message):
+    form = clerk.get("/staff/tallies")
+    returned, immediate, online, postal = numbers
+    page = clerk.post("/staff/tallies", data={
+        "csrf_token": csrf_token_of(form), "t-counter": _id(app, setup["one"]),
+        "t-day": day(setup, when), "t-returned": returned, "t-immediate": immediate,
+        "t-online": online, "t-postal": postal})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and message in html
+    assert f'value="{returned}"' in html  # what was typed is still there
+    assert tallies(app) == {}
+
+
+def test_csv_import_with_bom_semicolons_and_vietnamese_headers(app, clerk, setup):
+    d = (setup["today"] - timedelta(days=2)).strftime("%d/%m/%Y")
+    csv = (f"Ngày;Mã quầy;Số trả;Trả ngay;Trực tuyến;Bưu chính\n"
+           f"{d};{setup['one']};20;2;1;0\n{d};{setup['two'].lower()};7;0;0;1\n")
+    page = upload(clerk, "xuat-mot-cua.csv", b"\xef\xbb\xbf" + csv.encode())
+    assert page.status_code == 303
+    two_days_ago = setup["today"] - timedelta(days=2)
+    assert tallies(app) == {(setup["one"], two_days_ago): (20, 2, 1, 0, 17),
+                            (setup["two"], two_days_ago): (7, 0, 0, 1, 6)}
+
+
+def test_reimport_replaces_and_reports_added_and_replaced(app, clerk, setup):
+    first = f"{HEADER}\n{day(setup, 1)},{setup['one']},10,0,0,0\n"
+    upload(clerk, "a.csv", first.encode())
+    second = (f"{HEADER}\n{day(setup, 1)},{setup['one']},12,1,0,0\n"
+              f"{day(setup, 2)},{setup['one']},5,0,0,0\n")
+    page = upload(clerk, "b.csv", second.encode())
+    flash = clerk.get(page.headers["Location"]).get_data(as_text=True)
+    assert "1 dòng mới, 1 dòng thay thế" in flash
+    assert tallies(app)[(setup["one"], setup["today"] - timedelta(days=1))] == (12, 1, 0, 0, 11)
+    assert len(tallies(app)) == 2
+
+
+def test_xlsx_import_made_by_openpyxl(app, clerk, setup):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER.split(","))
+    sheet.append([setup["today"] - timedelta(days=3), setup["one"], 9, 0, 1, 0])
+    sheet.append([day(setup, 4), setup["two"], "1.234", 0, 0, 34])
+    data = io.BytesIO()
+    book.save(data)
+    page = upload(clerk, "export.xlsx", data.getvalue())
+    assert page.status_code == 303
+    four_days_ago = setup["today"] - timedelta(days=4)
+    assert tallies(app)[(setup["two"], four_days_ago)] == (1234, 0, 0, 34, 1200)
+
+
+def test_a_file_with_bad_rows_is_rejected_whole_with_every_reason(app, clerk, setup):
+    csv = (f"{HEADER}\n"
+           f"{day(setup, 1)},{setup['one']},10,0,0,0\n"          # fine, but not stored
+           f"{day(setup, 1)},{setup['other']},10,0,0,0\n"        # row 3: outside the scope
+           f"hôm qua,{setup['two']},10,0,0,0\n"                  # row 4: a date?
+           f"{day(setup, 2)},{setup['two']},5,3,3,0\n"           # row 5: parts exceed the whole
+           f"{day(setup, 1)},{setup['one']},11,0,0,0\n")         # row 6: duplicate of row 2
+    page = upload(clerk, "bad.csv", csv.encode())
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert "Chưa lưu gì" in html
+    assert f"Dòng 3: không có quầy mã {setup['other']} trong phạm vi của bạn" in html
+    assert "Dòng 4: ngày “hôm qua” không đúng dạng" in html
+    assert "Dòng 5: Tổng trả ngay, trực tuyến và bưu chính không được lớn hơn" in html
+    assert "Dòng 6: trùng quầy và ngày với dòng 2" in html
+    assert tallies(app) == {}
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("notes.txt", b"hello", "Chỉ nhận tệp .csv hoặc .xlsx."),
+    ("broken.xlsx", b"PK\x03\x04 not really a zip", "Tệp .xlsx bị hỏng"),
+    ("big.csv", b"x" * (2 * 1024 * 1024 + 1), "Tệp lớn hơn 2 MB."),
+    ("latin1.csv", "Ngày,Mã quầy,Số trả\n".encode("utf-16"), "UTF-8"),
+    ("wrong.csv", b"day,code,n\n2026-01-01,X,1\n", "thiếu cột"),
+    ("empty.csv", HEADER.encode() + b"\n", "không có dòng số liệu"),
+])
+def test_files_that_cannot_be_tallies_are_refused_cleanly(app, setup, name, data, message):
+    from app.tallies import TallyRejected, import_tallies
+
+    with app.app_context(), pytest.raises(TallyRejected) as refused:
+        import_tallies(data, name, counters={}, actor="test", today=setup["today"])
+    assert message in str(refused.value)
+
+
+def test_xlsx_with_formulas_is_refused(app, clerk, setup):
+    book = Workbook()
+    book.active.append(HEADER.split(","))
+    book.active.append([day(setup, 1), setup["one"], "=5+5", 0, 0, 0])
+    data = io.BytesIO()
+    book.save(data)
+    page = upload(clerk, "f.xlsx", data.getvalue())
+    assert page.status_code == 422 and "Dòng 2: có công thức" in page.get_data(as_text=True)
+
+
+def test_import_tallies_command(app, runner, setup, tmp_path):
+    path = tmp_path / "mot-cua.csv"
+    path.write_text(f"{HEADER}\n{day(setup, 1)},{setup['other']},8,1,1,1\n", encoding="utf-8")
+    result = runner.invoke(args=["import-tallies", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 rows added, 0 replaced" in result.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{HEADER}\n{day(setup, 1)},ZZZZZZZZ,8,1,1,1\n", encoding="utf-8")
+    result = runner.invoke(args=["import-tallies", str(bad)])
+    assert result.exit_code != 0
+    assert "row 2: không có quầy mã ZZZZZZZZ" in result.output
+    assert len(tallies(app)) == 1
+
+
+def test_the_example_file_offered_to_staff_is_in_the_canonical_format():
+    from pathlib import Path
+
+    from app.tallies import read_rows
+
+    example = Path(__file__).resolve().parent.parent / "app/static/examples/tallies-example.csv"
+    rows = read_rows(example.read_bytes(), example.name)
+    assert [number for number, _ in rows] == [2, 3, 4]
+    assert set(rows[0][1]) == {"date", "counter_code", "returned", "immediate", "online",
+                               "postal"}
