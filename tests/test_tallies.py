@@ -200,3 +200,10 @@ def test_the_example_file_offered_to_staff_is_in_the_canonical_format():
     assert [number for number, _ in rows] == [2, 3, 4]
     assert set(rows[0][1]) == {"date", "counter_code", "returned", "immediate", "online",
                                "postal"}
+
+
+def test_an_oversized_upload_is_refused_on_the_page(app, clerk, setup):
+    page = upload(clerk, "huge.csv", HEADER.encode() + b"\n" + b"x" * (2 * 1024 * 1024))
+    assert page.status_code == 422
+    assert "Tệp lớn hơn 2 MB." in page.get_data(as_text=True)
+    assert tallies(app) == {}

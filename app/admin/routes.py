@@ -4,7 +4,7 @@ app/campaigns.py; every object goes through the scope helpers of app/auth/scope.
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,7 +21,15 @@ from app.admin.forms import (
 )
 from app.auth.accounts import AccountError, create_user, reset_password, update_user
 from app.auth.forms import EmptyForm
-from app.auth.scope import requires, unit_or_404, units_in_scope
+from app.auth.scope import (
+    campaign_or_404,
+    campaigns_in_scope,
+    requires,
+    unit_or_404,
+    units_in_scope,
+    user_or_404,
+    users_in_scope,
+)
 from app.campaigns import (
     CampaignError,
     create_campaign,
@@ -33,7 +41,7 @@ from app.campaigns import (
 )
 from app.extensions import db
 from app.forms import choices, unit_choices
-from app.models import AuditEvent, Campaign, Questionnaire, Unit, User
+from app.models import AuditEvent, Campaign, Questionnaire, Unit
 from app.org import OrgError, add_unit, update_unit
 
 
@@ -101,19 +109,10 @@ def unit_edit(unit_id: int):
 
 # --- users ------------------------------------------------------------------------------
 
-def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or not user.unit.path.startswith(current_user.unit.path):
-        abort(404)
-    return user
-
-
 @bp.route("/users")
 @requires("users")
 def users():
-    rows = db.session.scalars(
-        select(User).join(Unit).where(Unit.path.startswith(current_user.unit.path))
-        .order_by(User.username)).all()
+    rows = db.session.scalars(users_in_scope()).all()
     return render_template("admin/users.html", users=rows, roles=ROLE_LABELS)
 
 
@@ -140,7 +139,7 @@ def user_new():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @requires("users")
 def user_edit(user_id: int):
-    user = _user_or_404(user_id)
+    user = user_or_404(user_id)
     form = UserForm(obj=user if request.method == "GET" else None)
     form.username.data = user.username
     form.unit.choices = unit_choices(_scoped_units(), by="code")
@@ -164,13 +163,6 @@ def user_edit(user_id: int):
 
 # --- campaigns --------------------------------------------------------------------------
 
-def _campaign_or_404(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or not campaign.unit.path.startswith(current_user.unit.path):
-        abort(404)
-    return campaign
-
-
 def _campaign_choices(form: CampaignForm) -> None:
     form.unit.choices = unit_choices(_scoped_units())
     form.questionnaire.choices = choices(
@@ -186,9 +178,7 @@ def _target_units(campaign: Campaign):
 @bp.route("/campaigns")
 @requires("campaigns")
 def campaigns():
-    rows = db.session.scalars(
-        select(Campaign).join(Unit).where(Unit.path.startswith(current_user.unit.path))
-        .order_by(Campaign.starts_on.desc())).all()
+    rows = db.session.scalars(campaigns_in_scope()).all()
     return render_template("admin/campaigns.html", campaigns=rows)
 
 
@@ -215,7 +205,7 @@ def campaign_new():
 @bp.route("/campaigns/<int:campaign_id>", methods=["GET", "POST"])
 @requires("campaigns")
 def campaign_edit(campaign_id: int):
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     form = CampaignForm(obj=campaign if request.method == "GET" else None)
     _campaign_choices(form)
     form.unit.data, form.questionnaire.data = campaign.unit_id, campaign.questionnaire_id
@@ -242,7 +232,7 @@ def campaign_edit(campaign_id: int):
 @bp.route("/campaigns/<int:campaign_id>/target", methods=["POST"])
 @requires("campaigns")
 def campaign_target(campaign_id: int):
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     form = TargetForm(prefix="target")
     form.unit.choices = _target_units(campaign)
     if form.validate_on_submit():
@@ -261,7 +251,7 @@ def campaign_target(campaign_id: int):
 @bp.route("/campaigns/<int:campaign_id>/<any(activate, close):action>", methods=["POST"])
 @requires("campaigns")
 def campaign_status(campaign_id: int, action: str):
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     if EmptyForm().validate_on_submit():
         try:
             set_status(campaign, "active" if action == "activate" else "closed",

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 
 from app.extensions import db
-from app.models import Counter, Unit
+from app.models import Campaign, Counter, Tally, Unit, User
 
 # What each role may do; a page names the permission it needs.
 PERMISSIONS = {
@@ -67,6 +67,23 @@ def counters_in_scope() -> Select:
             .order_by(Unit.path, Counter.name))
 
 
+def users_in_scope() -> Select:
+    return select(User).join(Unit).where(Unit.path.startswith(scope_path())).order_by(
+        User.username)
+
+
+def campaigns_in_scope() -> Select:
+    return select(Campaign).join(Unit).where(Unit.path.startswith(scope_path())).order_by(
+        Campaign.starts_on.desc())
+
+
+def tallies_in_scope() -> Select:
+    """(Tally, Counter) rows of the account's subtree, newest day first."""
+    return (select(Tally, Counter).join(Counter).join(Unit)
+            .where(Unit.path.startswith(scope_path()))
+            .order_by(Tally.day.desc(), Unit.path, Counter.name))
+
+
 def unit_or_404(unit_id: int) -> Unit:
     unit = db.session.get(Unit, unit_id)
     if unit is None or not in_scope(unit):
@@ -75,7 +92,20 @@ def unit_or_404(unit_id: int) -> Unit:
 
 
 def counter_or_404(counter_id: int) -> Counter:
-    counter = db.session.get(Counter, counter_id)
-    if counter is None or not in_scope(counter.unit):
+    return _owned_or_404(Counter, counter_id)
+
+
+def user_or_404(user_id: int) -> User:
+    return _owned_or_404(User, user_id)
+
+
+def campaign_or_404(campaign_id: int) -> Campaign:
+    return _owned_or_404(Campaign, campaign_id)
+
+
+def _owned_or_404(model, object_id: int):
+    """An object that belongs to a unit, if that unit is in the account's subtree."""
+    found = db.session.get(model, object_id)
+    if found is None or not in_scope(found.unit):
         abort(404)
-    return counter
+    return found

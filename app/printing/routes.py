@@ -4,13 +4,12 @@ import os
 
 from flask import render_template, request
 from flask_babel import get_locale
-from sqlalchemy import select
 
 from app.auth.scope import requires, scope_path, units_in_scope
 from app.clock import local_today
 from app.extensions import db
 from app.forms import choices, counter_choices, unit_choices
-from app.models import Counter, Unit
+from app.models import Unit
 from app.printing import bp
 from app.printing.forms import StickerForm
 from app.printing.render import layouts, print_stickers
@@ -29,9 +28,8 @@ def _form() -> StickerForm:
     chosen = form.unit.data or (units[0].code if units else None)
     form.unit.data = chosen
     unit = next((u for u in units if u.code == chosen), None)
-    counters = [] if unit is None else db.session.scalars(
-        select(Counter).join(Unit).where(Counter.active, Unit.path.startswith(unit.path))
-        .order_by(Unit.path, Counter.name)).all()
+    counters = [] if unit is None else counters_to_print(unit_code=unit.code,
+                                                         within=scope_path())
     form.counters.choices = counter_choices(counters, by="code")
     return form
 

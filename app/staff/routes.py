@@ -5,10 +5,15 @@ from datetime import timedelta
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.auth.forms import EmptyForm
-from app.auth.scope import counter_or_404, counters_in_scope, requires, units_in_scope
+from app.auth.scope import (
+    counter_or_404,
+    counters_in_scope,
+    requires,
+    tallies_in_scope,
+    units_in_scope,
+)
 from app.clock import local_today
 from app.extensions import db
 from app.forms import counter_choices, unit_choices
@@ -86,11 +91,7 @@ def counter_reissue(counter_id: int):
 
 def _tally_page(form: TallyForm, import_form: ImportForm, problems=(), status: int = 200):
     since = local_today() - timedelta(days=31)
-    recent = db.session.execute(
-        select(Tally, Counter).join(Counter).join(Unit)
-        .where(Unit.path.startswith(current_user.unit.path), Tally.day >= since)
-        .order_by(Tally.day.desc(), Unit.path, Counter.name).limit(200)
-    ).all()
+    recent = db.session.execute(tallies_in_scope().where(Tally.day >= since).limit(200)).all()
     return render_template("staff/tallies.html", form=form, import_form=import_form,
                            recent=recent, problems=problems), status
 
