@@ -14,6 +14,8 @@ os.environ.setdefault("KHAOSAT_ENV", "production")
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # SQLite is CPU-bound (2 workers beat 4 on 2 cores); PostgreSQL waits on round trips.
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+# A province-wide sticker PDF takes ~12 s on 2 cores; leave room for larger ones.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 # No %(h)s (client address) and no %(q)s (query string) even for staff pages.
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'

@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_survey_css(app)
     install_log_filters()
     register_template_helpers(app)
+    app.after_request(staff_headers)
     return app
 
 
@@ -52,6 +53,16 @@ def select_locale() -> str:
         return "vi"
     lang = request.args.get("lang")
     return lang if lang in LOCALES else "vi"
+
+
+def staff_headers(response):
+    """Pages behind login are neither cached nor framed; the survey sets its own stricter set."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.blueprint in ("auth", "staff", "admin", "printing"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def register_template_helpers(app: Flask) -> None:

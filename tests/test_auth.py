@@ -133,3 +133,11 @@ def test_passwords_are_stored_as_scrypt_hashes(app, manager):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == manager))
         assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
+
+
+def test_staff_pages_are_not_cached_nor_framed(client, auth, manager):
+    auth.login(manager)
+    page = client.get("/staff/")
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
