@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.audit import log_change
 from app.extensions import db
@@ -31,7 +32,7 @@ def active_campaign_for(counter: Counter, day: date) -> Campaign | None:
             Campaign.starts_on <= day,
             Campaign.ends_on >= day,
             Campaign.unit_id.in_(lineage),
-        )
+        ).options(joinedload(Campaign.questionnaire))
     ).all()
     if not campaigns:
         return None

@@ -5,6 +5,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.audit import log_change
 from app.codes import new_counter_code, normalise_code
@@ -128,7 +129,8 @@ def find_by_public_code(raw: str) -> tuple[Counter | None, bool]:
     code = normalise_code(raw)
     if code is None:
         return None, False
-    counter = db.session.scalar(select(Counter).where(Counter.code == code))
+    counter = db.session.scalar(
+        select(Counter).where(Counter.code == code).options(joinedload(Counter.unit)))
     if counter is not None:
         return (counter, False) if counter.active and counter.unit.active else (None, True)
     return None, db.session.get(RetiredCode, code) is not None

@@ -347,3 +347,16 @@ def test_survey_page_fits_the_size_budget(client, counter):
     html = page.get_data(as_text=True)
     assert len(page.data) <= 15 * 1024
     assert "<script" not in html and "<link" not in html and "<img" not in html
+
+
+def test_double_tap_arriving_before_the_first_answer_counts_once(app, client, counter):
+    """Both taps leave with the same live cookie and token: the ticket's key stops the second."""
+    _, hidden = open_survey(client, counter.code)
+    cookie = client.get_cookie("session").value
+    first = submit(client, counter.code, hidden=hidden)
+    client.set_cookie("session", cookie)  # as if the first answer had not arrived yet
+    second = submit(client, counter.code, hidden=hidden)
+    assert "đã được ghi nhận" in first.get_data(as_text=True)
+    assert "đã được ghi nhận" in second.get_data(as_text=True)
+    assert count_responses(app) == 1 and count_answers(app) == 8
+    assert funnel(app, counter.id)["completed"] == 1

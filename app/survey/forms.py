@@ -55,6 +55,7 @@ class SurveyForm(Form):
     submit = SubmitField(_l("Gửi"))
 
     question_keys: tuple[str, ...] = ()
+    comment_max_length: int = 0
 
     def ticket_is_valid(self) -> bool:
         """True when the one-time ticket looks like one this app printed."""
@@ -110,5 +111,6 @@ def survey_form_class(definition: dict, locale: str) -> type[SurveyForm]:
             ],
         )
         fields["question_keys"] = tuple(q["key"] for q in definition["questions"])
+        fields["comment_max_length"] = comment["max_length"]
         _form_classes[cache_key] = type("QuestionnaireForm", (SurveyForm,), fields)
     return _form_classes[cache_key]

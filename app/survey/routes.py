@@ -2,9 +2,10 @@
 
 import secrets
 
-from flask import current_app, render_template, request, session
+from flask import current_app, get_template_attribute, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from app.campaigns import active_campaign_for
 from app.clock import local_today
@@ -52,14 +53,18 @@ def entry(code: str):
     form = survey_form_class(campaign.questionnaire.definition, str(get_locale()))()
     if request.method != "POST":
         form.ticket.data = secrets.token_urlsafe(16)
+        page = _show(form, counter, campaign)  # before the commit, which expires what it reads
         if request.method == "GET":  # HEAD is what link previews send; it opens nothing
             record_opened(counter, day)
-        return _show(form, counter, campaign)
+        return page
 
-    if form.ticket_is_valid() and (outcome := previous_outcome(form.ticket.data)):
-        return _done(outcome)  # a double tap, a refresh or a back-and-resubmit
     form.validate()
     if form.csrf_token.errors or not form.ticket_is_valid():
+        # A refresh or back-and-resubmit after the thank-you: the token left with the cookie,
+        # but the ticket says what became of this form. (A double tap with a live token is
+        # caught by the ticket's unique key in record_outcome.)
+        if form.ticket_is_valid() and (outcome := previous_outcome(form.ticket.data)):
+            return _done(outcome)
         if not form.ticket_is_valid():
             form.ticket.data = secrets.token_urlsafe(16)
         notice = _(
@@ -88,13 +93,25 @@ def entry(code: str):
     )
 
 
+# Rendered questions of a blank form, by (questionnaire code, version, language): every scan
+# shows the same ones, and rendering ~45 inputs through WTForms is most of a GET's time.
+_blank_questions: dict[tuple[str, int, str], Markup] = {}
+
+
 def _show(form, counter, campaign, *, notice: str | None = None, clear_errors: bool = False):
     if clear_errors:  # the answers are fine; only the page's token needed renewing
         for field in form:
             field.errors = []
-    return render_template(
-        "survey/form.html", form=form, counter=counter, campaign=campaign, notice=notice
-    )
+    questions = None
+    if request.method != "POST":
+        definition = campaign.questionnaire.definition
+        key = (definition["code"], definition["version"], str(get_locale()))
+        if key not in _blank_questions:
+            macro = get_template_attribute("survey/_questions.html", "render_questions")
+            _blank_questions[key] = macro(form)  # Markup: the template autoescapes
+        questions = _blank_questions[key]
+    return render_template("survey/form.html", form=form, counter=counter, campaign=campaign,
+                           notice=notice, questions_html=questions)
 
 
 def _done(outcome: str):

@@ -1,0 +1,59 @@
+"""The baseline for bench/survey.py: a bare Flask app doing the survey's database work.
+
+GET: the "opened" count upsert and the same page bytes; POST: the ticket, the response, its
+eight answers and the funnel upsert in one transaction. No lookups, forms, CSRF or templates.
+"""
+
+import os
+import uuid
+from datetime import date
+
+from flask import Flask, request
+from sqlalchemy import create_engine, event, text
+
+URL = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+engine = create_engine(URL)
+if engine.dialect.name == "sqlite":
+    @event.listens_for(engine, "connect")
+    def _pragmas(conn, _record):
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000"):
+            conn.execute(f"PRAGMA {pragma}")
+
+PAGE = open(os.environ["BENCH_PAGE"], "rb").read()  # noqa: SIM115 (read once at start)
+THANKS = b"<!doctype html><p>Cam on</p>"
+COUNTER, CAMPAIGN, QUESTIONNAIRE = (int(x) for x in os.environ["BENCH_IDS"].split(","))
+KEYS = ("access", "procedure", "officer", "result", "feedback", "overall", "on_time",
+        "extra_demand")
+UPSERT = ("INSERT INTO daily_funnel (counter_id, day, opened, declined, screened_online, "
+          "screened_postal, screened_immediate, completed) VALUES (:c, :d, {o}, 0, 0, 0, 0, {k}) "
+          "ON CONFLICT (counter_id, day) DO UPDATE SET {col} = daily_funnel.{col} + 1")
+OPENED = text(UPSERT.format(o=1, k=0, col="opened"))
+COMPLETED = text(UPSERT.format(o=0, k=1, col="completed"))
+
+app = Flask(__name__)
+
+
+@app.get("/q/<code>")
+def page(code):
+    with engine.begin() as conn:
+        conn.execute(OPENED, {"c": COUNTER, "d": date.today()})
+    return PAGE
+
+
+@app.post("/q/<code>")
+def submit(code):
+    form = request.form
+    rid = uuid.uuid4()
+    rid = rid.hex if engine.dialect.name == "sqlite" else rid
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO used_ticket VALUES (:t, 'completed', :d)"),
+                     {"t": form["ticket"], "d": date.today()})
+        conn.execute(text("INSERT INTO response (id, counter_id, campaign_id, questionnaire_id, "
+                          "submitted_on, comment) VALUES (:i, :c, :k, :q, :d, :m)"),
+                     {"i": rid, "c": COUNTER, "k": CAMPAIGN, "q": QUESTIONNAIRE,
+                      "d": date.today(), "m": form.get("comment")})
+        conn.execute(text("INSERT INTO answer VALUES (:i, :k, :v)"),
+                     [{"i": rid, "k": k, "v": 1 if form[k] == "yes" else 0 if form[k] == "no"
+                       else int(form[k])} for k in KEYS])
+        conn.execute(COMPLETED, {"c": COUNTER, "d": date.today()})
+    return THANKS
