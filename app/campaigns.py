@@ -27,12 +27,7 @@ def active_campaign_for(counter: Counter, day: date) -> Campaign | None:
     """
     lineage = counter.unit.ancestor_ids()
     campaigns = db.session.scalars(
-        select(Campaign).where(
-            Campaign.status == "active",
-            Campaign.starts_on <= day,
-            Campaign.ends_on >= day,
-            Campaign.unit_id.in_(lineage),
-        ).options(joinedload(Campaign.questionnaire))
+        _covering(counter, day, ("active",)).options(joinedload(Campaign.questionnaire))
     ).all()
     if not campaigns:
         return None
@@ -41,13 +36,16 @@ def active_campaign_for(counter: Counter, day: date) -> Campaign | None:
 
 def campaign_covering(counter: Counter, day: date) -> Campaign | None:
     """An active or closed campaign that covered the counter on `day` (tallies need one)."""
-    return db.session.scalar(
-        select(Campaign).where(
-            Campaign.status.in_(("active", "closed")),
-            Campaign.starts_on <= day,
-            Campaign.ends_on >= day,
-            Campaign.unit_id.in_(counter.unit.ancestor_ids()),
-        ).limit(1)
+    return db.session.scalar(_covering(counter, day, ("active", "closed")).limit(1))
+
+
+def _covering(counter: Counter, day: date, statuses: tuple[str, ...]):
+    """Campaigns in these statuses whose period holds `day`, on the counter's unit or above."""
+    return select(Campaign).where(
+        Campaign.status.in_(statuses),
+        Campaign.starts_on <= day,
+        Campaign.ends_on >= day,
+        Campaign.unit_id.in_(counter.unit.ancestor_ids()),
     )
 
 

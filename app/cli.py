@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 
 from app.clock import local_today
 from app.extensions import db
-from app.models import Counter, Unit, UsedTicket
+from app.models import Counter, UsedTicket
 from app.models.staff import ROLES
 from app.org import survey_url
 from app.printing.render import layouts
@@ -80,13 +80,13 @@ def create_user(username: str, role: str, unit_code: str, password_stdin: bool) 
 @click.option("--unit", "unit_code", help="only this unit and the units below it")
 def list_counters(unit_code: str | None) -> None:
     """Print every live counter with the survey URL its sticker encodes."""
-    query = select(Counter).join(Unit).where(Counter.active).order_by(Unit.path, Counter.name)
-    if unit_code:
-        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-        if unit is None:
-            raise click.ClickException(f"No unit with code {unit_code}.")
-        query = query.where(Unit.path.startswith(unit.path))
-    for counter in db.session.scalars(query):
+    from app.printing.selection import SelectionError, counters_to_print
+
+    try:
+        counters = counters_to_print(unit_code=unit_code)
+    except SelectionError as exc:
+        raise click.ClickException(f"No unit with code {unit_code}.") from exc
+    for counter in counters:
         click.echo(f"{survey_url(counter.code)}  {counter.unit.name} – {counter.name}")
 
 

@@ -44,24 +44,18 @@ from app.forms import choices, unit_choices
 from app.models import AuditEvent, Campaign, Questionnaire, Unit
 from app.org import OrgError, add_unit, update_unit
 
-
-def _scoped_units(active_only: bool = True) -> list[Unit]:
-    query = units_in_scope()
-    return db.session.scalars(query.where(Unit.active) if active_only else query).all()
-
-
 # --- units ------------------------------------------------------------------------------
 
 @bp.route("/units")
 @requires("units")
 def units():
-    return render_template("admin/units.html", units=_scoped_units(active_only=False),
+    return render_template("admin/units.html", units=units_in_scope(active_only=False),
                            kinds=KIND_LABELS)
 
 
 def _parent_choices(form: UnitForm, exclude: Unit | None = None) -> None:
     form.parent.choices = unit_choices(
-        u for u in _scoped_units() if exclude is None or not u.path.startswith(exclude.path))
+        u for u in units_in_scope() if exclude is None or not u.path.startswith(exclude.path))
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
@@ -120,7 +114,7 @@ def users():
 @requires("users")
 def user_new():
     form = UserForm()
-    form.unit.choices = unit_choices(_scoped_units(), by="code")
+    form.unit.choices = unit_choices(units_in_scope(), by="code")
     if form.validate_on_submit():
         try:
             if not form.password.data:
@@ -142,7 +136,7 @@ def user_edit(user_id: int):
     user = user_or_404(user_id)
     form = UserForm(obj=user if request.method == "GET" else None)
     form.username.data = user.username
-    form.unit.choices = unit_choices(_scoped_units(), by="code")
+    form.unit.choices = unit_choices(units_in_scope(), by="code")
     if request.method == "GET":
         form.unit.data = user.unit.code
     if form.validate_on_submit():
@@ -164,7 +158,7 @@ def user_edit(user_id: int):
 # --- campaigns --------------------------------------------------------------------------
 
 def _campaign_choices(form: CampaignForm) -> None:
-    form.unit.choices = unit_choices(_scoped_units())
+    form.unit.choices = unit_choices(units_in_scope())
     form.questionnaire.choices = choices(
         (q.id, f"{q.title} (v{q.version})")
         for q in db.session.scalars(select(Questionnaire).order_by(Questionnaire.code,
@@ -172,7 +166,7 @@ def _campaign_choices(form: CampaignForm) -> None:
 
 
 def _target_units(campaign: Campaign):
-    return unit_choices(u for u in _scoped_units() if u.path.startswith(campaign.unit.path))
+    return unit_choices(u for u in units_in_scope() if u.path.startswith(campaign.unit.path))
 
 
 @bp.route("/campaigns")

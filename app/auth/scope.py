@@ -56,9 +56,10 @@ def in_scope(unit: Unit) -> bool:
     return unit.path.startswith(scope_path())
 
 
-def units_in_scope() -> Select:
-    """Active and inactive units of the account's subtree, in tree order."""
-    return select(Unit).where(Unit.path.startswith(scope_path())).order_by(Unit.path)
+def units_in_scope(*, active_only: bool = True) -> list[Unit]:
+    """Units of the account's subtree in tree order (the closed ones too when asked)."""
+    query = select(Unit).where(Unit.path.startswith(scope_path())).order_by(Unit.path)
+    return list(db.session.scalars(query.where(Unit.active) if active_only else query))
 
 
 def counters_in_scope() -> Select:

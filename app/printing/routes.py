@@ -7,9 +7,7 @@ from flask_babel import get_locale
 
 from app.auth.scope import requires, scope_path, units_in_scope
 from app.clock import local_today
-from app.extensions import db
 from app.forms import choices, counter_choices, unit_choices
-from app.models import Unit
 from app.printing import bp
 from app.printing.forms import StickerForm
 from app.printing.render import layouts, print_stickers
@@ -18,7 +16,7 @@ from app.printing.selection import SelectionError, counters_to_print
 
 def _form() -> StickerForm:
     form = StickerForm(request.args)
-    units = db.session.scalars(units_in_scope().where(Unit.active)).all()
+    units = units_in_scope()
     form.unit.choices = unit_choices(units, by="code")
     english = str(get_locale()) == "en"
     form.layout.choices = choices((name, lay.title_en if english else lay.title)

@@ -33,8 +33,7 @@ def home():
 # --- counters ---------------------------------------------------------------------------
 
 def _unit_choices(form_field) -> None:
-    units = db.session.scalars(units_in_scope().where(Unit.active)).all()
-    form_field.choices = unit_choices(units)
+    form_field.choices = unit_choices(units_in_scope())
 
 
 @bp.route("/counters")
