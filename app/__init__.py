@@ -56,12 +56,13 @@ def select_locale() -> str:
 
 
 def staff_headers(response):
-    """Pages behind login are neither cached nor framed; the survey sets its own stricter set."""
+    """No page is cached or framed unless it says otherwise: a new blueprint is covered by
+    default. Static files may be cached; the survey sets its own stricter set."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.blueprint in ("auth", "staff", "admin", "printing"):
-        response.headers["Cache-Control"] = "no-store"
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 

@@ -1,4 +1,8 @@
-"""Operator commands under `flask --app wsgi ...`; they call the same functions as the pages."""
+"""Operator commands under `flask --app wsgi ...`; they call the same functions as the pages.
+
+The operator works on the whole tree (scope WHOLE_TREE) and is audited as "cli"; each command
+commits once, at its end, like a page does.
+"""
 
 import os
 import sys
@@ -7,13 +11,15 @@ from datetime import timedelta
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
+from app.auth.scope import WHOLE_TREE, counters_in_scope
 from app.clock import local_today
+from app.domain import DomainError, transaction
+from app.domain.org import survey_url
 from app.extensions import db
 from app.models import Counter, UsedTicket
 from app.models.staff import ROLES
-from app.org import survey_url
 from app.printing.render import layouts
 
 
@@ -30,7 +36,8 @@ def seed_demo() -> None:
     """Fill an empty database with a demo province, counters and an active campaign."""
     from app.demo import seed_demo as seed
 
-    created = seed()
+    with transaction():
+        created = seed()
     click.echo("Demo data created." if created else "Demo data already present; nothing added.")
     if current_app.config["KHAOSAT_ENV"] == "development":
         from app.demo import DEMO_PASSWORD, DEMO_USERS
@@ -46,10 +53,12 @@ def load_questionnaires() -> None:
     from app.survey.questionnaire import QuestionnaireError, load_all
 
     try:
-        for code, version, status in load_all():
-            click.echo(f"{code} v{version}: {status}")
+        with transaction():
+            report = load_all()
     except QuestionnaireError as exc:
         raise click.ClickException(str(exc)) from exc
+    for code, version, status in report:
+        click.echo(f"{code} v{version}: {status}")
 
 
 @click.command("create-user")
@@ -60,17 +69,18 @@ def load_questionnaires() -> None:
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
 def create_user(username: str, role: str, unit_code: str, password_stdin: bool) -> None:
     """Create a staff account scoped to a unit and everything below it."""
-    from app.auth.accounts import AccountError
-    from app.auth.accounts import create_user as create
+    from app.domain.accounts import create_user as create
+    from app.domain.accounts import unit_by_code
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create(username=username, role=role, unit_code=unit_code, password=password,
-                      actor="cli")
-    except AccountError as exc:
+        with transaction():
+            user = create(username=username, role=role, unit=unit_by_code(unit_code),
+                          password=password, actor="cli")
+    except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Created {user.role} '{user.username}' for unit {unit_code}.")
 
@@ -83,7 +93,7 @@ def list_counters(unit_code: str | None) -> None:
     from app.printing.selection import SelectionError, counters_to_print
 
     try:
-        counters = counters_to_print(unit_code=unit_code)
+        counters = counters_to_print(WHOLE_TREE, unit_code=unit_code)
     except SelectionError as exc:
         raise click.ClickException(f"No unit with code {unit_code}.") from exc
     for counter in counters:
@@ -96,8 +106,8 @@ def list_counters(unit_code: str | None) -> None:
 def purge_tickets(days: int) -> None:
     """Delete old double-submit tickets (run daily, e.g. from cron)."""
     cutoff = local_today() - timedelta(days=days)
-    result = db.session.execute(delete(UsedTicket).where(UsedTicket.used_on < cutoff))
-    db.session.commit()
+    with transaction():
+        result = db.session.execute(delete(UsedTicket).where(UsedTicket.used_on < cutoff))
     click.echo(f"Deleted {result.rowcount} tickets older than {cutoff.isoformat()}.")
 
 
@@ -114,7 +124,8 @@ def print_stickers(unit_code, counter_codes, layout, output) -> None:
     from app.printing.selection import SelectionError, counters_to_print
 
     try:
-        counters = counters_to_print(unit_code=unit_code, counter_codes=counter_codes)
+        counters = counters_to_print(WHOLE_TREE, unit_code=unit_code,
+                                     counter_codes=counter_codes)
     except SelectionError as exc:
         raise click.ClickException(str(exc)) from exc
     if not counters:
@@ -134,14 +145,15 @@ def print_stickers(unit_code, counter_codes, layout, output) -> None:
 @with_appcontext
 def reissue_code(code: str) -> None:
     """Retire a counter's code and give it a new one (then reprint its sticker)."""
-    from app.org import find_by_public_code
-    from app.org import reissue_code as reissue
+    from app.domain.org import find_by_public_code
+    from app.domain.org import reissue_code as reissue
 
     counter, _ = find_by_public_code(code)
     if counter is None:
         raise click.ClickException(f"No live counter has the code {code}.")
     old = counter.code
-    new = reissue(counter, actor="cli", today=local_today())
+    with transaction():
+        new = reissue(counter, actor="cli", today=local_today())
     click.echo(f"{counter.name}: {old} retired, new code {new} ({survey_url(new)}).")
 
 
@@ -150,15 +162,20 @@ def reissue_code(code: str) -> None:
 @with_appcontext
 def import_tallies(path: str) -> None:
     """Import eligible-return tallies from the one-stop system's CSV or XLSX export."""
-    from app.tallies import TallyRejected
-    from app.tallies import import_tallies as run_import
+    from app.domain.tallies import TallyRejected
+    from app.domain.tallies import import_tallies as run_import
+    from app.staff.tally_files import read_tally_file
 
-    counters = {c.code: c for c in db.session.scalars(select(Counter).where(Counter.active))}
+    counters = {c.code: c for c in
+                db.session.scalars(counters_in_scope(WHOLE_TREE).where(Counter.active))}
+    filename = os.path.basename(path)
     with open(path, "rb") as fh:
         data = fh.read()
     try:
-        result = run_import(data, os.path.basename(path), counters=counters, actor="cli",
-                            today=local_today())
+        rows = read_tally_file(data, filename)
+        with transaction():
+            result = run_import(rows, filename=filename, counters=counters, scope=None,
+                                actor="cli", today=local_today())
     except TallyRejected as exc:
         for row, reason in exc.problems:
             click.echo(f"row {row}: {reason}" if row else reason, err=True)

@@ -30,6 +30,8 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh"),
         "SUPPRESSION_K": int(os.environ.get("SUPPRESSION_K", "5")),
+        # Werkzeug's scrypt; only the test suite sets a cheaper method (app/domain/accounts.py).
+        "PASSWORD_HASH_METHOD": "scrypt",
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -13,6 +13,12 @@ SATISFIED_VALUES = (4, 5)
 _CENT = Decimal("0.01")
 
 
+def eligible(returned: int, immediate: int, online: int, postal: int) -> int:
+    """Eligible returns E: results returned at the counter, less the three cases not surveyed
+    (returned on submission, submitted online, submitted by post)."""
+    return returned - immediate - online - postal
+
+
 def percent(numerator: int, denominator: int) -> Decimal | None:
     """numerator / denominator in percent, two decimals, half-up; None when the denominator is 0."""
     if denominator <= 0:

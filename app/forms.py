@@ -50,7 +50,7 @@ class Form(FlaskForm):
 
 def unit_choices(units, *, by: str = "id") -> list[SelectChoice]:
     """Units in tree order, indented by depth so the hierarchy reads in a plain <select>."""
-    return [SelectChoice(getattr(u, by), "\u2003" * (len(u.ancestor_ids()) - 1) + u.name)
+    return [SelectChoice(getattr(u, by), "\u2003" * u.depth + u.name)
             for u in units]
 
 

@@ -21,9 +21,9 @@ from sqlalchemy import select
 
 from app import create_app
 from app.clock import local_today
+from app.domain.org import add_counter, add_unit
 from app.extensions import db
 from app.models import Counter
-from app.org import add_counter, add_unit
 from app.printing.render import PrintRun, layouts, make_stickers, render_sheets
 
 
@@ -38,12 +38,14 @@ def main() -> None:
                           "PUBLIC_BASE_URL": "https://khaosat.binhan.gov.vn"})
         with app.app_context():
             upgrade()
-            province = add_unit(code="BINHAN", name="Tỉnh Bình An", kind="province")
+            province = add_unit(code="BINHAN", name="Tỉnh Bình An", kind="province",
+                                parent=None, actor="bench")
             for u in range(args.stickers // 10):
                 unit = add_unit(code=f"XA{u:03d}", name=f"UBND xã Thử Nghiệm số {u}",
-                                kind="commune", parent=province)
+                                kind="commune", parent=province, actor="bench")
                 for c in range(10):
-                    add_counter(unit=unit, name=f"Bộ phận Một cửa – Quầy {c + 1}")
+                    add_counter(unit=unit, name=f"Bộ phận Một cửa – Quầy {c + 1}",
+                                actor="bench")
             db.session.commit()
             counters = db.session.scalars(select(Counter).order_by(Counter.id)).all()
             layout, run = layouts()["a4-2x4"], PrintRun.new(local_today())

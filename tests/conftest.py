@@ -5,7 +5,6 @@ created on that server for this run and dropped afterwards; unset, a temporary S
 """
 
 import os
-import re
 import uuid
 
 import pytest
@@ -17,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from app import create_app
 from app.config import normalise_database_url
 from app.extensions import db, limiter
+from tests.helpers import AuthActions
 
 BASE_CONFIG = {
     "TESTING": True,
@@ -24,6 +24,8 @@ BASE_CONFIG = {
     "SECRET_KEY": "test-secret",
     "PUBLIC_BASE_URL": "https://khaosat.example.vn",
     "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+    # scrypt costs ~50 ms a hash; test_auth.py checks the production method on its own.
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }
 
 
@@ -92,42 +94,6 @@ def ctx(app):
         yield
 
 
-HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|ticket)"[^>]*value="([^"]*)"')
-
-
-def hidden_fields(html: str) -> dict[str, str]:
-    """The CSRF token and the one-time ticket a survey page carries."""
-    return dict(HIDDEN.findall(html))
-
-
-PASSWORD = "mật khẩu thử nghiệm"
-
-
-class AuthActions:
-    """Log a test client in and out through the real login form, CSRF included."""
-
-    def __init__(self, client):
-        self._client = client
-
-    def login(self, username: str, password: str = PASSWORD, **environ):
-        page = self._client.get("/login")
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                          page.get_data(as_text=True)).group(1)
-        data = {"csrf_token": token, "username": username, "password": password}
-        return self._client.post("/login", data=data, environ_base=environ or {})
-
-    def logout(self):
-        page = self._client.get("/staff/")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
-        return self._client.post("/logout", data={"csrf_token": token.group(1)})
-
-
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
-
-
-def csrf_token_of(page) -> str:
-    """The CSRF token a staff page's form carries."""
-    html = page.get_data(as_text=True)
-    return re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html).group(1)

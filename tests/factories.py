@@ -1,15 +1,19 @@
-"""Small factories for test data; each commits so the request under test sees it."""
+"""Small factories for test data, built through the domain operations (audited as "test");
+each commits so the request under test sees it."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from app.auth.accounts import create_user
 from app.clock import local_today
+from app.domain.accounts import create_user
+from app.domain.org import add_counter, add_unit
 from app.extensions import db
 from app.models import Campaign, Counter, Unit, User
-from app.org import add_counter, add_unit
 from app.survey.questionnaire import latest, load_all
+
+PASSWORD = "mật khẩu thử nghiệm"
+ACTOR = "test"
 
 GOOD_ANSWERS = {
     "channel": "in_person",
@@ -28,24 +32,25 @@ GOOD_ANSWERS = {
 
 def make_unit(code: str = "TINH", name: str = "Tỉnh Thử Nghiệm", kind: str = "province",
               parent: Unit | None = None) -> Unit:
-    unit = add_unit(code=code, name=name, kind=kind, parent=parent)
+    unit = add_unit(code=code, name=name, kind=kind, parent=parent, actor=ACTOR)
     db.session.commit()
     return unit
 
 
 def make_counter(unit: Unit, name: str = "Quầy Sở Tư pháp số 1",
                  operator: str | None = None) -> Counter:
-    counter = add_counter(unit=unit, name=name, operator=operator)
+    counter = add_counter(unit=unit, name=name, operator=operator, actor=ACTOR)
     db.session.commit()
     return counter
 
 
 def make_campaign(unit: Unit, *, status: str = "active", starts_on: date | None = None,
-                  ends_on: date | None = None, target: str = "30") -> Campaign:
+                  ends_on: date | None = None, target: str = "30",
+                  name: str = "Đợt thử") -> Campaign:
     load_all()
     today = local_today()
     campaign = Campaign(
-        name="Đợt thử", unit=unit, questionnaire=latest("sipas-short"),
+        name=name, unit=unit, questionnaire=latest("sipas-short"),
         starts_on=starts_on or today - timedelta(days=7),
         ends_on=ends_on or today + timedelta(days=7),
         target_rate=Decimal(target), status=status,
@@ -77,6 +82,7 @@ def ref(counter: Counter) -> CounterRef:
     return CounterRef(counter.id, counter.code, counter.name)
 
 
-def make_user(username: str, role: str, unit: Unit, password: str = "mật khẩu thử nghiệm") -> User:
-    return create_user(username=username, role=role, unit_code=unit.code, password=password,
-                       actor="test")
+def make_user(username: str, role: str, unit: Unit, password: str = PASSWORD) -> User:
+    user = create_user(username=username, role=role, unit=unit, password=password, actor=ACTOR)
+    db.session.commit()
+    return user

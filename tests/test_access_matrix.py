@@ -1,18 +1,19 @@
 """Who may open what: every route of the app × anonymous / clerk / manager / admin.
 
 The table must name every endpoint the app has, so a new route without a check fails here.
-Accounts of unit A reaching for unit B's objects get 404, by link, id or forged field.
+Accounts of unit A reaching for unit B's objects get 404, by link, id or forged field, and
+no list page shows them B's names: the body is read, not only the status code.
 """
 
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import func, select
 
+from app.clock import local_today
 from app.extensions import db
 from app.models import AuditEvent, Counter, Tally
-from tests.conftest import AuthActions, csrf_token_of
 from tests.factories import make_campaign, make_counter, make_unit, make_user
+from tests.helpers import AuthActions, count_rows, csrf_token_of
 
 PUBLIC = {"static", "survey.entry", "auth.login"}
 ROLES = ("clerk_a", "manager_a", "admin_a", "admin")
@@ -41,7 +42,11 @@ def world(app) -> World:
         make_user("admin", "admin", province)
         user_b = make_user("manager_b", "manager", b)
         make_campaign(province)
-        campaign_b = make_campaign(b, status="draft")
+        make_campaign(a, status="draft", name="Đợt riêng xã A")
+        campaign_b = make_campaign(b, status="draft", name="Đợt riêng xã B")
+        for counter in (counter_a, counter_b):
+            db.session.add(Tally(counter=counter, day=local_today(), returned=3))
+        db.session.commit()
         return World(a.id, b.id, counter_a.id, counter_b.id, user_b.id, campaign_b.id)
 
 
@@ -117,9 +122,39 @@ def test_each_role_gets_what_the_table_says(app, world, role):
     assert wrong == {}, "endpoint: (got, expected)"
 
 
-def _count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
+# List page: (what unit A's accounts must see, what they must not: unit B's names and codes).
+# The province admin sees both, which proves each check can fail.
+LISTS = {
+    "/staff/counters": (["Quầy A"], ["Quầy B"]),
+    "/staff/tallies": (["Quầy A"], ["Quầy B"]),
+    "/stickers": (["UBND xã A"], ["UBND xã B", "XAB"]),
+    "/admin/units": (["UBND xã A"], ["UBND xã B", "XAB"]),
+    "/admin/users": (["manager_a"], ["manager_b"]),
+    "/admin/campaigns": (["Đợt riêng xã A"], ["Đợt riêng xã B"]),
+    "/admin/audit": (["XAA", "manager_a"], ["XAB", "manager_b"]),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_list_pages_show_only_the_viewers_subtree(app, world, role):
+    client = app.test_client()
+    AuthActions(client).login(role)
+    opened, wrong = 0, {}
+    for url, (own, others) in LISTS.items():
+        page = client.get(url)
+        if page.status_code == 403:
+            continue
+        assert page.status_code == 200, url
+        opened += 1
+        body = page.get_data(as_text=True)
+        expected_present = own + (others if role == "admin" else [])
+        expected_absent = [] if role == "admin" else others
+        missing = [name for name in expected_present if name not in body]
+        leaked = [name for name in expected_absent if name in body]
+        if missing or leaked:
+            wrong[url] = {"missing": missing, "leaked": leaked}
+    assert wrong == {}
+    assert opened == {"clerk_a": 2, "manager_a": 3, "admin_a": 7, "admin": 7}[role]
 
 
 def test_manager_cannot_move_a_counter_into_another_units_tree_by_a_forged_field(app, world):
@@ -142,14 +177,14 @@ def test_clerk_cannot_enter_a_tally_for_another_units_counter(app, world):
         "csrf_token": csrf_token_of(form), "t-counter": world.counter_b, "t-day": "2026-01-01",
         "t-returned": 5, "t-immediate": 0, "t-online": 0, "t-postal": 0})
     assert page.status_code == 422
-    assert _count(app, Tally) == 0
+    assert count_rows(app, Tally) == 2  # the two of the world, none added
 
 
 def test_refused_requests_change_nothing(app, world):
-    before = _count(app, AuditEvent)
+    before = count_rows(app, AuditEvent)
     client = app.test_client()
     AuthActions(client).login("manager_a")
     token = csrf_token_of(client.get("/staff/"))
     client.post(f"/staff/counters/{world.counter_b}/reissue", data={"csrf_token": token})
     client.post(f"/admin/campaigns/{world.campaign_b}/activate", data={"csrf_token": token})
-    assert _count(app, AuditEvent) == before
+    assert count_rows(app, AuditEvent) == before

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.clock import local_today
 from app.extensions import db
 from app.models import AuditEvent, Campaign, Counter, Questionnaire, Unit, User
-from tests.conftest import AuthActions, csrf_token_of
 from tests.factories import make_counter, make_unit, make_user
+from tests.helpers import AuthActions, login, post
 
 
 @pytest.fixture
@@ -27,19 +27,9 @@ def tree(app):
         from app.survey.questionnaire import load_all
 
         load_all()
+        db.session.commit()
         return {"province": province.id, "district": district.id, "commune": commune.id,
                 "center": center.id}
-
-
-def login(app, username):
-    client = app.test_client()
-    AuthActions(client).login(username)
-    return client
-
-
-def post(client, url, data, page=None):
-    token = csrf_token_of(client.get(page or url))
-    return client.post(url, data={"csrf_token": token, **data})
 
 
 def unit(app, unit_id) -> tuple:
@@ -78,7 +68,7 @@ def test_moving_a_unit_moves_its_whole_subtree(app, tree):
 
 
 def test_a_unit_cannot_move_under_its_own_subtree(app, tree):
-    from app.org import OrgError, update_unit
+    from app.domain.org import OrgError, update_unit
 
     with app.app_context():
         district = db.session.get(Unit, tree["district"])
@@ -193,7 +183,7 @@ def test_campaigns_activate_unless_they_overlap_an_active_one(app, tree):
 
 
 def test_unit_targets_override_the_default_for_their_subtree(app, tree):
-    from app.campaigns import target_for
+    from app.domain.campaigns import target_for
 
     admin = login(app, "admin")
     with app.app_context():

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Response
 from app.privacy import DropSurveyRequests
 from tests.factories import make_surveyed_counter, ref
-from tests.survey_helpers import open_survey, submit
+from tests.helpers import open_survey, submit
 
 CITIZEN_IP = "203.0.113.77"
 CITIZEN_AGENT = "CheapPhone/1.0 (Android 8; tracking-marker-UA)"

@@ -3,10 +3,11 @@
 import pytest
 from sqlalchemy import select
 
+from app.config import from_environment
 from app.extensions import db
 from app.models import User
-from tests.conftest import PASSWORD, AuthActions, csrf_token_of
-from tests.factories import make_unit, make_user
+from tests.factories import PASSWORD, make_unit, make_user
+from tests.helpers import AuthActions, csrf_token_of
 
 
 @pytest.fixture
@@ -77,9 +78,11 @@ def test_disabling_an_account_ends_its_sessions(app, client, auth, manager):
     assert client.get("/staff/").status_code == 200
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == manager))
-        from app.auth.accounts import update_user
+        from app.domain import transaction
+        from app.domain.accounts import update_user
 
-        update_user(user, role=user.role, unit_code=user.unit.code, active=False, actor="test")
+        with transaction():
+            update_user(user, role=user.role, unit=user.unit, active=False, actor="test")
     assert client.get("/staff/").status_code == 302
     assert auth.login(manager).status_code == 401
 
@@ -102,7 +105,7 @@ def test_changing_password_keeps_this_session_and_ends_the_others(app, client, a
 
 @pytest.mark.parametrize(("current", "new", "confirm", "message"), [
     ("wrong", "một mật khẩu mới dài", "một mật khẩu mới dài", "Mật khẩu hiện tại không đúng."),
-    (PASSWORD, "ngắn", "ngắn", "Cần ít nhất 10 ký tự."),
+    (PASSWORD, "ngắn", "ngắn", "Mật khẩu cần ít nhất 10 ký tự."),
     (PASSWORD, "một mật khẩu mới dài", "khác hẳn", "Hai mật khẩu không khớp."),
 ])
 def test_bad_password_changes_are_explained(client, auth, manager, current, new, confirm,
@@ -129,10 +132,13 @@ def test_login_form_needs_its_csrf_token(client, manager):
     assert client.get("/staff/").status_code == 302
 
 
-def test_passwords_are_stored_as_scrypt_hashes(app, manager):
+def test_passwords_are_stored_as_scrypt_hashes(app, auth, tmp_path):
+    # The suite hashes cheaply (conftest.py); this test puts the production method back.
+    app.config["PASSWORD_HASH_METHOD"] = from_environment(str(tmp_path))["PASSWORD_HASH_METHOD"]
     with app.app_context():
-        user = db.session.scalar(select(User).where(User.username == manager))
+        user = make_user("scrypt.user", "clerk", make_unit("XA", "UBND xã Thử", "commune"))
         assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
+    assert auth.login("scrypt.user").status_code == 303
 
 
 def test_staff_pages_are_not_cached_nor_framed(client, auth, manager):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.codes import ALPHABET, CODE_LENGTH, new_counter_code, normalise_code
+from app.domain.codes import ALPHABET, CODE_LENGTH, new_counter_code, normalise_code
 
 
 def test_codes_are_random_crockford_base32():

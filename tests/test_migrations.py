@@ -22,3 +22,40 @@ def test_migrations_go_down_and_up_again(app):
         assert "response" not in inspect(db.engine).get_table_names()
         upgrade()
         assert "response" in inspect(db.engine).get_table_names()
+
+
+def test_audit_events_written_before_0003_get_the_unit_of_their_object(app):
+    """Migration 0003 files existing events under the unit of what they changed."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    rows = [
+        "INSERT INTO unit (id, parent_id, kind, code, name, path, active) VALUES "
+        "(900001, NULL, 'province', 'P', 'Tỉnh', '/900001/', TRUE), "
+        "(900002, 900001, 'commune', 'X', 'Xã', '/900001/900002/', TRUE)",
+        "INSERT INTO counter (id, unit_id, name, code, active) VALUES "
+        "(900003, 900002, 'Quầy', 'NEWCODE1', TRUE)",
+        "INSERT INTO retired_code (code, counter_id, retired_on) VALUES "
+        "('OLDCODE1', 900003, '2026-11-01')",
+        "INSERT INTO user_account (id, username, password_hash, role, unit_id, active, "
+        "session_version, created_at) VALUES "
+        "(900004, 'lan', 'x', 'clerk', 900002, TRUE, 1, '2026-11-01 00:00:00+00')",
+        "INSERT INTO audit_event (id, at, actor, action, object_type, object_id) VALUES "
+        "(900011, '2026-11-01 00:00:00+00', 'cli', 'create', 'unit', '900002'), "
+        "(900012, '2026-11-01 00:00:00+00', 'cli', 'create', 'counter', '900003'), "
+        "(900013, '2026-11-01 00:00:00+00', 'cli', 'create', 'user', '900004'), "
+        "(900014, '2026-11-01 00:00:00+00', 'lan', 'record', 'tally', 'OLDCODE1/2026-11-01'), "
+        "(900015, '2026-11-01 00:00:00+00', 'lan', 'record', 'tally', 'NEWCODE1/2026-11-02'), "
+        "(900016, '2026-11-01 00:00:00+00', 'cli', 'import', 'tally', 'export.csv')",
+    ]
+    with app.app_context():
+        downgrade(revision="0002")
+        with db.engine.begin() as conn:
+            for statement in rows:
+                conn.execute(text(statement))
+        upgrade()
+        with db.engine.connect() as conn:
+            units = dict(conn.execute(text(
+                "SELECT id, unit_id FROM audit_event WHERE id > 900010")).all())
+    assert units == {900011: 900002, 900012: 900002, 900013: 900002, 900014: 900002,
+                     900015: 900002, 900016: None}

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from app.clock import local_today
 from app.extensions import db
 from app.models import Counter, Questionnaire, Response, RetiredCode
-from tests.conftest import hidden_fields
 from tests.factories import (
     GOOD_ANSWERS,
     make_campaign,
@@ -19,7 +18,7 @@ from tests.factories import (
     make_unit,
     ref,
 )
-from tests.survey_helpers import count_answers, count_responses, funnel, open_survey, submit
+from tests.helpers import count_answers, count_responses, funnel, hidden_fields, open_survey, submit
 
 SCREEN_OUTS = ("screened_online", "screened_postal", "screened_immediate")
 
@@ -317,7 +316,7 @@ def test_outside_an_active_campaign_the_page_says_so(app, client, situation):
 
 
 def test_nearest_campaign_wins_for_a_counter(ctx):
-    from app.campaigns import active_campaign_for
+    from app.domain.campaigns import active_campaign_for
 
     province = make_unit()
     commune = make_unit("XA", "UBND xã Thử", "commune", parent=province)

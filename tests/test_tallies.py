@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.clock import local_today
 from app.extensions import db
 from app.models import AuditEvent, Tally
-from tests.conftest import AuthActions, csrf_token_of
 from tests.factories import make_campaign, make_counter, make_unit, make_user
+from tests.helpers import AuthActions, csrf_token_of
 
 HEADER = "date,counter_code,returned,immediate,online,postal"
 
@@ -159,10 +159,11 @@ def test_a_file_with_bad_rows_is_rejected_whole_with_every_reason(app, clerk, se
     ("empty.csv", HEADER.encode() + b"\n", "không có dòng số liệu"),
 ])
 def test_files_that_cannot_be_tallies_are_refused_cleanly(app, setup, name, data, message):
-    from app.tallies import TallyRejected, import_tallies
+    from app.domain.tallies import TallyRejected
+    from app.staff.tally_files import read_tally_file
 
     with app.app_context(), pytest.raises(TallyRejected) as refused:
-        import_tallies(data, name, counters={}, actor="test", today=setup["today"])
+        read_tally_file(data, name)
     assert message in str(refused.value)
 
 
@@ -193,7 +194,7 @@ def test_import_tallies_command(app, runner, setup, tmp_path):
 def test_the_example_file_offered_to_staff_is_in_the_canonical_format():
     from pathlib import Path
 
-    from app.tallies import read_rows
+    from app.staff.tally_files import read_rows
 
     example = Path(__file__).resolve().parent.parent / "app/static/examples/tallies-example.csv"
     rows = read_rows(example.read_bytes(), example.name)

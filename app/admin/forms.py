@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
+from app.domain.accounts import MIN_PASSWORD_LENGTH
 from app.forms import Form, choices
 from app.models.org import UNIT_KINDS
 from app.models.staff import ROLES
@@ -30,8 +31,9 @@ class UserForm(Form):
     username = StringField(_l("Tên đăng nhập"), validators=[InputRequired(), Length(max=80)])
     role = SelectField(_l("Vai trò"), choices=choices((r, ROLE_LABELS[r]) for r in ROLES))
     unit = SelectField(_l("Đơn vị (phạm vi: đơn vị và các đơn vị cấp dưới)"))
-    password = PasswordField(_l("Mật khẩu (ít nhất 10 ký tự)"),
-                             validators=[Optional(), Length(min=10, max=200)],
+    # At least MIN_PASSWORD_LENGTH characters: checked by app/domain/accounts.py.
+    password = PasswordField(_l("Mật khẩu (ít nhất %(n)d ký tự)", n=MIN_PASSWORD_LENGTH),
+                             validators=[Optional(), Length(max=200)],
                              render_kw={"autocomplete": "new-password"})
     active = BooleanField(_l("Đang hoạt động"), default=True)
 

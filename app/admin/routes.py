@@ -1,10 +1,10 @@
-"""Admin pages (Home Affairs): thin handlers over app/org.py, app/auth/accounts.py and
-app/campaigns.py; every object goes through the scope helpers of app/auth/scope.py."""
+"""Admin pages (Home Affairs): thin handlers over app/domain/; every object and list comes
+through app/auth/scope.py; each change commits once, at the end of its request."""
 
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,18 +19,21 @@ from app.admin.forms import (
     UnitForm,
     UserForm,
 )
-from app.auth.accounts import AccountError, create_user, reset_password, update_user
 from app.auth.forms import EmptyForm
 from app.auth.scope import (
+    audit_events_in_scope,
     campaign_or_404,
     campaigns_in_scope,
     requires,
+    unit_by_code,
     unit_or_404,
     units_in_scope,
     user_or_404,
     users_in_scope,
 )
-from app.campaigns import (
+from app.domain import transaction
+from app.domain.accounts import AccountError, create_user, reset_password, update_user
+from app.domain.campaigns import (
     CampaignError,
     create_campaign,
     parse_rate,
@@ -39,10 +42,10 @@ from app.campaigns import (
     target_for,
     update_campaign,
 )
+from app.domain.org import OrgError, add_unit, update_unit
 from app.extensions import db
 from app.forms import choices, unit_choices
 from app.models import AuditEvent, Campaign, Questionnaire, Unit
-from app.org import OrgError, add_unit, update_unit
 
 # --- units ------------------------------------------------------------------------------
 
@@ -55,7 +58,7 @@ def units():
 
 def _parent_choices(form: UnitForm, exclude: Unit | None = None) -> None:
     form.parent.choices = unit_choices(
-        u for u in units_in_scope() if exclude is None or not u.path.startswith(exclude.path))
+        u for u in units_in_scope() if exclude is None or not exclude.contains(u))
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
@@ -65,8 +68,9 @@ def unit_new():
     _parent_choices(form)
     if form.validate_on_submit():
         try:
-            unit = add_unit(code=form.code.data, name=form.name.data, kind=form.kind.data,
-                            parent=unit_or_404(form.parent.data), actor=current_user)
+            with transaction():
+                unit = add_unit(code=form.code.data, name=form.name.data, kind=form.kind.data,
+                                parent=unit_or_404(form.parent.data), actor=current_user)
         except OrgError as exc:
             form.code.errors.append(str(exc))
         else:
@@ -90,9 +94,10 @@ def unit_edit(unit_id: int):
         form.parent.data = unit.parent_id
     if form.validate_on_submit():
         try:
-            update_unit(unit, name=form.name.data, kind=form.kind.data,
-                        parent=unit.parent if is_root else unit_or_404(form.parent.data),
-                        active=form.active.data, actor=current_user)
+            with transaction():
+                update_unit(unit, name=form.name.data, kind=form.kind.data,
+                            parent=unit.parent if is_root else unit_or_404(form.parent.data),
+                            active=form.active.data, actor=current_user)
         except OrgError as exc:
             form.parent.errors.append(str(exc))
         else:
@@ -119,9 +124,10 @@ def user_new():
         try:
             if not form.password.data:
                 raise AccountError(_("Nhập mật khẩu ban đầu cho tài khoản."))
-            user = create_user(username=form.username.data, role=form.role.data,
-                               unit_code=form.unit.data, password=form.password.data,
-                               actor=current_user)
+            with transaction():
+                user = create_user(username=form.username.data, role=form.role.data,
+                                   unit=_account_unit(form.unit.data),
+                                   password=form.password.data, actor=current_user)
         except AccountError as exc:
             form.username.errors.append(str(exc))
         else:
@@ -141,18 +147,25 @@ def user_edit(user_id: int):
         form.unit.data = user.unit.code
     if form.validate_on_submit():
         try:
-            if user.id == current_user.id and (not form.active.data or form.role.data != "admin"):
-                raise AccountError(_("Không thể tự khoá hay tự hạ quyền tài khoản của mình."))
-            update_user(user, role=form.role.data, unit_code=form.unit.data,
-                        active=form.active.data, actor=current_user)
-            if form.password.data:
-                reset_password(user, new=form.password.data, actor=current_user)
+            with transaction():  # the role change and the new password stand or fall together
+                update_user(user, role=form.role.data, unit=_account_unit(form.unit.data),
+                            active=form.active.data, actor=current_user)
+                if form.password.data:
+                    reset_password(user, new=form.password.data, actor=current_user)
         except AccountError as exc:
             form.role.errors.append(str(exc))
         else:
             flash(_("Đã lưu tài khoản %(name)s.", name=user.username), "info")
             return redirect(url_for("admin.users"), code=303)
     return render_template("admin/user_form.html", form=form, user=user)
+
+
+def _account_unit(code: str) -> Unit:
+    """The unit an account form chose (its choices are the scope's units)."""
+    unit = unit_by_code(code)
+    if unit is None:
+        abort(404)
+    return unit
 
 
 # --- campaigns --------------------------------------------------------------------------
@@ -166,7 +179,7 @@ def _campaign_choices(form: CampaignForm) -> None:
 
 
 def _target_units(campaign: Campaign):
-    return unit_choices(u for u in units_in_scope() if u.path.startswith(campaign.unit.path))
+    return unit_choices(u for u in units_in_scope() if campaign.unit.contains(u))
 
 
 @bp.route("/campaigns")
@@ -183,11 +196,12 @@ def campaign_new():
     _campaign_choices(form)
     if form.validate_on_submit():
         try:
-            campaign = create_campaign(
-                name=form.name.data, unit=unit_or_404(form.unit.data),
-                questionnaire=db.session.get(Questionnaire, form.questionnaire.data),
-                starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-                target_rate=parse_rate(form.target_rate.data), actor=current_user)
+            with transaction():
+                campaign = create_campaign(
+                    name=form.name.data, unit=unit_or_404(form.unit.data),
+                    questionnaire=db.session.get(Questionnaire, form.questionnaire.data),
+                    starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                    target_rate=parse_rate(form.target_rate.data), actor=current_user)
         except CampaignError as exc:
             form.target_rate.errors.append(str(exc))
         else:
@@ -207,9 +221,11 @@ def campaign_edit(campaign_id: int):
     target_form.unit.choices = _target_units(campaign)
     if form.validate_on_submit():
         try:
-            update_campaign(campaign, name=form.name.data, starts_on=form.starts_on.data,
-                            ends_on=form.ends_on.data,
-                            target_rate=parse_rate(form.target_rate.data), actor=current_user)
+            with transaction():
+                update_campaign(campaign, name=form.name.data, starts_on=form.starts_on.data,
+                                ends_on=form.ends_on.data,
+                                target_rate=parse_rate(form.target_rate.data),
+                                actor=current_user)
         except CampaignError as exc:
             form.ends_on.errors.append(str(exc))
         else:
@@ -232,7 +248,8 @@ def campaign_target(campaign_id: int):
     if form.validate_on_submit():
         try:
             rate = parse_rate(form.target_rate.data) if form.target_rate.data else None
-            set_target(campaign, unit_or_404(form.unit.data), rate, actor=current_user)
+            with transaction():
+                set_target(campaign, unit_or_404(form.unit.data), rate, actor=current_user)
         except CampaignError as exc:
             flash(str(exc), "error")
         else:
@@ -248,8 +265,9 @@ def campaign_status(campaign_id: int, action: str):
     campaign = campaign_or_404(campaign_id)
     if EmptyForm().validate_on_submit():
         try:
-            set_status(campaign, "active" if action == "activate" else "closed",
-                       actor=current_user)
+            with transaction():
+                set_status(campaign, "active" if action == "activate" else "closed",
+                           actor=current_user)
         except CampaignError as exc:
             flash(str(exc), "error")
         else:
@@ -263,7 +281,7 @@ def campaign_status(campaign_id: int, action: str):
 @requires("audit")
 def audit():
     form = AuditFilterForm(request.args)
-    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    query = audit_events_in_scope()
     if form.validate():
         zone = ZoneInfo(current_app.config["TIMEZONE"])
         if form.actor.data:

@@ -7,8 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
-from app.auth.accounts import AccountError, authenticate, change_password, end_sessions
 from app.auth.forms import EmptyForm, LoginForm, PasswordForm
+from app.auth.sessions import authenticate
+from app.domain import transaction
+from app.domain.accounts import AccountError, change_password, end_sessions
 from app.extensions import limiter
 
 
@@ -53,7 +55,8 @@ def _safe_next(target: str | None) -> str:
 @login_required
 def logout():
     if EmptyForm().validate_on_submit():
-        end_sessions(current_user)  # every device's session ends, not just this cookie
+        with transaction():
+            end_sessions(current_user)  # every device's session ends, not just this cookie
         logout_user()
         session.clear()
         flash(_("Đã đăng xuất."), "info")
@@ -66,7 +69,8 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            change_password(current_user, current=form.current.data, new=form.new.data)
+            with transaction():
+                change_password(current_user, current=form.current.data, new=form.new.data)
         except AccountError as exc:
             form.current.errors.append(str(exc))
         else:

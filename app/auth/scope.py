@@ -1,18 +1,22 @@
-"""Who may do what, and where: THE place staff pages check role and unit scope.
+"""Who may do what, and where: THE place staff pages (and the CLI) get their scoped queries.
 
 Every account covers its unit and the whole subtree below it. Objects outside that subtree
 answer 404, as if they did not exist, whether reached by link, by id or by a forged field.
+A query that lists or fetches units, counters, users, campaigns, tallies or audit events for
+a person comes from here; views never filter by the tree themselves.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, or_, select, true
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Campaign, Counter, Tally, Unit, User
+from app.models import AuditEvent, Campaign, Counter, Tally, Unit, User
 
 # What each role may do; a page names the permission it needs.
 PERMISSIONS = {
@@ -47,47 +51,92 @@ def requires(permission: str) -> Callable:
     return decorate
 
 
-def scope_path() -> str:
-    """The materialised path prefix of everything the account may see."""
-    return current_user.unit.path
+@dataclass(frozen=True)
+class Scope:
+    """The part of the unit tree someone may see: a root unit's subtree, or (root None) the
+    whole tree, which only the operator's CLI gets."""
+
+    root: Unit | None
+
+    def holds(self, unit: Unit) -> bool:
+        """True when `unit` lies in this scope."""
+        return self.root is None or self.root.contains(unit)
+
+    def units(self) -> ColumnElement[bool]:
+        """SQL condition on Unit rows: inside this scope."""
+        return true() if self.root is None else Unit.subtree_of(self.root)
+
+    @property
+    def is_province_wide(self) -> bool:
+        """The whole tree: the CLI, or an account on a root unit (a province)."""
+        return self.root is None or self.root.parent_id is None
 
 
-def in_scope(unit: Unit) -> bool:
-    return unit.path.startswith(scope_path())
+WHOLE_TREE = Scope(None)
 
 
-def units_in_scope(*, active_only: bool = True) -> list[Unit]:
-    """Units of the account's subtree in tree order (the closed ones too when asked)."""
-    query = select(Unit).where(Unit.path.startswith(scope_path())).order_by(Unit.path)
+def current_scope() -> Scope:
+    """The logged-in account's subtree."""
+    return Scope(current_user.unit)
+
+
+def _scope(scope: Scope | None) -> Scope:
+    return current_scope() if scope is None else scope
+
+
+# --- lists ------------------------------------------------------------------------------
+
+def units_in_scope(scope: Scope | None = None, *, active_only: bool = True) -> list[Unit]:
+    """Units of the subtree in tree order (the closed ones too when asked)."""
+    query = select(Unit).where(_scope(scope).units()).order_by(Unit.path)
     return list(db.session.scalars(query.where(Unit.active) if active_only else query))
 
 
-def counters_in_scope() -> Select:
-    """Counters of the account's subtree, by unit then name."""
-    return (select(Counter).join(Unit).where(Unit.path.startswith(scope_path()))
-            .order_by(Unit.path, Counter.name))
+def counters_in_scope(scope: Scope | None = None) -> Select:
+    """Counters of the subtree, live or not, by unit then name (their unit loaded with them)."""
+    return (select(Counter).join(Unit).where(_scope(scope).units())
+            .options(joinedload(Counter.unit)).order_by(Unit.path, Counter.name, Counter.id))
 
 
-def users_in_scope() -> Select:
-    return select(User).join(Unit).where(Unit.path.startswith(scope_path())).order_by(
-        User.username)
+def live_counters_in_scope(scope: Scope | None = None) -> Select:
+    """Counters whose stickers answer: the counter and its unit both active."""
+    return counters_in_scope(scope).where(Counter.active, Unit.active)
 
 
-def campaigns_in_scope() -> Select:
-    return select(Campaign).join(Unit).where(Unit.path.startswith(scope_path())).order_by(
-        Campaign.starts_on.desc())
+def users_in_scope(scope: Scope | None = None) -> Select:
+    return (select(User).join(Unit).where(_scope(scope).units())
+            .options(joinedload(User.unit)).order_by(User.username))
 
 
-def tallies_in_scope() -> Select:
-    """(Tally, Counter) rows of the account's subtree, newest day first."""
+def campaigns_in_scope(scope: Scope | None = None) -> Select:
+    return (select(Campaign).join(Unit).where(_scope(scope).units())
+            .options(joinedload(Campaign.unit)).order_by(Campaign.starts_on.desc()))
+
+
+def tallies_in_scope(scope: Scope | None = None) -> Select:
+    """(Tally, Counter) rows of the subtree, newest day first."""
     return (select(Tally, Counter).join(Counter).join(Unit)
-            .where(Unit.path.startswith(scope_path()))
+            .where(_scope(scope).units())
             .order_by(Tally.day.desc(), Unit.path, Counter.name))
 
 
-def unit_or_404(unit_id: int) -> Unit:
+def audit_events_in_scope(scope: Scope | None = None) -> Select:
+    """Audit events about objects of the subtree, newest first; province-wide events (no unit)
+    only for province-wide scopes."""
+    scope = _scope(scope)
+    query = select(AuditEvent).outerjoin(Unit, AuditEvent.unit_id == Unit.id)
+    if scope.is_province_wide:
+        condition = or_(AuditEvent.unit_id.is_(None), scope.units())
+    else:
+        condition = scope.units()
+    return query.where(condition).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+# --- single objects ---------------------------------------------------------------------
+
+def unit_or_404(unit_id: int, scope: Scope | None = None) -> Unit:
     unit = db.session.get(Unit, unit_id)
-    if unit is None or not in_scope(unit):
+    if unit is None or not _scope(scope).holds(unit):
         abort(404)
     return unit
 
@@ -107,6 +156,12 @@ def campaign_or_404(campaign_id: int) -> Campaign:
 def _owned_or_404(model, object_id: int):
     """An object that belongs to a unit, if that unit is in the account's subtree."""
     found = db.session.get(model, object_id)
-    if found is None or not in_scope(found.unit):
+    if found is None or not current_scope().holds(found.unit):
         abort(404)
     return found
+
+
+def unit_by_code(code: str, scope: Scope | None = None) -> Unit | None:
+    """The unit with this code if it lies in the scope, else None."""
+    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    return unit if unit is not None and _scope(scope).holds(unit) else None

@@ -18,6 +18,9 @@ class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The unit the changed object belongs to, so the log is scoped like every other list:
+    # an admin sees the events of their subtree. None: a province-wide event (a root admin's).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     # Who, as text: a username, or "cli" for commands run on the server.
     actor: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(40))

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, String
+from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -26,9 +26,29 @@ class Unit(db.Model):
     children: Mapped[list["Unit"]] = relationship(back_populates="parent")
     counters: Mapped[list["Counter"]] = relationship(back_populates="unit")
 
+    # --- the tree's vocabulary: every "is it below?" question is asked through these ---
+
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to this unit, read from the path."""
         return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    @property
+    def depth(self) -> int:
+        """0 for the root (the province), 1 for the units right below it, and so on."""
+        return self.path.count("/") - 2
+
+    def contains(self, other: "Unit") -> bool:
+        """True when `other` is this unit or lies anywhere below it."""
+        return other.path.startswith(self.path)
+
+    def related_to(self, other: "Unit") -> bool:
+        """True when one of the two units contains the other (their subtrees overlap)."""
+        return self.contains(other) or other.contains(self)
+
+    @classmethod
+    def subtree_of(cls, root: "Unit") -> ColumnElement[bool]:
+        """SQL condition: the Unit row is `root` or lies below it (one LIKE on the path)."""
+        return cls.path.startswith(root.path)
 
     def __repr__(self) -> str:
         return f"<Unit {self.code}>"

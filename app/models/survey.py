@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import figures
 from app.extensions import db
 from app.models.org import Counter, Unit
 
@@ -111,8 +112,8 @@ class Tally(db.Model):
 
     @property
     def eligible(self) -> int:
-        """Results returned at the counter that the survey is for."""
-        return self.returned - self.immediate - self.online - self.postal
+        """Results returned at the counter that the survey is for (app/figures.py)."""
+        return figures.eligible(self.returned, self.immediate, self.online, self.postal)
 
 
 class Response(db.Model):

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 from pypdf import PdfReader, PdfWriter
 
-from app.codes import ALPHABET
+from app.domain.codes import ALPHABET
+from app.domain.org import province_of, survey_url
 from app.models import Counter
-from app.org import province_of, survey_url
 from app.pdf import PRINTABLES_DIR, html_to_pdf, render_html
 from app.printing.qr import qr_svg
 

@@ -5,7 +5,7 @@ import os
 from flask import render_template, request
 from flask_babel import get_locale
 
-from app.auth.scope import requires, scope_path, units_in_scope
+from app.auth.scope import current_scope, requires, units_in_scope
 from app.clock import local_today
 from app.forms import choices, counter_choices, unit_choices
 from app.printing import bp
@@ -26,8 +26,7 @@ def _form() -> StickerForm:
     chosen = form.unit.data or (units[0].code if units else None)
     form.unit.data = chosen
     unit = next((u for u in units if u.code == chosen), None)
-    counters = [] if unit is None else counters_to_print(unit_code=unit.code,
-                                                         within=scope_path())
+    counters = [] if unit is None else counters_to_print(current_scope(), unit_code=unit.code)
     form.counters.choices = counter_choices(counters, by="code")
     return form
 
@@ -45,8 +44,8 @@ def stickers_pdf():
     if not form.validate():
         return render_template("printing/stickers.html", form=form), 422
     try:
-        counters = counters_to_print(unit_code=form.unit.data, counter_codes=form.counters.data,
-                                     within=scope_path())
+        counters = counters_to_print(current_scope(), unit_code=form.unit.data,
+                                     counter_codes=form.counters.data)
     except SelectionError as exc:
         return render_template("printing/stickers.html", form=form, error=str(exc)), 422
     result = print_stickers(counters, layouts()[form.layout.data], today=local_today(),

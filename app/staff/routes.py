@@ -1,4 +1,4 @@
-"""Staff pages: thin handlers over app/org.py and app/tallies.py, scoped by app/auth/scope.py."""
+"""Staff pages: thin handlers over app/domain/, scoped by app/auth/scope.py; each commits once."""
 
 from datetime import timedelta
 
@@ -12,16 +12,19 @@ from app.auth.scope import (
     counters_in_scope,
     requires,
     tallies_in_scope,
+    unit_or_404,
     units_in_scope,
 )
 from app.clock import local_today
+from app.domain import transaction
+from app.domain.org import add_counter, reissue_code, update_counter
+from app.domain.tallies import Counts, TallyRejected, import_tallies, record_tally
 from app.extensions import db
 from app.forms import counter_choices, unit_choices
-from app.models import Counter, Tally, Unit
-from app.org import add_counter, reissue_code, update_counter
+from app.models import Counter, Tally
 from app.staff import bp
 from app.staff.forms import CounterForm, ImportForm, TallyForm
-from app.tallies import Counts, TallyRejected, import_tallies, record_tally
+from app.staff.tally_files import read_tally_file
 
 
 @bp.route("/")
@@ -49,9 +52,9 @@ def counter_new():
     form = CounterForm()
     _unit_choices(form.unit)
     if form.validate_on_submit():
-        unit = db.session.get(Unit, form.unit.data)  # a choice, so within scope
-        counter = add_counter(unit=unit, name=form.name.data, operator=form.operator.data,
-                              actor=current_user)
+        with transaction():
+            counter = add_counter(unit=unit_or_404(form.unit.data), name=form.name.data,
+                                  operator=form.operator.data, actor=current_user)
         flash(_("Đã tạo quầy %(name)s, mã %(code)s.", name=counter.name, code=counter.code),
               "info")
         return redirect(url_for("staff.counters"), code=303)
@@ -67,9 +70,10 @@ def counter_edit(counter_id: int):
     if request.method == "GET":
         form.unit.data = counter.unit_id
     if form.validate_on_submit():
-        update_counter(counter, name=form.name.data, unit=db.session.get(Unit, form.unit.data),
-                       operator=form.operator.data, active=form.active.data,
-                       actor=current_user)
+        with transaction():
+            update_counter(counter, name=form.name.data, unit=unit_or_404(form.unit.data),
+                           operator=form.operator.data, active=form.active.data,
+                           actor=current_user)
         flash(_("Đã lưu quầy %(name)s.", name=counter.name), "info")
         return redirect(url_for("staff.counters"), code=303)
     return render_template("staff/counter_form.html", form=form, counter=counter)
@@ -80,7 +84,8 @@ def counter_edit(counter_id: int):
 def counter_reissue(counter_id: int):
     counter = counter_or_404(counter_id)
     if EmptyForm().validate_on_submit():
-        new = reissue_code(counter, actor=current_user, today=local_today())
+        with transaction():
+            new = reissue_code(counter, actor=current_user, today=local_today())
         flash(_("Quầy %(name)s có mã mới %(code)s; tem cũ không còn dùng được, hãy in tem mới.",
                 name=counter.name, code=new), "info")
     return redirect(url_for("staff.counters"), code=303)
@@ -113,7 +118,9 @@ def tallies():
         counts = Counts(form.returned.data, form.immediate.data, form.online.data,
                         form.postal.data)
         try:
-            record_tally(counter, form.day.data, counts, actor=current_user, today=local_today())
+            with transaction():
+                record_tally(counter, form.day.data, counts, actor=current_user,
+                             today=local_today())
         except TallyRejected as exc:
             return _tally_page(form, import_form, [p for _row, p in exc.problems], 422)
         flash(_("Đã lưu: %(counter)s ngày %(day)s, %(n)d kết quả thuộc diện khảo sát.",
@@ -130,10 +137,14 @@ def tallies_import():
     if not import_form.validate_on_submit():
         return _tally_page(form, import_form, status=422)
     upload = import_form.file.data
+    filename = upload.filename or "upload"
     in_scope = {c.code: c for c in db.session.scalars(counters_in_scope().where(Counter.active))}
     try:
-        result = import_tallies(upload.read(), upload.filename or "upload", counters=in_scope,
-                                actor=current_user, today=local_today())
+        rows = read_tally_file(upload.read(), filename)
+        with transaction():
+            result = import_tallies(rows, filename=filename, counters=in_scope,
+                                    scope=current_user.unit, actor=current_user,
+                                    today=local_today())
     except TallyRejected as exc:
         problems = [(_("Dòng %(n)d: ", n=row) if row else "") + reason
                     for row, reason in exc.problems]

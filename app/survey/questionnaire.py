@@ -49,7 +49,7 @@ def parse(path: Path) -> dict:
 
 
 def load_all(directory: Path = QUESTIONNAIRE_DIR) -> list[tuple[str, int, str]]:
-    """Load each questionnaire file not yet in the database; report (code, version, status)."""
+    """Add each questionnaire file not yet in the database; report (code, version, status)."""
     report = []
     for path in sorted(directory.glob("*.toml")):
         data = parse(path)
@@ -71,7 +71,7 @@ def load_all(directory: Path = QUESTIONNAIRE_DIR) -> list[tuple[str, int, str]]:
             )
         else:
             report.append((data["code"], data["version"], "unchanged"))
-    db.session.commit()
+    db.session.flush()  # the caller (a CLI command, seed-demo) commits
     return report
 
 

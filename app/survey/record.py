@@ -17,10 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Answer, Campaign, Counter, DailyFunnel, Response, UsedTicket
-from app.survey.screening import REASONS
+from app.survey.screening import OUTCOME_COMPLETED, OUTCOME_DECLINED, REASONS
 
-OUTCOME_COMPLETED = "completed"
-OUTCOME_DECLINED = "declined"
 FUNNEL_STEPS = ("opened", OUTCOME_DECLINED, *REASONS, OUTCOME_COMPLETED)
 
 

@@ -7,20 +7,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from app.campaigns import active_campaign_for
 from app.clock import local_today
+from app.domain.campaigns import active_campaign_for
+from app.domain.org import find_by_public_code
 from app.extensions import csrf
-from app.org import find_by_public_code
 from app.survey import bp
 from app.survey.forms import survey_form_class
-from app.survey.record import (
-    OUTCOME_COMPLETED,
-    OUTCOME_DECLINED,
-    previous_outcome,
-    record_opened,
-    record_outcome,
-)
-from app.survey.screening import screen_out_reason
+from app.survey.record import previous_outcome, record_opened, record_outcome
+from app.survey.screening import OUTCOME_COMPLETED, OUTCOME_DECLINED, outcome_of
 
 SCREENING_FIELDS = ("channel", "immediate")
 
@@ -40,7 +34,7 @@ def survey_headers(response):
     return response
 
 
-@bp.route("/q/<code>", methods=["GET", "POST"])
+@bp.route("/<code>", methods=["GET", "POST"])  # under SURVEY_PREFIX, /q/
 @csrf.exempt  # the form checks its own token, so an expired one re-shows the answers instead
 def entry(code: str):
     counter, retired = find_by_public_code(code)
@@ -72,19 +66,16 @@ def entry(code: str):
             "nguyên, vui lòng bấm nút một lần nữa."
         )
         return _show(form, counter, campaign, notice=notice, clear_errors=True)
-    if form.decline.data:
-        return _done(
-            record_outcome(ticket=form.ticket.data, counter=counter, day=day,
-                           outcome=OUTCOME_DECLINED)
-        )
-    if any(form[name].errors for name in SCREENING_FIELDS):
+    outcome = outcome_of(
+        declined=bool(form.decline.data),
+        screening_valid=not any(form[name].errors for name in SCREENING_FIELDS),
+        channel=form.channel.data, immediate=form.immediate.data,
+        answers_valid=not form.errors)
+    if outcome is None:
         return _show(form, counter, campaign), 422
-    reason = screen_out_reason(channel=form.channel.data, immediate=form.immediate.data)
-    if reason:
+    if outcome != OUTCOME_COMPLETED:
         return _done(record_outcome(ticket=form.ticket.data, counter=counter, day=day,
-                                    outcome=reason))
-    if form.errors:
-        return _show(form, counter, campaign), 422
+                                    outcome=outcome))
     return _done(
         record_outcome(
             ticket=form.ticket.data, counter=counter, day=day, outcome=OUTCOME_COMPLETED,

@@ -1,4 +1,4 @@
-"""The pilot's exclusion rules: who this survey is not for.
+"""The pilot's exclusion rules (who this survey is not for) and what a submitted form comes to.
 
 Only dossiers submitted in person whose result was returned later at a counter are surveyed;
 online and postal submissions and immediate-return procedures are screened out.
@@ -37,3 +37,26 @@ def screen_out_reason(*, channel: str, immediate: str) -> str | None:
     if immediate == "yes":
         return REASON_IMMEDIATE
     return None
+
+
+# What a submitted form can come to (the funnel's last steps).
+OUTCOME_DECLINED = "declined"
+OUTCOME_COMPLETED = "completed"
+
+
+def outcome_of(*, declined: bool, screening_valid: bool, channel: str | None,
+               immediate: str | None, answers_valid: bool) -> str | None:
+    """What a submitted form comes to; None when it must go back to the citizen to fix.
+
+    The order is the rule: "Không tham gia" counts as a decline whatever else was filled in;
+    the screening questions come next, and a case screened out is counted without its ratings
+    being checked (they were hidden); only an eligible case needs valid ratings.
+    """
+    if declined:
+        return OUTCOME_DECLINED
+    if not screening_valid:
+        return None
+    reason = screen_out_reason(channel=channel, immediate=immediate)
+    if reason:
+        return reason
+    return OUTCOME_COMPLETED if answers_valid else None

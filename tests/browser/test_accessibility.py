@@ -3,8 +3,7 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.conftest import PASSWORD
-from tests.factories import make_campaign, make_counter, make_unit, make_user, ref
+from tests.factories import PASSWORD, make_campaign, make_counter, make_unit, make_user, ref
 
 pytestmark = pytest.mark.browser
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},

@@ -6,8 +6,7 @@ from sqlalchemy import select
 from app.clock import local_today
 from app.extensions import db
 from app.models import Tally
-from tests.conftest import PASSWORD
-from tests.factories import make_campaign, make_counter, make_unit, make_user
+from tests.factories import PASSWORD, make_campaign, make_counter, make_unit, make_user
 
 pytestmark = pytest.mark.browser
 

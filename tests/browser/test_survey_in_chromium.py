@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Response
 from tests.factories import make_surveyed_counter, ref
-from tests.survey_helpers import count_responses, funnel
+from tests.helpers import count_responses, funnel
 
 pytestmark = pytest.mark.browser
 

@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.audit import log_change
+from app.domain import DomainError
+from app.domain.audit import log_change
 from app.extensions import db
-from app.models import Campaign, CampaignTarget, Counter, Questionnaire, Unit
+from app.models import Campaign, CampaignTarget, Counter, Questionnaire, Unit, User
 
 
-class CampaignError(ValueError):
+class CampaignError(DomainError):
     """A campaign change that breaks a rule; the message says which."""
 
 
@@ -82,7 +83,7 @@ def _check_period(starts_on: date, ends_on: date) -> None:
 
 
 def create_campaign(*, name: str, unit: Unit, questionnaire: Questionnaire, starts_on: date,
-                    ends_on: date, target_rate: Decimal, actor) -> Campaign:
+                    ends_on: date, target_rate: Decimal, actor: User | str) -> Campaign:
     """A new campaign, in draft until activated."""
     _check_period(starts_on, ends_on)
     campaign = Campaign(name=name.strip(), unit=unit, questionnaire=questionnaire,
@@ -91,13 +92,13 @@ def create_campaign(*, name: str, unit: Unit, questionnaire: Questionnaire, star
     db.session.add(campaign)
     db.session.flush()
     log_change(actor=actor, action="create", object_type="campaign", object_id=campaign.id,
-               after=_state(campaign))
-    db.session.commit()
+               unit=unit, after=_state(campaign))
+    db.session.flush()
     return campaign
 
 
 def update_campaign(campaign: Campaign, *, name: str, starts_on: date, ends_on: date,
-                    target_rate: Decimal, actor) -> None:
+                    target_rate: Decimal, actor: User | str) -> None:
     """Change name, period or default target; an active campaign keeps to the overlap rule."""
     _check_period(starts_on, ends_on)
     before = _state(campaign)
@@ -106,8 +107,8 @@ def update_campaign(campaign: Campaign, *, name: str, starts_on: date, ends_on: 
     if campaign.status == "active":
         _refuse_overlap(campaign)
     log_change(actor=actor, action="update", object_type="campaign", object_id=campaign.id,
-               before=before, after=_state(campaign))
-    db.session.commit()
+               unit=campaign.unit, before=before, after=_state(campaign))
+    db.session.flush()
 
 
 def _refuse_overlap(campaign: Campaign) -> None:
@@ -119,15 +120,13 @@ def _refuse_overlap(campaign: Campaign) -> None:
         )
     )
     for other in others:
-        if (other.unit.path.startswith(campaign.unit.path)
-                or campaign.unit.path.startswith(other.unit.path)):
-            db.session.rollback()
+        if other.unit.related_to(campaign.unit):
             raise CampaignError(_(
                 "Đợt “%(other)s” đang diễn ra cho cùng đơn vị trong khoảng thời gian này; "
                 "mỗi đơn vị chỉ có một đợt khảo sát đang diễn ra mỗi ngày.", other=other.name))
 
 
-def set_status(campaign: Campaign, status: str, *, actor) -> None:
+def set_status(campaign: Campaign, status: str, *, actor: User | str) -> None:
     """Activate a draft (if no overlap) or close an active campaign."""
     allowed = {("draft", "active"), ("active", "closed")}
     if (campaign.status, status) not in allowed:
@@ -137,26 +136,26 @@ def set_status(campaign: Campaign, status: str, *, actor) -> None:
     if status == "active":
         _refuse_overlap(campaign)
     log_change(actor=actor, action="activate" if status == "active" else "close",
-               object_type="campaign", object_id=campaign.id, before=before,
-               after=_state(campaign))
-    db.session.commit()
+               object_type="campaign", object_id=campaign.id, unit=campaign.unit,
+               before=before, after=_state(campaign))
+    db.session.flush()
 
 
-def set_target(campaign: Campaign, unit: Unit, target_rate: Decimal | None, *, actor) -> None:
+def set_target(campaign: Campaign, unit: Unit, target_rate: Decimal | None, *,
+               actor: User | str) -> None:
     """Give a unit (and its subtree) its own target, or remove it with None."""
-    if not unit.path.startswith(campaign.unit.path):
+    if not campaign.unit.contains(unit):
         raise CampaignError(_("Đơn vị này không thuộc phạm vi của đợt khảo sát."))
     existing = db.session.get(CampaignTarget, (campaign.id, unit.id))
     before = {"unit": unit.code, "target_rate": str(existing.target_rate)} if existing else None
     if target_rate is None:
         if existing:
-            db.session.delete(existing)
+            campaign.targets.remove(existing)  # delete-orphan: the row goes at the flush
     elif existing:
         existing.target_rate = target_rate
     else:
         db.session.add(CampaignTarget(campaign=campaign, unit=unit, target_rate=target_rate))
     after = None if target_rate is None else {"unit": unit.code, "target_rate": str(target_rate)}
     log_change(actor=actor, action="set-target", object_type="campaign", object_id=campaign.id,
-               before=before, after=after)
-    db.session.commit()
-    db.session.refresh(campaign)
+               unit=unit, before=before, after=after)
+    db.session.flush()

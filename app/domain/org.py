@@ -7,23 +7,22 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.audit import log_change
-from app.codes import new_counter_code, normalise_code
+from app.domain import DomainError
+from app.domain.audit import log_change
+from app.domain.codes import new_counter_code, normalise_code
 from app.extensions import db
-from app.models import Counter, RetiredCode, Unit
+from app.models import Counter, RetiredCode, Unit, User
 from app.models.org import UNIT_KINDS
+from app.privacy import SURVEY_PREFIX
 
 
-class OrgError(ValueError):
+class OrgError(DomainError):
     """A change to units or counters that would break the tree or its codes."""
 
 
-def add_unit(*, code: str, name: str, kind: str, parent: Unit | None = None,
-             actor=None) -> Unit:
-    """Create a unit under `parent` (None for the province) and give it its tree path.
-
-    With an actor, the creation is audited and committed; without, the caller commits.
-    """
+def add_unit(*, code: str, name: str, kind: str, parent: Unit | None,
+             actor: User | str) -> Unit:
+    """Create a unit under `parent` (None for the province) and give it its tree path."""
     code = code.strip().upper()
     if db.session.scalar(select(Unit.id).where(Unit.code == code)):
         raise OrgError(_("Mã đơn vị %(code)s đã có.", code=code))
@@ -33,10 +32,9 @@ def add_unit(*, code: str, name: str, kind: str, parent: Unit | None = None,
     db.session.add(unit)
     db.session.flush()  # the path is made of ids
     unit.path = (parent.path if parent else "/") + f"{unit.id}/"
-    if actor is not None:
-        log_change(actor=actor, action="create", object_type="unit", object_id=unit.id,
-                   after=_unit_state(unit))
-        db.session.commit()
+    log_change(actor=actor, action="create", object_type="unit", object_id=unit.id, unit=unit,
+               after=_unit_state(unit))
+    db.session.flush()
     return unit
 
 
@@ -46,42 +44,43 @@ def _unit_state(unit: Unit) -> dict:
 
 
 def update_unit(unit: Unit, *, name: str, kind: str, parent: Unit | None, active: bool,
-                actor) -> None:
-    """Rename, re-kind, move (with its whole subtree) or (de)activate a unit; audited."""
+                actor: User | str) -> None:
+    """Rename, re-kind, move (with its whole subtree) or (de)activate a unit."""
     before = _unit_state(unit)
     if kind not in UNIT_KINDS:
         raise OrgError(_("Loại đơn vị không hợp lệ."))
-    if parent is not None and parent.path.startswith(unit.path):
+    if parent is not None and unit.contains(parent):
         raise OrgError(_("Không thể chuyển đơn vị vào chính nó hoặc đơn vị cấp dưới của nó."))
     if (parent is None) != (unit.parent is None):
         raise OrgError(_("Chỉ có một đơn vị gốc (cấp tỉnh)."))
     unit.name, unit.kind, unit.active = name.strip(), kind, active
     if parent is not None and parent.id != unit.parent_id:
-        old_prefix = unit.path
-        new_prefix = parent.path + f"{unit.id}/"
-        for member in db.session.scalars(select(Unit).where(Unit.path.startswith(old_prefix))):
-            member.path = new_prefix + member.path[len(old_prefix):]
-        unit.parent = parent
+        _move(unit, parent)
     after = _unit_state(unit)
     if after != before:
         log_change(actor=actor, action="update", object_type="unit", object_id=unit.id,
-                   before=before, after=after)
-    db.session.commit()
+                   unit=unit, before=before, after=after)
+    db.session.flush()
 
 
-def add_counter(*, unit: Unit, name: str, operator: str | None = None, actor=None) -> Counter:
-    """Create a counter with a fresh public code that no sticker has ever carried.
+def _move(unit: Unit, parent: Unit) -> None:
+    """Hang `unit` and its whole subtree under `parent`: every path below it is rewritten."""
+    old_prefix, new_prefix = unit.path, parent.path + f"{unit.id}/"
+    for member in db.session.scalars(select(Unit).where(Unit.subtree_of(unit))):
+        member.path = new_prefix + member.path[len(old_prefix):]
+    unit.parent = parent
 
-    With an actor, the creation is audited and committed; without, the caller commits.
-    """
+
+def add_counter(*, unit: Unit, name: str, operator: str | None = None,
+                actor: User | str) -> Counter:
+    """Create a counter with a fresh public code that no sticker has ever carried."""
     counter = Counter(unit=unit, name=name.strip(), operator=(operator or "").strip() or None,
                       code=_unused_code())
     db.session.add(counter)
     db.session.flush()
-    if actor is not None:
-        log_change(actor=actor, action="create", object_type="counter", object_id=counter.id,
-                   after=_counter_state(counter))
-        db.session.commit()
+    log_change(actor=actor, action="create", object_type="counter", object_id=counter.id,
+               unit=unit, after=_counter_state(counter))
+    db.session.flush()
     return counter
 
 
@@ -91,16 +90,16 @@ def _counter_state(counter: Counter) -> dict:
 
 
 def update_counter(counter: Counter, *, name: str, unit: Unit, operator: str | None,
-                   active: bool, actor) -> None:
-    """Rename, move to another unit, change operator or (de)activate a counter; audited."""
+                   active: bool, actor: User | str) -> None:
+    """Rename, move to another unit, change operator or (de)activate a counter."""
     before = _counter_state(counter)
     counter.name, counter.unit, counter.active = name.strip(), unit, active
     counter.operator = (operator or "").strip() or None
     after = _counter_state(counter)
     if after != before:
         log_change(actor=actor, action="update", object_type="counter", object_id=counter.id,
-                   before=before, after=after)
-    db.session.commit()
+                   unit=counter.unit, before=before, after=after)
+    db.session.flush()
 
 
 def _unused_code() -> str:
@@ -113,14 +112,14 @@ def _unused_code() -> str:
             return code
 
 
-def reissue_code(counter: Counter, *, actor, today: date) -> str:
+def reissue_code(counter: Counter, *, actor: User | str, today: date) -> str:
     """Retire the counter's code (old stickers then say "no longer in use"); issue a new one."""
     old = counter.code
     db.session.add(RetiredCode(code=old, counter_id=counter.id, retired_on=today))
     counter.code = _unused_code()
     log_change(actor=actor, action="reissue-code", object_type="counter", object_id=counter.id,
-               before={"code": old}, after={"code": counter.code})
-    db.session.commit()
+               unit=counter.unit, before={"code": old}, after={"code": counter.code})
+    db.session.flush()
     return counter.code
 
 
@@ -138,7 +137,7 @@ def find_by_public_code(raw: str) -> tuple[Counter | None, bool]:
 
 def survey_url(code: str) -> str:
     """The absolute survey URL of a counter code: what its sticker encodes, and nothing more."""
-    return f"{current_app.config['PUBLIC_BASE_URL']}/q/{code}"
+    return f"{current_app.config['PUBLIC_BASE_URL']}{SURVEY_PREFIX}{code}"
 
 
 def province_of(unit: Unit) -> Unit:

@@ -1,0 +1,152 @@
+"""Eligible-return tallies (the denominator) per counter and day: checked, stored, audited.
+
+A typed tally replaces the day's figures; an import (rows read by app/staff/tally_files.py) is
+all or nothing: one bad row rejects the file, with every problem listed by row number.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app import figures
+from app.domain import DomainError
+from app.domain.audit import log_change
+from app.domain.campaigns import campaign_covering
+from app.extensions import db
+from app.models import Counter, Tally, Unit, User
+
+
+@dataclass(frozen=True)
+class Counts:
+    returned: int
+    immediate: int
+    online: int
+    postal: int
+
+    @property
+    def eligible(self) -> int:
+        return figures.eligible(self.returned, self.immediate, self.online, self.postal)
+
+
+@dataclass(frozen=True)
+class TallyRow:
+    """One data row of an import file: its row number and what it says, or why it cannot be read."""
+
+    number: int
+    code: str = ""
+    day: date | None = None
+    counts: Counts | None = None
+    problem: str | None = None
+
+
+class TallyRejected(DomainError):
+    """Numbers or a whole file refused; `problems` lists (row number, reason), 0 = no row."""
+
+    def __init__(self, problems: list[tuple[int, str]]):
+        super().__init__("; ".join(f"{row}: {reason}" for row, reason in problems))
+        self.problems = problems
+
+
+@dataclass
+class ImportResult:
+    added: int = 0
+    replaced: int = 0
+
+
+def problems_with(counter: Counter, day: date, counts: Counts, *, today: date) -> list[str]:
+    """Why these numbers cannot be a tally of this counter on this day (empty when fine)."""
+    problems = []
+    parts = (counts.returned, counts.immediate, counts.online, counts.postal)
+    if any(n < 0 for n in parts):
+        problems.append(_("Số lượng không được âm."))
+    elif counts.eligible < 0:
+        problems.append(_("Tổng trả ngay, trực tuyến và bưu chính không được lớn hơn số đã trả."))
+    if day > today:
+        problems.append(_("Không nhập số cho ngày trong tương lai."))
+    elif campaign_covering(counter, day) is None:
+        problems.append(_("Ngày %(day)s không thuộc đợt khảo sát nào của quầy này.",
+                          day=day.strftime("%d/%m/%Y")))
+    return problems
+
+
+def _state(tally: Tally) -> dict:
+    return {"counter": tally.counter.code, "day": tally.day.isoformat(),
+            "returned": tally.returned, "immediate": tally.immediate, "online": tally.online,
+            "postal": tally.postal}
+
+
+def _store(tally: Tally, counts: Counts) -> None:
+    tally.returned, tally.immediate = counts.returned, counts.immediate
+    tally.online, tally.postal = counts.online, counts.postal
+
+
+def record_tally(counter: Counter, day: date, counts: Counts, *, actor: User | str,
+                 today: date) -> Tally:
+    """Store (or replace) one counter's tally for a day, after the checks."""
+    problems = problems_with(counter, day, counts, today=today)
+    if problems:
+        raise TallyRejected([(0, p) for p in problems])
+    tally = db.session.get(Tally, (counter.id, day))
+    before = _state(tally) if tally else None
+    if tally is None:
+        tally = Tally(counter=counter, day=day)
+        db.session.add(tally)
+    _store(tally, counts)
+    log_change(actor=actor, action="record" if before is None else "replace",
+               object_type="tally", object_id=f"{counter.code}/{day.isoformat()}",
+               unit=counter.unit, before=before, after=_state(tally))
+    db.session.flush()
+    return tally
+
+
+def import_tallies(rows: list[TallyRow], *, filename: str, counters: dict[str, Counter],
+                   scope: Unit | None, actor: User | str, today: date) -> ImportResult:
+    """Check every row, then store all of them or none.
+
+    `counters`: code → live counter the importer may touch; `scope`: the importer's unit (None
+    for the operator's CLI), under which the import's audit event is filed.
+    """
+    problems, checked, seen = [], [], {}
+    for row in rows:
+        if row.problem:
+            problems.append((row.number, row.problem))
+            continue
+        counter = counters.get(row.code)
+        if counter is None:
+            problems.append((row.number, _("không có quầy mã %(code)s trong phạm vi của bạn",
+                                           code=row.code)))
+            continue
+        if (row.code, row.day) in seen:
+            problems.append((row.number, _("trùng quầy và ngày với dòng %(row)d",
+                                           row=seen[row.code, row.day])))
+            continue
+        seen[row.code, row.day] = row.number
+        problems.extend((row.number, p)
+                        for p in problems_with(counter, row.day, row.counts, today=today))
+        checked.append((counter, row.day, row.counts))
+    if problems:
+        raise TallyRejected(problems)
+    if not checked:
+        raise TallyRejected([(0, _("Tệp không có dòng số liệu nào."))])
+
+    result, replaced_before = ImportResult(), []
+    existing = {(t.counter_id, t.day): t for t in db.session.scalars(
+        select(Tally).where(Tally.counter_id.in_({c.id for c, _d, _n in checked}),
+                            Tally.day.in_({d for _c, d, _n in checked})))}
+    for counter, day, counts in checked:
+        tally = existing.get((counter.id, day))
+        if tally is None:
+            tally = Tally(counter=counter, day=day)
+            db.session.add(tally)
+            result.added += 1
+        else:
+            replaced_before.append(_state(tally))
+            result.replaced += 1
+        _store(tally, counts)
+    log_change(actor=actor, action="import", object_type="tally", object_id=filename[:64],
+               unit=scope, before={"replaced": replaced_before} if replaced_before else None,
+               after={"file": filename, "added": result.added, "replaced": result.replaced})
+    db.session.flush()
+    return result

@@ -1,0 +1,151 @@
+"""Reading the one-stop system's tally exports (CSV or XLSX) into rows the domain can check.
+
+Used by the tallies page and by `flask import-tallies`; storing the rows is
+app/domain/tallies.py's job.
+"""
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from app.domain.codes import normalise_code
+from app.domain.tallies import Counts, TallyRejected, TallyRow
+
+CANONICAL = ("date", "counter_code", "returned", "immediate", "online", "postal")
+# Headers as the one-stop systems write them, after lower-casing and dropping diacritics.
+ALIASES = {
+    "ngay": "date", "ngay_tra": "date", "ngay_tra_ket_qua": "date",
+    "ma_quay": "counter_code", "quay": "counter_code",
+    "so_tra": "returned", "tra_ket_qua": "returned", "so_tra_ket_qua": "returned",
+    "tong_tra": "returned", "tong_so_tra": "returned",
+    "tra_ngay": "immediate", "tra_ngay_khi_nop": "immediate",
+    "truc_tuyen": "online", "nop_truc_tuyen": "online",
+    "buu_chinh": "postal", "qua_buu_chinh": "postal", "nop_qua_buu_chinh": "postal",
+}
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 50_000
+_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
+
+
+def read_tally_file(data: bytes, filename: str) -> list[TallyRow]:
+    """Every data row of the file, parsed; a row that cannot be read carries its problem."""
+    rows = []
+    for number, raw in read_rows(data, filename):
+        code = str(raw["counter_code"] or "")
+        try:
+            rows.append(TallyRow(
+                number=number, code=normalise_code(code) or code, day=_parse_date(raw["date"]),
+                counts=Counts(*(_parse_count(raw[c], c) for c in CANONICAL[2:]))))
+        except ValueError as exc:
+            rows.append(TallyRow(number=number, problem=str(exc)))
+    return rows
+
+
+def _header_key(text: object) -> str:
+    plain = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).strip().lower()
+    key = "".join(ch if ch.isalnum() else "_" for ch in plain).strip("_")
+    while "__" in key:
+        key = key.replace("__", "_")
+    return key if key in CANONICAL else ALIASES.get(key, key)
+
+
+def _parse_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(_("ngày “%(value)s” không đúng dạng (2026-11-03 hoặc 03/11/2026)",
+                       value=text))
+
+
+def _parse_count(value: object, column: str) -> int:
+    if isinstance(value, bool):
+        raise ValueError(_("cột %(col)s phải là số nguyên", col=column))
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = str(value if value is not None else "").strip().replace(" ", "")
+    if text == "" and column != "returned":
+        return 0
+    if _THOUSANDS.match(text):  # "1.234" as Vietnamese spreadsheets write 1234
+        text = text.replace(".", "")
+    if text.lstrip("-").isdigit():
+        return int(text)
+    raise ValueError(_("cột %(col)s phải là số nguyên, không phải “%(value)s”",
+                       col=column, value=value))
+
+
+def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
+    """(row number as a spreadsheet shows it, {canonical column: raw value}) for each data row."""
+    if len(data) > MAX_BYTES:
+        raise TallyRejected([(0, _("Tệp lớn hơn 2 MB."))])
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        table = _xlsx_rows(data)
+    elif name.endswith(".csv"):
+        table = _csv_rows(data)
+    else:
+        raise TallyRejected([(0, _("Chỉ nhận tệp .csv hoặc .xlsx."))])
+    if not table:
+        raise TallyRejected([(0, _("Tệp trống."))])
+    header = [_header_key(h) for h in table[0]]
+    missing = [c for c in CANONICAL if c not in header]
+    if missing:
+        raise TallyRejected([(1, _("thiếu cột %(cols)s; dòng tiêu đề phải là %(header)s",
+                                    cols=", ".join(missing), header=",".join(CANONICAL)))])
+    rows = []
+    for number, values in enumerate(table[1:], start=2):
+        if all(v is None or str(v).strip() == "" for v in values):
+            continue  # blank lines at the end of an export
+        rows.append((number, {h: (values[i] if i < len(values) else None)
+                              for i, h in enumerate(header) if h in CANONICAL}))
+    if len(rows) > MAX_ROWS:
+        raise TallyRejected([(0, _("Tệp có quá %(n)d dòng.", n=MAX_ROWS))])
+    if not rows:
+        raise TallyRejected([(0, _("Tệp không có dòng số liệu nào."))])
+    return rows
+
+
+def _csv_rows(data: bytes) -> list[list]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TallyRejected([(0, _("Tệp CSV phải mã hoá UTF-8."))]) from None
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+def _xlsx_rows(data: bytes) -> list[list]:
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise TallyRejected([(0, _("Tệp .xlsx bị hỏng hoặc không phải tệp Excel."))]) from None
+    try:
+        sheet = book.worksheets[0]
+        table, formulas = [], []
+        for number, row in enumerate(sheet.iter_rows(), start=1):
+            table.append([cell.value for cell in row])
+            if any(cell.data_type == "f" for cell in row):
+                formulas.append(number)
+    finally:
+        book.close()
+    if formulas:
+        raise TallyRejected([(n, _("có công thức; hãy dán giá trị (Paste Values) rồi nhập lại"))
+                              for n in formulas])
+    return table

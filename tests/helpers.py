@@ -1,0 +1,98 @@
+"""What tests do as a person would: log in through the form, post forms with their CSRF token,
+open and fill the survey; and count what the database holds. One module, imported by all."""
+
+import re
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Answer, DailyFunnel, Response
+from tests.factories import GOOD_ANSWERS, PASSWORD
+
+_CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+_HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|ticket)"[^>]*value="([^"]*)"')
+
+
+# --- staff ------------------------------------------------------------------------------
+
+def csrf_token_of(page) -> str:
+    """The CSRF token a page's form carries."""
+    return _CSRF.search(page.get_data(as_text=True)).group(1)
+
+
+class AuthActions:
+    """Log a test client in and out through the real login form, CSRF included."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username: str, password: str = PASSWORD, **environ):
+        token = csrf_token_of(self._client.get("/login"))
+        data = {"csrf_token": token, "username": username, "password": password}
+        return self._client.post("/login", data=data, environ_base=environ or {})
+
+    def logout(self):
+        token = csrf_token_of(self._client.get("/staff/"))
+        return self._client.post("/logout", data={"csrf_token": token})
+
+
+def login(app, username: str):
+    """A fresh client of `app`, logged in as `username`."""
+    client = app.test_client()
+    AuthActions(client).login(username)
+    return client
+
+
+def post(client, url: str, data: dict, page: str | None = None, **kwargs):
+    """Open the form's page (url, or `page`) for its CSRF token, then post `data` to url."""
+    token = csrf_token_of(client.get(page or url))
+    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
+
+
+def count_rows(app, model) -> int:
+    """How many rows a table holds, read in a context of its own as another process would."""
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+# --- the citizen's phone ----------------------------------------------------------------
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """The CSRF token and the one-time ticket a survey page carries."""
+    return dict(_HIDDEN.findall(html))
+
+
+def open_survey(client, code: str, query: str = ""):
+    """GET the survey; return the response and the hidden fields the form carries."""
+    page = client.get(f"/q/{code}{query}")
+    return page, hidden_fields(page.get_data(as_text=True))
+
+
+def submit(client, code: str, answers: dict | None = None, *, hidden: dict | None = None,
+           button: str = "submit"):
+    """Open the survey (unless hidden fields are given) and press Gửi or Không tham gia."""
+    if hidden is None:
+        _, hidden = open_survey(client, code)
+    data = {**hidden, **(GOOD_ANSWERS if answers is None else answers), button: "1"}
+    return client.post(f"/q/{code}", data=data)
+
+
+def count_responses(app) -> int:
+    return count_rows(app, Response)
+
+
+def count_answers(app) -> int:
+    return count_rows(app, Answer)
+
+
+def funnel(app, counter_id: int) -> dict[str, int]:
+    """The counter's funnel counts, summed over days."""
+    steps = ("opened", "declined", "screened_online", "screened_postal", "screened_immediate",
+             "completed")
+    totals = dict.fromkeys(steps, 0)
+    with app.app_context():
+        rows = db.session.scalars(select(DailyFunnel).where(DailyFunnel.counter_id == counter_id))
+        for row in rows:
+            for step in steps:
+                totals[step] += getattr(row, step)
+    return totals
