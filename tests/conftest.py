@@ -18,12 +18,18 @@ from app.config import normalise_database_url
 from app.extensions import db, limiter
 from tests.helpers import AuthActions
 
+# Two runs on one machine (a developer's and CI's) share the Redis server: each run keeps its
+# rate-limit keys under its own prefix, and resets only those.
+RUN_ID = uuid.uuid4().hex[:12]
+LIMITS_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
 BASE_CONFIG = {
     "TESTING": True,
     "KHAOSAT_ENV": "development",
     "SECRET_KEY": "test-secret",
     "PUBLIC_BASE_URL": "https://khaosat.example.vn",
-    "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+    "RATELIMIT_STORAGE_URI": LIMITS_URI,
+    "RATELIMIT_STORAGE_OPTIONS": (
+        {"key_prefix": f"khaosat-test-{RUN_ID}"} if LIMITS_URI.startswith("redis") else {}),
     # scrypt costs ~50 ms a hash; test_auth.py checks the production method on its own.
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
 }
@@ -41,7 +47,7 @@ def database_url(tmp_path_factory):
         yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "khaosat-test.sqlite")
         return
     url = make_url(normalise_database_url(server))
-    name = f"khaosat_test_{uuid.uuid4().hex[:12]}"
+    name = f"khaosat_test_{RUN_ID}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

@@ -28,8 +28,12 @@ NAMES = ["Quầy Sở Kế hoạch và Đầu tư số 1", "Quầy trả kết q
          "Bộ phận Một cửa – Quầy 2"]
 
 
-@pytest.fixture(autouse=True)
-def tools():
+# Only the tests that read PDFs as a person would need poppler and zbar.
+rasterising = pytest.mark.usefixtures("print_tools")
+
+
+@pytest.fixture
+def print_tools():
     require_tools()
 
 
@@ -55,6 +59,7 @@ def print_cli(runner, tmp_path, *args) -> tuple[str, object]:
     return result.output, out
 
 
+@rasterising
 @pytest.mark.parametrize("layout", ["poster", "a4-2x2", "a4-2x4", "labels-3x7", "a6-tent"])
 def test_every_layout_prints_codes_that_scan_to_their_counters(runner, counters, tmp_path,
                                                                layout):
@@ -76,6 +81,7 @@ def test_every_layout_prints_codes_that_scan_to_their_counters(runner, counters,
     assert fonts and all("Be-Vietnam-Pro" in f for f in fonts), fonts
 
 
+@rasterising
 def test_every_sheet_says_when_and_from_which_run_it_was_printed(app, runner, counters,
                                                                   tmp_path):
     output, pdf = print_cli(runner, tmp_path, "--layout", "a4-2x2")
@@ -87,6 +93,7 @@ def test_every_sheet_says_when_and_from_which_run_it_was_printed(app, runner, co
     assert text.count(f"In {today} · Lô {run}") == 3  # on each sticker too, for after cutting
 
 
+@rasterising
 def test_large_qr_codes_on_poster_and_eight_up_sheets(runner, counters, tmp_path):
     """The code itself (quiet zone excluded) is at least 30 mm wide."""
     for layout, (left, top, width, height) in {
@@ -106,6 +113,7 @@ def test_large_qr_codes_on_poster_and_eight_up_sheets(runner, counters, tmp_path
         assert box[2] - box[0] >= 30, (layout, box)
 
 
+@rasterising
 def test_label_stock_stickers_land_on_the_die_cut_grid(app, runner, tmp_path):
     """3 × 7 labels of 63.5 × 38.1 mm: columns every 66.0 mm from 7.25 mm, rows every 38.1 mm
     from 15.15 mm. Each code's corner sits where the layout puts it, within 1 mm, and no ink
@@ -131,6 +139,7 @@ def test_label_stock_stickers_land_on_the_die_cut_grid(app, runner, tmp_path):
         assert dark_box(page, 7.25 + 63.5 + col * 66.0 + 0.3, 16, 1.9, 265) is None
 
 
+@rasterising
 def test_print_one_counter_or_one_units_subtree(runner, counters, tmp_path):
     output, pdf = print_cli(runner, tmp_path, "--counter", counters[1])
     assert "Wrote 1 sticker on 1 sheet" in output
@@ -150,6 +159,7 @@ def test_print_stickers_refuses_unknown_choices(runner, counters, args, message)
     assert message in result.output
 
 
+@rasterising
 def test_reissued_code_retires_the_old_sticker(app, runner, client, counters, tmp_path):
     old = counters[0]
     result = runner.invoke(args=["reissue-code", old])
@@ -167,6 +177,7 @@ def test_reissued_code_retires_the_old_sticker(app, runner, client, counters, tm
         assert event.before == {"code": old} and event.after == {"code": new}
 
 
+@rasterising
 def test_big_runs_are_laid_out_in_parallel_and_joined_in_order(app, counters, tmp_path,
                                                                monkeypatch):
     monkeypatch.setattr(render, "MIN_SHEETS_PER_PROCESS", 1)
@@ -212,6 +223,7 @@ def test_sticker_page_lets_staff_pick_counters_and_layout(client, admin, counter
         assert title in html
 
 
+@rasterising
 def test_sticker_pdf_preview_and_download(client, admin, counters, tmp_path):
     preview = client.get(f"/stickers.pdf?unit=BINHAN&layout=a4-2x4&counters={counters[2]}")
     assert preview.status_code == 200
@@ -238,6 +250,7 @@ def test_sticker_pages_need_a_login(client, counters):
         assert page.status_code == 302 and page.headers["Location"].startswith("/login?next=")
 
 
+@rasterising
 def test_clerk_prints_only_their_units_counters(app, client, auth, counters, tmp_path):
     with app.app_context():
         ward = db.session.scalar(select(Unit).where(Unit.code == "PBM"))

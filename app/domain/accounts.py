@@ -64,7 +64,6 @@ def create_user(*, username: str, role: str, unit: Unit, password: str,
     db.session.flush()
     log_change(actor=actor, action="create", object_type="user", object_id=user.id, unit=unit,
                after={"username": username, "role": role, "unit": unit.code})
-    db.session.flush()
     return user
 
 
@@ -78,12 +77,7 @@ def change_password(user: User, *, current: str, new: str) -> None:
     """The user's own change: needs the current password; ends the account's other sessions."""
     if not check_password_hash(user.password_hash, current):
         raise AccountError(_("Mật khẩu hiện tại không đúng."))
-    check_password_strength(new)
-    user.password_hash = hash_password(new)
-    end_sessions(user)
-    log_change(actor=user, action="change-password", object_type="user", object_id=user.id,
-               unit=user.unit)
-    db.session.flush()
+    _set_password(user, new, actor=user, action="change-password")
 
 
 def update_user(user: User, *, role: str, unit: Unit, active: bool, actor: User | str) -> None:
@@ -107,9 +101,13 @@ def update_user(user: User, *, role: str, unit: Unit, active: bool, actor: User 
 
 def reset_password(user: User, *, new: str, actor: User | str) -> None:
     """An admin sets a new password (to hand over in person); the account's sessions end."""
+    _set_password(user, new, actor=actor, action="reset-password")
+
+
+def _set_password(user: User, new: str, *, actor: User | str, action: str) -> None:
+    """Store a new password if it is strong enough; every session of the account ends."""
     check_password_strength(new)
     user.password_hash = hash_password(new)
     end_sessions(user)
-    log_change(actor=actor, action="reset-password", object_type="user", object_id=user.id,
+    log_change(actor=actor, action=action, object_type="user", object_id=user.id,
                unit=user.unit)
-    db.session.flush()

@@ -14,7 +14,7 @@ def log_change(
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEvent:
-    """Add an audit event to the session; the caller's commit stores it with the change.
+    """Add an audit event and flush it with the change; the caller's commit stores both.
 
     `unit` is where the changed object lives: the log shows the event to admins whose
     subtree holds that unit. None marks a province-wide event, shown to root admins only.
@@ -30,4 +30,5 @@ def log_change(
         after=after,
     )
     db.session.add(event)
+    db.session.flush()
     return event

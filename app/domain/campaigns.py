@@ -93,7 +93,6 @@ def create_campaign(*, name: str, unit: Unit, questionnaire: Questionnaire, star
     db.session.flush()
     log_change(actor=actor, action="create", object_type="campaign", object_id=campaign.id,
                unit=unit, after=_state(campaign))
-    db.session.flush()
     return campaign
 
 
@@ -108,7 +107,6 @@ def update_campaign(campaign: Campaign, *, name: str, starts_on: date, ends_on: 
         _refuse_overlap(campaign)
     log_change(actor=actor, action="update", object_type="campaign", object_id=campaign.id,
                unit=campaign.unit, before=before, after=_state(campaign))
-    db.session.flush()
 
 
 def _refuse_overlap(campaign: Campaign) -> None:
@@ -138,7 +136,6 @@ def set_status(campaign: Campaign, status: str, *, actor: User | str) -> None:
     log_change(actor=actor, action="activate" if status == "active" else "close",
                object_type="campaign", object_id=campaign.id, unit=campaign.unit,
                before=before, after=_state(campaign))
-    db.session.flush()
 
 
 def set_target(campaign: Campaign, unit: Unit, target_rate: Decimal | None, *,
@@ -158,4 +155,3 @@ def set_target(campaign: Campaign, unit: Unit, target_rate: Decimal | None, *,
     after = None if target_rate is None else {"unit": unit.code, "target_rate": str(target_rate)}
     log_change(actor=actor, action="set-target", object_type="campaign", object_id=campaign.id,
                unit=unit, before=before, after=after)
-    db.session.flush()

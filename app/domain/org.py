@@ -34,7 +34,6 @@ def add_unit(*, code: str, name: str, kind: str, parent: Unit | None,
     unit.path = (parent.path if parent else "/") + f"{unit.id}/"
     log_change(actor=actor, action="create", object_type="unit", object_id=unit.id, unit=unit,
                after=_unit_state(unit))
-    db.session.flush()
     return unit
 
 
@@ -80,7 +79,6 @@ def add_counter(*, unit: Unit, name: str, operator: str | None = None,
     db.session.flush()
     log_change(actor=actor, action="create", object_type="counter", object_id=counter.id,
                unit=unit, after=_counter_state(counter))
-    db.session.flush()
     return counter
 
 
@@ -119,7 +117,6 @@ def reissue_code(counter: Counter, *, actor: User | str, today: date) -> str:
     counter.code = _unused_code()
     log_change(actor=actor, action="reissue-code", object_type="counter", object_id=counter.id,
                unit=counter.unit, before={"code": old}, after={"code": counter.code})
-    db.session.flush()
     return counter.code
 
 

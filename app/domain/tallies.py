@@ -97,7 +97,6 @@ def record_tally(counter: Counter, day: date, counts: Counts, *, actor: User | s
     log_change(actor=actor, action="record" if before is None else "replace",
                object_type="tally", object_id=f"{counter.code}/{day.isoformat()}",
                unit=counter.unit, before=before, after=_state(tally))
-    db.session.flush()
     return tally
 
 
@@ -148,5 +147,4 @@ def import_tallies(rows: list[TallyRow], *, filename: str, counters: dict[str, C
     log_change(actor=actor, action="import", object_type="tally", object_id=filename[:64],
                unit=scope, before={"replaced": replaced_before} if replaced_before else None,
                after={"file": filename, "added": result.added, "replaced": result.replaced})
-    db.session.flush()
     return result

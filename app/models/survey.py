@@ -26,8 +26,6 @@ from app import figures
 from app.extensions import db
 from app.models.org import Counter, Unit
 
-CAMPAIGN_STATUSES = ("draft", "active", "closed")
-
 
 class Questionnaire(db.Model):
     """One version of a questionnaire, loaded from app/questionnaires/*.toml; never edited."""

@@ -3,6 +3,9 @@
 Stored: the counter, the campaign, the questionnaire version, the answers, the comment and the
 calendar day. Never: address, user agent, cookie or session id, time of day, or anything that
 orders responses in time. Funnel steps are counts per counter and day, not rows.
+
+Unlike app/domain/, these functions commit: each is the whole of its request's writes (a scan's
+"opened" count; a form's outcome), and a repeated ticket needs its own rollback-and-read.
 """
 
 import hashlib
