@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from app import config as config_module
+from app import figures
 from app.extensions import babel, csrf, db, limiter, login, migrate
 from app.privacy import install_log_filters, is_survey_path
 
@@ -75,6 +76,15 @@ def register_template_helpers(app: Flask) -> None:
         return {"current_locale": str(get_locale()), "can": can,
                 "role_name": lambda role: ROLE_LABELS[role]}
 
+    @app.template_filter("percent")
+    def percent(value) -> str:
+        """A figure in percent as the page's language writes it (app/figures.py)."""
+        return figures.format_percent(value, str(get_locale()), _("chưa có số liệu"))
+
+    @app.template_filter("count")
+    def count(value: int) -> str:
+        return figures.format_count(value, str(get_locale()))
+
     @app.template_filter("local_time")
     def local_time(moment: datetime) -> str:
         """A stored UTC moment as the province's clock shows it."""
@@ -100,10 +110,11 @@ def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.printing import bp as printing_bp
+    from app.reports import bp as reports_bp
     from app.staff import bp as staff_bp
     from app.survey import bp as survey_bp
 
-    for blueprint in (survey_bp, auth_bp, staff_bp, printing_bp, admin_bp):
+    for blueprint in (survey_bp, auth_bp, staff_bp, reports_bp, printing_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

@@ -26,18 +26,20 @@ from app.printing.render import layouts
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
     for command in (seed_demo, create_user, load_questionnaires, list_counters, purge_tickets,
-                    print_stickers, reissue_code, import_tallies):
+                    print_stickers, reissue_code, import_tallies, rebuild_rollups):
         app.cli.add_command(command)
 
 
 @click.command("seed-demo")
 @with_appcontext
-def seed_demo() -> None:
-    """Fill an empty database with a demo province, counters and an active campaign."""
+@click.option("--history-days", default=60, show_default=True, type=click.IntRange(0, 400),
+              help="days of past tallies and answers to invent (0: none)")
+def seed_demo(history_days: int) -> None:
+    """Fill an empty database with a demo province, counters, an active campaign and history."""
     from app.demo import seed_demo as seed
 
     with transaction():
-        created = seed()
+        created = seed(history_days=history_days)
     click.echo("Demo data created." if created else "Demo data already present; nothing added.")
     if current_app.config["KHAOSAT_ENV"] == "development":
         from app.demo import DEMO_PASSWORD, DEMO_USERS
@@ -181,3 +183,14 @@ def import_tallies(path: str) -> None:
             click.echo(f"row {row}: {reason}" if row else reason, err=True)
         raise click.ClickException("Nothing imported: the file was rejected.") from exc
     click.echo(f"Imported {path}: {result.added} rows added, {result.replaced} replaced.")
+
+
+@click.command("rebuild-rollups")
+@with_appcontext
+def rebuild_rollups() -> None:
+    """Recount the reports' daily roll-ups from the stored responses (after a repair by hand)."""
+    from app.survey.record import rebuild_rollups as rebuild
+
+    with transaction():
+        days = rebuild()
+    click.echo(f"Recounted the roll-ups: {days} counter-days hold responses.")

@@ -3,6 +3,7 @@
 Screens, exports and the PDF report all call these; nothing else computes a rate.
 """
 
+import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -49,9 +50,51 @@ class ResponseRate:
         return None if value is None else value >= target
 
 
+STATUS_MET, STATUS_BELOW, STATUS_NO_DATA = "met", "below", "no_data"
+
+
+def target_status(rate: ResponseRate, target: Decimal) -> str:
+    """đạt (met) / chưa đạt (below) / chưa có số liệu (no data: no eligible returns yet)."""
+    met = rate.meets(target)
+    return STATUS_NO_DATA if met is None else STATUS_MET if met else STATUS_BELOW
+
+
+def responses_needed(rate: ResponseRate, target: Decimal) -> int | None:
+    """How many more responses reach the target at the current E, the rate rounded as shown;
+    0 when met, None without eligible returns."""
+    if rate.eligible <= 0:
+        return None
+    needed = max(0, math.ceil(Decimal(rate.eligible) * target / 100) - rate.responses)
+    # The shown (rounded) rate decides: one fewer may already round up to the target.
+    while needed > 0 and ResponseRate(rate.responses + needed - 1, rate.eligible).meets(target):
+        needed -= 1
+    return needed
+
+
 def satisfaction_rate(satisfied: int, answered: int) -> Decimal | None:
     """Satisfied overall answers over responses that answered the overall question, in percent."""
     return percent(satisfied, answered)
+
+
+Z_95 = 1.959963984540054  # the normal quantile for a two-sided 95 % interval
+
+
+def wilson_interval(successes: int, total: int) -> tuple[Decimal, Decimal] | None:
+    """The 95 % Wilson score interval of successes / total, in percent (two decimals, low end
+    rounded down and high end up so the interval never looks narrower than it is)."""
+    if total <= 0:
+        return None
+    p, n, z2 = successes / total, total, Z_95 * Z_95
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z_95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    low = Decimal(max(0.0, centre - half) * 100).quantize(_CENT, rounding="ROUND_FLOOR")
+    high = Decimal(min(1.0, centre + half) * 100).quantize(_CENT, rounding="ROUND_CEILING")
+    return low, high
+
+
+def can_tell_apart(a: tuple[Decimal, Decimal] | None, b: tuple[Decimal, Decimal] | None) -> bool:
+    """Two shares differ beyond chance only when their 95 % intervals do not overlap."""
+    return a is not None and b is not None and (a[1] < b[0] or b[1] < a[0])
 
 
 def is_suppressed(responses: int, k: int) -> bool:

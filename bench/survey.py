@@ -116,7 +116,7 @@ def main() -> None:
 
 
 def run(args, env: dict, tmp: Path) -> None:
-    for command in (["db", "upgrade"], ["seed-demo"]):
+    for command in (["db", "upgrade"], ["seed-demo", "--history-days", "0"]):
         subprocess.run([BIN / "flask", "--app", "wsgi", *command], cwd=ROOT, env=env,
                        check=True, capture_output=True)
     ids = subprocess.run([BIN / "python", "-c", (

@@ -36,10 +36,10 @@ class AuthActions:
         return self._client.post("/logout", data={"csrf_token": token})
 
 
-def login(app, username: str):
+def login(app, username: str, password: str = PASSWORD):
     """A fresh client of `app`, logged in as `username`."""
     client = app.test_client()
-    AuthActions(client).login(username)
+    AuthActions(client).login(username, password)
     return client
 
 

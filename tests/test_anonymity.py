@@ -164,3 +164,18 @@ def test_gunicorn_access_log_keeps_survey_visits_out(path, query, logged):
     assert CITIZEN_IP not in line and "CheapPhone" not in line
     assert (path in line) is logged
     assert query not in line or not query
+
+
+def test_sqlite_keeps_no_hidden_insertion_order_of_responses(app):
+    """A table keyed by a random id still has a rowid in insertion order on SQLite, unless
+    it is WITHOUT ROWID (migration 0004). PostgreSQL has no such column."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("only SQLite keeps a hidden rowid")
+        for table in ("response", "answer"):
+            with pytest.raises(OperationalError, match="rowid"):
+                db.session.execute(text(f"SELECT rowid FROM {table}"))  # noqa: S608
+            db.session.rollback()

@@ -14,7 +14,7 @@ from tests.helpers import count_rows
 
 
 def test_seed_demo_builds_a_small_province_once(app, runner):
-    first = runner.invoke(args=["seed-demo"])
+    first = runner.invoke(args=["seed-demo", "--history-days", "0"])
     assert first.exit_code == 0, first.output
     assert "Demo data created." in first.output
     with app.app_context():
@@ -30,14 +30,14 @@ def test_seed_demo_builds_a_small_province_once(app, runner):
         assert campaign.status == "active" and campaign.target_rate > 0
         assert campaign.starts_on <= local_today() <= campaign.ends_on
         assert count_rows(app, Questionnaire) == 1
-    again = runner.invoke(args=["seed-demo"])
+    again = runner.invoke(args=["seed-demo", "--history-days", "0"])
     assert "already present" in again.output
     with app.app_context():
         assert count_rows(app, Unit) == len(names) and count_rows(app, Campaign) == 1
 
 
 def test_demo_survey_link_opens_a_survey(app, runner, client):
-    runner.invoke(args=["seed-demo"])
+    runner.invoke(args=["seed-demo", "--history-days", "0"])
     listing = runner.invoke(args=["list-counters"])
     assert listing.exit_code == 0
     lines = listing.output.strip().splitlines()
@@ -49,7 +49,7 @@ def test_demo_survey_link_opens_a_survey(app, runner, client):
 
 
 def test_list_counters_of_one_unit_only(app, runner):
-    runner.invoke(args=["seed-demo"])
+    runner.invoke(args=["seed-demo", "--history-days", "0"])
     listing = runner.invoke(args=["list-counters", "--unit", "XAANPHU"])
     assert listing.output.count("/q/") == 1 and "UBND xã An Phú" in listing.output
     unknown = runner.invoke(args=["list-counters", "--unit", "NOPE"])
@@ -57,7 +57,7 @@ def test_list_counters_of_one_unit_only(app, runner):
 
 
 def test_create_user_reads_the_password_from_stdin_and_audits(app, runner):
-    runner.invoke(args=["seed-demo"])
+    runner.invoke(args=["seed-demo", "--history-days", "0"])
     result = runner.invoke(
         args=["create-user", "lan.nguyen", "--role", "manager", "--unit", "XAANPHU",
               "--password-stdin"],

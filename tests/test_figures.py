@@ -6,11 +6,15 @@ import pytest
 
 from app.figures import (
     ResponseRate,
+    can_tell_apart,
     format_count,
     format_percent,
     is_suppressed,
     percent,
+    responses_needed,
     satisfaction_rate,
+    target_status,
+    wilson_interval,
 )
 
 
@@ -85,3 +89,40 @@ def test_counts_use_the_languages_thousands_separator(count, locale, text):
 
 def test_percent_of_zero_denominator_is_none():
     assert percent(5, 0) is None
+
+
+# --- targets, intervals ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("responses", "eligible", "target", "needed", "status"), [
+    (10, 100, "30", 20, "below"),     # 30 % of 100 is 30 responses: 20 more
+    (30, 100, "30", 0, "met"),
+    (45, 100, "30", 0, "met"),
+    (0, 3, "33.33", 1, "below"),      # 1/3 shows as 33,33 %: one response is enough
+    (1, 7, "30", 2, "below"),         # 3/7 = 42,86 %, 2/7 = 28,57 %: 2 more
+    (0, 0, "30", None, "no_data"),    # no eligible returns: nothing to reach
+    (5, 0, "30", None, "no_data"),
+])
+def test_responses_needed_to_reach_the_target(responses, eligible, target, needed, status):
+    rate = ResponseRate(responses, eligible)
+    assert responses_needed(rate, Decimal(target)) == needed
+    assert target_status(rate, Decimal(target)) == status
+
+
+@pytest.mark.parametrize(("successes", "total", "low", "high"), [
+    # Worked by hand: p = 39/40, z = 1,96: centre 0,93338, half-width 0,06219.
+    (39, 40, "87.11", "99.56"),
+    (0, 10, "0.00", "27.76"),
+    (10, 10, "72.24", "100.00"),
+    (17225, 17383, "98.93", "99.23"),
+])
+def test_wilson_interval_at_95_percent(successes, total, low, high):
+    assert wilson_interval(successes, total) == (Decimal(low), Decimal(high))
+    assert wilson_interval(0, 0) is None
+
+
+def test_shares_are_told_apart_only_when_their_intervals_do_not_overlap():
+    big, small = wilson_interval(17225, 17383), wilson_interval(2844, 2902)  # 99,09 % / 98,00 %
+    assert can_tell_apart(big, small)
+    a, b = wilson_interval(39, 40), wilson_interval(37, 40)  # 97,5 % vs 92,5 % on 40 answers
+    assert not can_tell_apart(a, b)
+    assert not can_tell_apart(a, None)

@@ -26,7 +26,7 @@ def production_env(tmp_path):
     env = {**os.environ, "KHAOSAT_ENV": "production", "SECRET_KEY": "k" * 64,
            "DATABASE_URL": f"sqlite:///{tmp_path}/prod.sqlite",
            "PUBLIC_BASE_URL": "https://khaosat.example.vn"}
-    for command in (["db", "upgrade"], ["seed-demo"]):
+    for command in (["db", "upgrade"], ["seed-demo", "--history-days", "0"]):
         subprocess.run([BIN / "flask", "--app", "wsgi", *command], cwd=ROOT, env=env,
                        check=True, capture_output=True)
     return env

@@ -20,6 +20,8 @@ from app.models import AuditEvent, Campaign, Counter, Tally, Unit, User
 
 # What each role may do; a page names the permission it needs.
 PERMISSIONS = {
+    "reports": {"admin", "manager", "clerk"},
+    "comments": {"admin", "manager"},
     "print": {"admin", "manager", "clerk"},
     "tally": {"admin", "manager", "clerk"},
     "counters": {"admin", "manager"},
@@ -111,6 +113,18 @@ def users_in_scope(scope: Scope | None = None) -> Select:
 def campaigns_in_scope(scope: Scope | None = None) -> Select:
     return (select(Campaign).join(Unit).where(_scope(scope).units())
             .options(joinedload(Campaign.unit)).order_by(Campaign.starts_on.desc()))
+
+
+def campaigns_to_report(scope: Scope | None = None) -> Select:
+    """Started campaigns that cover some of the scope: on a unit above it (the province's
+    campaign, seen by a commune) or inside it. Newest first."""
+    scope = _scope(scope)
+    query = select(Campaign).join(Unit).where(Campaign.status.in_(("active", "closed")))
+    if scope.root is not None:
+        query = query.where(or_(Campaign.unit_id.in_(scope.root.ancestor_ids()),
+                                Unit.subtree_of(scope.root)))
+    return query.options(joinedload(Campaign.unit)).order_by(Campaign.starts_on.desc(),
+                                                              Campaign.id.desc())
 
 
 def tallies_in_scope(scope: Scope | None = None) -> Select:

@@ -5,17 +5,20 @@ from app.models.org import Counter, RetiredCode, Unit
 from app.models.staff import User
 from app.models.survey import (
     Answer,
+    AnswerDay,
     Campaign,
     CampaignTarget,
     DailyFunnel,
     Questionnaire,
     Response,
+    ResponseDay,
     Tally,
     UsedTicket,
 )
 
 __all__ = [
     "Answer",
+    "AnswerDay",
     "AuditEvent",
     "Campaign",
     "CampaignTarget",
@@ -23,6 +26,7 @@ __all__ = [
     "DailyFunnel",
     "Questionnaire",
     "Response",
+    "ResponseDay",
     "RetiredCode",
     "Tally",
     "Unit",

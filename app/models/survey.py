@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     SmallInteger,
@@ -118,6 +119,9 @@ class Response(db.Model):
     """One completed survey. Deliberately no time of day, address, agent or browser id."""
 
     __tablename__ = "response"
+    # SQLite would keep a hidden rowid in insertion order; without it the rows are stored in
+    # the order of their random ids, so not even the file tells who answered after whom.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     # Random, so neither the id nor its order tells when or in what sequence people answered.
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -137,6 +141,7 @@ class Answer(db.Model):
     """One answered question of a response: a scale point (1–5) or yes/no (1/0)."""
 
     __tablename__ = "answer"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # see Response
 
     response_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("response.id", ondelete="CASCADE"), primary_key=True
@@ -174,3 +179,40 @@ class UsedTicket(db.Model):
     ticket_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     outcome: Mapped[str] = mapped_column(String(20))
     used_on: Mapped[date] = mapped_column(Date, index=True)
+
+
+class ResponseDay(db.Model):
+    """Roll-up: completed responses per campaign, counter and day, with the overall levels.
+
+    Bumped in the same transaction as the response (app/survey/record.py), so reports read a
+    few rows per counter and day instead of millions of answers; it holds nothing the response
+    rows do not already hold. `rebuild_rollups` recounts it from the raw rows.
+    """
+
+    __tablename__ = "response_day"
+    __table_args__ = (Index("ix_response_day_campaign_day", "campaign_id", "day"),)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    responses: Mapped[int] = mapped_column(Integer, default=0)
+    # How many answered the overall question with level 1 (Rất không hài lòng) … 5 (Rất hài lòng).
+    overall_1: Mapped[int] = mapped_column(Integer, default=0)
+    overall_2: Mapped[int] = mapped_column(Integer, default=0)
+    overall_3: Mapped[int] = mapped_column(Integer, default=0)
+    overall_4: Mapped[int] = mapped_column(Integer, default=0)
+    overall_5: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AnswerDay(db.Model):
+    """Roll-up: how many responses gave each value to each question, per campaign, counter, day."""
+
+    __tablename__ = "answer_day"
+    __table_args__ = (Index("ix_answer_day_campaign_day", "campaign_id", "day"),)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    question_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    responses: Mapped[int] = mapped_column(Integer, default=0)

@@ -13,16 +13,30 @@ import uuid
 from datetime import date
 from functools import cache
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Answer, Campaign, Counter, DailyFunnel, Response, UsedTicket
+from app.models import (
+    Answer,
+    AnswerDay,
+    Campaign,
+    Counter,
+    DailyFunnel,
+    Response,
+    ResponseDay,
+    UsedTicket,
+)
+from app.survey.questionnaire import overall_key
 from app.survey.screening import OUTCOME_COMPLETED, OUTCOME_DECLINED, REASONS
 
 FUNNEL_STEPS = ("opened", OUTCOME_DECLINED, *REASONS, OUTCOME_COMPLETED)
+
+
+def _insert(dialect: str):
+    return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 @cache
@@ -30,9 +44,8 @@ def _funnel_upsert(dialect: str, step: str):
     """INSERT … ON CONFLICT that adds one to a step; built once per step, it runs on every scan."""
     if step not in FUNNEL_STEPS:
         raise ValueError(f"unknown funnel step {step!r}")
-    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
     column = DailyFunnel.__table__.c[step]
-    stmt = dialect_insert(DailyFunnel).values(
+    stmt = _insert(dialect)(DailyFunnel).values(
         counter_id=bindparam("counter_id"), day=bindparam("day"), **{step: 1})
     return stmt.on_conflict_do_update(
         index_elements=["counter_id", "day"], set_={step: column + 1})
@@ -44,13 +57,43 @@ def _bump_funnel(counter_id: int, day: date, step: str) -> None:
     db.session.execute(stmt, {"counter_id": counter_id, "day": day})
 
 
+@cache
+def _response_day_upsert(dialect: str, level: int | None):
+    """Adds one response (and one to its overall level) to the campaign's counter and day."""
+    bumped = {"responses": 1} | ({f"overall_{level}": 1} if level else {})
+    table = ResponseDay.__table__
+    stmt = _insert(dialect)(ResponseDay).values(
+        campaign_id=bindparam("campaign_id"), counter_id=bindparam("counter_id"),
+        day=bindparam("day"), **bumped)
+    return stmt.on_conflict_do_update(
+        index_elements=["campaign_id", "counter_id", "day"],
+        set_={column: table.c[column] + 1 for column in bumped})
+
+
+def _bump_rollups(campaign: Campaign, counter_id: int, day: date,
+                  answers: dict[str, int]) -> None:
+    """Keep response_day and answer_day in step with the response just stored (one UPSERT
+    each), so reports never read the raw answers."""
+    dialect = db.engine.dialect.name
+    level = answers.get(overall_key(campaign.questionnaire.definition))
+    db.session.execute(_response_day_upsert(dialect, level),
+                       {"campaign_id": campaign.id, "counter_id": counter_id, "day": day})
+    rows = [{"campaign_id": campaign.id, "counter_id": counter_id, "day": day,
+             "question_key": key, "value": value, "responses": 1}
+            for key, value in answers.items()]
+    stmt = _insert(dialect)(AnswerDay).values(rows)
+    db.session.execute(stmt.on_conflict_do_update(
+        index_elements=["campaign_id", "counter_id", "day", "question_key", "value"],
+        set_={"responses": AnswerDay.__table__.c.responses + 1}))
+
+
 def _ticket_hash(ticket: str) -> str:
     return hashlib.sha256(ticket.encode()).hexdigest()
 
 
 def record_opened(counter: Counter, day: date) -> None:
     """Count one opening of the survey form at this counter today."""
-    _bump_funnel(counter.id, day, "opened")
+    record_opened_count(counter.id, day)
     db.session.commit()
 
 
@@ -90,15 +133,79 @@ def record_outcome(
         if first is None:  # the conflict was not the ticket: a real error
             raise
         return first
+    store_outcome(counter_id=counter.id, day=day, outcome=outcome, campaign=campaign,
+                  answers=answers, comment=comment)
+    db.session.commit()
+    return outcome
+
+
+def store_outcome(*, counter_id: int, day: date, outcome: str, campaign: Campaign | None = None,
+                  answers: dict[str, int] | None = None, comment: str | None = None) -> None:
+    """Store what one form came to: the response and its answers when completed, the
+    roll-ups, and one more in the day's funnel. No commit; record_outcome and the demo
+    history (app/demo.py) both store through here."""
     if outcome == OUTCOME_COMPLETED:
         response_id = uuid.uuid4()
         db.session.execute(insert(Response).values(
-            id=response_id, counter_id=counter.id, campaign_id=campaign.id,
+            id=response_id, counter_id=counter_id, campaign_id=campaign.id,
             questionnaire_id=campaign.questionnaire_id, submitted_on=day,
             comment=comment or None))
         db.session.execute(insert(Answer), [
             {"response_id": response_id, "question_key": key, "value": value}
             for key, value in answers.items()])
-    _bump_funnel(counter.id, day, outcome)
-    db.session.commit()
-    return outcome
+        _bump_rollups(campaign, counter_id, day, answers)
+    _bump_funnel(counter_id, day, outcome)
+
+
+def record_opened_count(counter_id: int, day: date) -> None:
+    """One more "opened" in the day's funnel, without committing (for the demo history)."""
+    _bump_funnel(counter_id, day, "opened")
+
+
+def recount_rollups() -> tuple[dict, dict]:
+    """What response_day and answer_day must hold, counted again from the raw rows:
+    ({(campaign, counter, day): (responses, overall_1, …, overall_5)},
+     {(campaign, counter, day, question, value): responses})."""
+    overall_of = {c.id: overall_key(c.questionnaire.definition)
+                  for c in db.session.scalars(select(Campaign))}
+    days: dict[tuple, list[int]] = {}
+    for campaign_id, counter_id, day in db.session.execute(
+            select(Response.campaign_id, Response.counter_id, Response.submitted_on)):
+        days.setdefault((campaign_id, counter_id, day), [0] * 6)[0] += 1
+    answers: dict[tuple, int] = {}
+    for campaign_id, counter_id, day, key, value in db.session.execute(
+            select(Response.campaign_id, Response.counter_id, Response.submitted_on,
+                   Answer.question_key, Answer.value).join(Answer)):
+        cell = (campaign_id, counter_id, day, key, value)
+        answers[cell] = answers.get(cell, 0) + 1
+        if key == overall_of[campaign_id] and 1 <= value <= 5:
+            days[campaign_id, counter_id, day][value] += 1
+    return {k: tuple(v) for k, v in days.items()}, answers
+
+
+def stored_rollups() -> tuple[dict, dict]:
+    """The roll-ups as stored, in the shape recount_rollups() returns."""
+    levels = [getattr(ResponseDay, f"overall_{n}") for n in range(1, 6)]
+    days = {(r.campaign_id, r.counter_id, r.day): tuple(r[3:])
+            for r in db.session.execute(select(ResponseDay.campaign_id, ResponseDay.counter_id,
+                                               ResponseDay.day, ResponseDay.responses, *levels))}
+    answers = {(r.campaign_id, r.counter_id, r.day, r.question_key, r.value): r.responses
+               for r in db.session.scalars(select(AnswerDay))}
+    return days, answers
+
+
+def rebuild_rollups() -> int:
+    """Replace both roll-ups by a recount of the raw rows (after a repair by hand); the
+    caller commits. Returns how many counter-days hold responses."""
+    days, answers = recount_rollups()
+    db.session.execute(delete(ResponseDay))
+    db.session.execute(delete(AnswerDay))
+    if days:
+        db.session.execute(insert(ResponseDay), [
+            {"campaign_id": k[0], "counter_id": k[1], "day": k[2], "responses": v[0],
+             **{f"overall_{n}": v[n] for n in range(1, 6)}} for k, v in days.items()])
+    if answers:
+        db.session.execute(insert(AnswerDay), [
+            {"campaign_id": k[0], "counter_id": k[1], "day": k[2], "question_key": k[3],
+             "value": k[4], "responses": v} for k, v in answers.items()])
+    return len(days)

@@ -1,0 +1,167 @@
+"""The report: figures over a unit's subtree, pinned with numbers worked out by hand, shown
+in Vietnamese format, with small groups hidden and each viewer kept to their own scope."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from app.clock import local_today
+from app.domain.campaigns import set_target
+from app.extensions import db
+from app.models import ResponseDay, Tally
+from app.reports import periods
+from app.reports.tables import unit_report
+from tests.factories import make_campaign, make_counter, make_unit, make_user
+from tests.helpers import login
+
+
+def last_week() -> tuple[date, date]:
+    """Monday and Sunday of the last complete week."""
+    end = periods.last_reportable_day(local_today())
+    return end - timedelta(days=6), end
+
+
+def add_day(counter, day: date, *, eligible: int = 0, responses: int = 0,
+            overall: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0), campaign=None,
+            tallied: bool = True) -> None:
+    """A counter's day as the roll-ups and the tally hold it (the roll-ups are proven equal
+    to the raw rows in test_rollups.py)."""
+    if tallied:
+        db.session.add(Tally(counter=counter, day=day, returned=eligible))
+    if responses:
+        db.session.add(ResponseDay(campaign_id=campaign.id, counter_id=counter.id, day=day,
+                                   responses=responses, **{f"overall_{n + 1}": overall[n]
+                                                           for n in range(5)}))
+    db.session.commit()
+
+
+@pytest.fixture
+def province(ctx):
+    """Province > center (target 40 %) > branch, and a commune; a counter on each but the
+    province. The campaign (30 %) started four weeks ago."""
+    monday, _sunday = last_week()
+    province = make_unit("TINH", "Tỉnh Thử")
+    center = make_unit("TT", "Trung tâm", "center", parent=province)
+    branch = make_unit("CN", "Chi nhánh", "branch", parent=center)
+    commune = make_unit("XA", "UBND xã Thử", "commune", parent=province)
+    campaign = make_campaign(province, starts_on=monday - timedelta(days=21),
+                             ends_on=local_today() + timedelta(days=30))
+    set_target(campaign, center, Decimal("40"), actor="test")
+    db.session.commit()
+    return {"province": province, "center": center, "branch": branch, "commune": commune,
+            "campaign": campaign,
+            "center_counter": make_counter(center, "Quầy trung tâm"),
+            "branch_counter": make_counter(branch, "Quầy chi nhánh"),
+            "commune_counter": make_counter(commune, "Quầy xã")}
+
+
+def test_units_roll_up_their_subtree_with_their_own_targets(province):
+    monday, sunday = last_week()
+    c = province["campaign"]
+    # Center counter: E 100, R 30 (26 satisfied of 30). Branch: E 50, R 10 (all satisfied).
+    add_day(province["center_counter"], monday, eligible=100, responses=30,
+            overall=(1, 1, 2, 6, 20), campaign=c)
+    add_day(province["branch_counter"], monday, eligible=50, responses=10,
+            overall=(0, 0, 0, 5, 5), campaign=c)
+    add_day(province["commune_counter"], monday, eligible=20, responses=0)
+    report = unit_report(c, province["province"], province["province"], monday, sunday, 5)
+    rows = {r.name: r for r in report.rows}
+    # Province: E 170, R 40 → 23,53 % ≥ 30 %? No: 51 needed → 11 more.
+    assert (report.top.counts.eligible, report.top.counts.responses) == (170, 40)
+    assert report.top.rate.value == Decimal("23.53") and report.top.needed == 11
+    # Center subtree: E 150, R 40 → 26,67 % against its own 40 %: 60 needed → 20 more.
+    center = rows["Trung tâm"]
+    assert (center.counts.eligible, center.counts.responses) == (150, 40)
+    assert center.target == Decimal("40") and center.status == "below" and center.needed == 20
+    # Satisfaction of the center: (26 + 10) / 40 = 90,00 %.
+    assert center.satisfaction == Decimal("90.00")
+    # The commune: R = 0 with E > 0 is 0,00 %, not "no data", and needs 6 (30 % of 20).
+    commune = rows["UBND xã Thử"]
+    assert commune.rate.value == Decimal("0.00") and commune.needed == 6
+    assert commune.status == "below"
+
+
+def test_no_eligible_returns_is_no_data_and_answers_without_tallies_are_flagged(province):
+    monday, sunday = last_week()
+    c = province["campaign"]
+    add_day(province["commune_counter"], monday, responses=7, overall=(0, 0, 1, 3, 3),
+            campaign=c, tallied=False)
+    report = unit_report(c, province["province"], province["commune"], monday, sunday, 5)
+    assert report.top.rate.value is None and report.top.status == "no_data"
+    assert report.top.needed is None
+    assert set(report.top.flags) == {"responses_exceed_eligible", "untallied_days"}
+
+
+def test_the_big_numbers_show_in_vietnamese_format(app):
+    with app.app_context():
+        monday, _sunday = last_week()
+        province = make_unit("TINH", "Tỉnh Thử")
+        commune = make_unit("XA", "UBND xã Thử", "commune", parent=province)
+        c = make_campaign(province, starts_on=monday - timedelta(days=7))
+        # 17.383 answers, 17.225 satisfied: 99,09 %. 2.902 answers, 2.844 satisfied: 98,00 %.
+        add_day(make_counter(province, "Quầy tỉnh"), monday, eligible=40000, responses=17383,
+                overall=(50, 50, 58, 5000, 12225), campaign=c)
+        add_day(make_counter(commune, "Quầy xã"), monday, eligible=3000, responses=2902,
+                overall=(20, 18, 20, 1000, 1844), campaign=c)
+        make_user("admin", "admin", province)
+    admin = login(app, "admin")
+    page = admin.get("/reports/").get_data(as_text=True)
+    assert "17.383" in page and "99,09%" in page
+    assert "2.902" in page and "98,00%" in page
+    assert "20.285" in page  # the province's total
+    english = admin.get("/reports/?lang=en").get_data(as_text=True)
+    assert "17,383" in english and "99.09%" in english and "20,285" in english
+
+
+@pytest.mark.parametrize(("responses", "hidden"), [(4, True), (5, False)])
+def test_satisfaction_below_k_responses_is_hidden_but_counts_are_not(province, responses,
+                                                                    hidden):
+    monday, sunday = last_week()
+    c = province["campaign"]
+    add_day(province["commune_counter"], monday, eligible=10, responses=responses,
+            overall=(0, 0, 0, 0, responses), campaign=c)
+    report = unit_report(c, province["province"], province["commune"], monday, sunday, 5)
+    assert report.top.counts.responses == responses
+    assert report.top.suppressed is hidden
+    assert (report.top.satisfaction is None) is hidden
+
+
+def test_a_hidden_row_cannot_be_recovered_from_the_total_and_the_shown_rows(province):
+    """Center (shown) = its counter + the branch: hiding only the branch's 3 answers would let
+    anyone subtract; the smallest other row is hidden with it."""
+    monday, sunday = last_week()
+    c = province["campaign"]
+    add_day(province["center_counter"], monday, eligible=50, responses=20,
+            overall=(0, 0, 2, 8, 10), campaign=c)
+    add_day(province["branch_counter"], monday, eligible=9, responses=3,
+            overall=(1, 0, 0, 1, 1), campaign=c)
+    report = unit_report(c, province["province"], province["center"], monday, sunday, 5)
+    assert not report.top.suppressed and report.top.satisfaction is not None
+    assert [r.suppressed for r in report.rows] == [True, True]  # branch, then the counter
+
+
+def test_a_clerk_sees_their_own_scope_only(app, province):
+    make_user("clerk", "clerk", province["commune"])
+    clerk = login(app, "clerk")
+    page = clerk.get("/reports/").get_data(as_text=True)
+    assert "Tổng: UBND xã Thử" in page and "Quầy xã" in page
+    assert "Trung tâm" not in page and "Quầy trung tâm" not in page
+    assert clerk.get(f"/reports/?unit={province['center'].id}").status_code == 404
+    assert clerk.get(f"/reports/?unit={province['province'].id}").status_code == 404
+    assert clerk.get(f"/reports/?campaign={province['campaign'].id + 99}").status_code == 404
+
+
+def test_periods_are_whole_weeks_inside_the_campaign(province):
+    c = province["campaign"]
+    today = local_today()
+    whole = periods.resolve(c, today)
+    assert whole.start == c.starts_on and whole.end == periods.last_reportable_day(today)
+    assert whole.end.weekday() == 6
+    # A custom range inside one week widens to that week.
+    monday, sunday = last_week()
+    custom = periods.resolve(c, today, kind="custom", start=monday + timedelta(days=2),
+                             end=monday + timedelta(days=3))
+    assert (custom.start, custom.end) == (monday, sunday)
+    with pytest.raises(periods.PeriodError):
+        periods.resolve(c, today, kind="week", value="not-a-week")
