@@ -26,7 +26,8 @@ from app.printing.render import layouts
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
     for command in (seed_demo, create_user, load_questionnaires, list_counters, purge_tickets,
-                    print_stickers, reissue_code, import_tallies, rebuild_rollups):
+                    print_stickers, reissue_code, import_tallies, rebuild_rollups,
+                    export_report):
         app.cli.add_command(command)
 
 
@@ -194,3 +195,24 @@ def rebuild_rollups() -> None:
     with transaction():
         days = rebuild()
     click.echo(f"Recounted the roll-ups: {days} counter-days hold responses.")
+
+
+@click.command("export-report")
+@click.option("--campaign", "campaign_id", type=int, help="campaign id (default: the active one)")
+@click.option("--unit", "unit_code", help="report on this unit's subtree (default: the campaign's)")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="first day, YYYY-MM-DD")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="last day, YYYY-MM-DD")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "pdf"]), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+@with_appcontext
+def export_report(campaign_id, unit_code, start, end, fmt, output) -> None:
+    """Write the report (figures, charts, comments) as XLSX, CSV or PDF, e.g. from a weekly cron."""
+    from app.reports.cli import ReportChoiceError, write_report
+
+    try:
+        summary = write_report(campaign_id=campaign_id, unit_code=unit_code,
+                               start=start.date() if start else None,
+                               end=end.date() if end else None, fmt=fmt, path=output)
+    except ReportChoiceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(summary)

@@ -50,10 +50,10 @@ def render_html(template: str, **context) -> str:
     return _env.get_template(template).render(**context)
 
 
-def html_to_pdf(html: str) -> bytes:
-    """Lay out and write one HTML document of printables/ as PDF."""
+def html_to_pdf(html: str, folder: str = "stickers") -> bytes:
+    """Lay out and write one HTML document of printables/<folder>/ as PDF."""
     from weasyprint import HTML  # imported here: loading Pango costs ~1 s at app start
 
-    document = HTML(string=html, base_url=str(PRINTABLES_DIR / "stickers") + "/",
+    document = HTML(string=html, base_url=str(PRINTABLES_DIR / folder) + "/",
                     url_fetcher=_fetcher())
     return document.write_pdf()

@@ -67,6 +67,10 @@ ROUTES = {
     "staff.tallies": ("GET", "/staff/tallies", ALLOWED_ALL),
     "staff.tallies_import": ("POST", "/staff/tallies/import", dict.fromkeys(ROLES, 422)),
     "reports.dashboard": ("GET", "/reports/", ALLOWED_ALL),
+    "reports.export_csv": ("GET", "/reports/export.csv", ALLOWED_ALL),
+    "reports.export_xlsx": ("GET", "/reports/export.xlsx", ALLOWED_ALL),
+    "reports.export_pdf": ("GET", "/reports/report.pdf", ALLOWED_ALL),
+    "reports.export_comments": ("GET", "/reports/comments.csv", COUNTER_MANAGERS),
     "printing.stickers": ("GET", "/stickers", ALLOWED_ALL),
     "printing.stickers_pdf": ("GET", "/stickers.pdf?unit=XAB&layout=poster",
                               {"clerk_a": 422, "manager_a": 422, "admin_a": 422, "admin": 200}),
@@ -130,6 +134,7 @@ LISTS = {
     "/staff/tallies": (["Quầy A"], ["Quầy B"]),
     "/stickers": (["UBND xã A"], ["UBND xã B", "XAB"]),
     "/reports/": (["UBND xã A"], ["UBND xã B"]),
+    "/reports/export.csv": (["UBND xã A", "Quầy A"], ["UBND xã B", "Quầy B"]),
     "/admin/units": (["UBND xã A"], ["UBND xã B", "XAB"]),
     "/admin/users": (["manager_a"], ["manager_b"]),
     "/admin/campaigns": (["Đợt riêng xã A"], ["Đợt riêng xã B"]),
@@ -156,7 +161,7 @@ def test_list_pages_show_only_the_viewers_subtree(app, world, role):
         if missing or leaked:
             wrong[url] = {"missing": missing, "leaked": leaked}
     assert wrong == {}
-    assert opened == {"clerk_a": 3, "manager_a": 4, "admin_a": 8, "admin": 8}[role]
+    assert opened == {"clerk_a": 4, "manager_a": 5, "admin_a": 9, "admin": 9}[role]
 
 
 def test_manager_cannot_move_a_counter_into_another_units_tree_by_a_forged_field(app, world):

@@ -165,3 +165,25 @@ def test_periods_are_whole_weeks_inside_the_campaign(province):
     assert (custom.start, custom.end) == (monday, sunday)
     with pytest.raises(periods.PeriodError):
         periods.resolve(c, today, kind="week", value="not-a-week")
+
+
+def test_a_unit_is_hidden_alike_on_its_parents_page_and_on_its_own(province):
+    """The commune's 3 answers are hidden on the province's page, so the center is hidden
+    with them (else province − center = commune). On the center's own page the center stays
+    hidden, and so do its rows: otherwise center = counter + branch would give it back."""
+    monday, sunday = last_week()
+    c = province["campaign"]
+    add_day(province["center_counter"], monday, eligible=60, responses=20,
+            overall=(0, 1, 1, 8, 10), campaign=c)
+    add_day(province["branch_counter"], monday, eligible=10, responses=6,
+            overall=(0, 0, 1, 2, 3), campaign=c)
+    add_day(province["commune_counter"], monday, eligible=10, responses=3,
+            overall=(0, 0, 1, 1, 1), campaign=c)
+    top = unit_report(c, province["province"], province["province"], monday, sunday, 5)
+    assert not top.top.suppressed
+    assert {r.name: r.suppressed for r in top.rows} == {"Trung tâm": True, "UBND xã Thử": True}
+    center = unit_report(c, province["province"], province["center"], monday, sunday, 5)
+    assert center.top.suppressed and center.top.satisfaction is None
+    # Branch (6) and the center's counter (20): the smaller one is hidden to cover the center.
+    assert {r.name: r.suppressed for r in center.rows} == {"Chi nhánh": True,
+                                                           "Quầy trung tâm": False}

@@ -1,17 +1,25 @@
-"""The report pages: thin handlers over periods.py (which days) and tables.py (which figures)."""
+"""The report pages and their exports: thin handlers over periods.py (which days), tables.py
+(which figures), details.py (what lies behind them) and exports.py (files)."""
 
 from flask import abort, current_app, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.scope import campaigns_to_report, requires, unit_or_404
+from app.auth.scope import campaigns_to_report, can, requires, unit_or_404
 from app.clock import local_today
 from app.extensions import db
 from app.forms import choices
 from app.models import Campaign, Unit
-from app.reports import bp, periods
+from app.reports import bp, exports, periods
+from app.reports.charts import trend_charts
+from app.reports.details import comments_for, details_for
 from app.reports.forms import ReportForm
-from app.reports.tables import sorted_rows, unit_report
+from app.reports.tables import Report, sorted_rows, unit_report
+
+
+class NothingToReport(Exception):
+    """No campaign, or a period that holds nothing: the page says why."""
 
 
 def report_root(campaign: Campaign) -> Unit:
@@ -27,7 +35,7 @@ def _form(campaigns: list[Campaign]) -> tuple[ReportForm, Campaign]:
     chosen = next((c for c in campaigns if c.id == form.campaign.data), None)
     if chosen is None:
         if form.campaign.data is not None:
-            abort(404)  # a campaign outside the viewer's reach, or none at all
+            abort(404)  # a campaign outside the viewer's reach
         chosen = next((c for c in campaigns if c.status == "active"), campaigns[0])
         form.campaign.data = chosen.id
     today = local_today()
@@ -38,35 +46,93 @@ def _form(campaigns: list[Campaign]) -> tuple[ReportForm, Campaign]:
     return form, chosen
 
 
-@bp.route("/")
-@requires("reports")
-def dashboard():
+def build() -> tuple[ReportForm | None, Report]:
+    """The report the request's arguments ask for, within the viewer's scope (else 404)."""
     campaigns = list(db.session.scalars(campaigns_to_report()))
     if not campaigns:
-        return render_template("reports/dashboard.html", form=None, report=None,
-                               error=_("Chưa có đợt khảo sát nào đã bắt đầu trong phạm vi "
-                                       "của bạn."))
+        raise NothingToReport(None, _("Chưa có đợt khảo sát nào đã bắt đầu trong phạm vi "
+                                      "của bạn."))
     form, campaign = _form(campaigns)
-    root = report_root(campaign)
-    top = root
+    root = top = report_root(campaign)
     if form.unit.data:
         if not form.unit.data.isdigit():
             abort(404)
         top = unit_or_404(int(form.unit.data))
         if not root.contains(top):
             abort(404)
+    kind = form.period.data or "campaign"
+    value = {"month": form.month.data, "week": form.week.data}.get(kind) or ""
     try:
-        period = periods.resolve(
-            campaign, local_today(), kind=form.period.data or "campaign",
-            value=(form.month.data if form.period.data == "month" else
-                   form.week.data if form.period.data == "week" else "") or "",
-            start=form.start.data, end=form.end.data)
+        period = periods.resolve(campaign, local_today(), kind=kind, value=value,
+                                 start=form.start.data, end=form.end.data)
     except periods.PeriodError as exc:
+        raise NothingToReport(form, str(exc)) from exc
+    return form, unit_report(campaign, root, top, period.start, period.end,
+                             current_app.config["SUPPRESSION_K"])
+
+
+@bp.route("/")
+@requires("reports")
+def dashboard():
+    try:
+        form, report = build()
+    except NothingToReport as nothing:
+        form, message = nothing.args
         return render_template("reports/dashboard.html", form=form, report=None,
-                               error=str(exc)), 422
-    report = unit_report(campaign, root, top, period.start, period.end,
-                         current_app.config["SUPPRESSION_K"])
+                               error=message), 200 if form is None else 422
+    locale = str(get_locale())
+    details = details_for(report, locale)
     sort = form.sort.data or ""
-    return render_template("reports/dashboard.html", form=form, report=report, period=period,
-                           rows=sorted_rows(report.rows, sort), sort=sort,
-                           args=request.args.to_dict())
+    return render_template(
+        "reports/dashboard.html", form=form, report=report,
+        rows=sorted_rows(report.rows, sort), sort=sort, args=request.args.to_dict(),
+        details=details, charts=trend_charts(details.weeks, report.top.target, locale),
+        comments=comments_for(report) if can("comments") else None)
+
+
+def _download(data: bytes, report: Report, extension: str, mimetype: str):
+    name = f"bao-cao-{report.top.code}-{report.start:%Y%m%d}-{report.end:%Y%m%d}.{extension}"
+    return data, 200, {"Content-Type": mimetype,
+                       "Content-Disposition": f'attachment; filename="{name}"'}
+
+
+def _report_or_422():
+    try:
+        return build()[1]
+    except NothingToReport as nothing:
+        abort(422, nothing.args[1])
+
+
+@bp.route("/export.csv")
+@requires("reports")
+def export_csv():
+    report = _report_or_422()
+    return _download(exports.to_csv(report), report, "csv", "text/csv; charset=utf-8")
+
+
+@bp.route("/export.xlsx")
+@requires("reports")
+def export_xlsx():
+    report = _report_or_422()
+    comments = comments_for(report) if can("comments") else None
+    return _download(exports.to_xlsx(report, comments, local_today()), report, "xlsx",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/comments.csv")
+@requires("comments")
+def export_comments():
+    report = _report_or_422()
+    return _download(exports.comments_csv(comments_for(report)), report, "gop-y.csv",
+                     "text/csv; charset=utf-8")
+
+
+@bp.route("/report.pdf")
+@requires("reports")
+def export_pdf():
+    report = _report_or_422()
+    locale = str(get_locale())
+    details = details_for(report, locale)
+    pdf = exports.to_pdf(report, details, trend_charts(details.weeks, report.top.target,
+                                                       locale), locale, local_today())
+    return _download(pdf, report, "pdf", "application/pdf")

@@ -72,3 +72,48 @@ def test_axe_really_runs_under_the_survey_pages_strict_policy(live_server, phone
                    "document.querySelector('main').insertAdjacentHTML('beforeend',"
                    " '<input type=text>')")
     assert any(v.startswith("label:") for v in violations(phone))
+
+
+@pytest.fixture
+def reported(app):
+    """A commune with two counters, a clerk of the commune, and a week of figures."""
+    from datetime import timedelta
+
+    from app.clock import local_today
+    from app.reports import periods
+    from tests.test_reports import add_day
+
+    with app.app_context():
+        monday = periods.last_reportable_day(local_today()) - timedelta(days=6)
+        province = make_unit()
+        commune = make_unit("XA", "UBND xã Thử", "commune", parent=province)
+        campaign = make_campaign(province, starts_on=monday - timedelta(days=14))
+        for name, responses in (("Quầy 1", 40), ("Quầy 2", 3)):
+            add_day(make_counter(commune, name), monday, eligible=60, responses=responses,
+                    overall=(1, 0, 1, responses // 2, responses - 2 - responses // 2),
+                    campaign=campaign)
+        make_user("admin", "admin", province)
+        make_user("clerk", "clerk", commune)
+        return commune.id
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_report_pages_pass_axe(live_server, browser, reported, width):
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    found = {}
+    for user, paths in (("admin", ("/reports/", f"/reports/?unit={reported}",
+                                   "/reports/?period=custom&start=2026-01-01&end=2026-01-02")),
+                        ("clerk", ("/reports/",))):
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Tên đăng nhập").fill(user)
+        page.get_by_label("Mật khẩu").fill(PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_load_state()
+        for path in paths:
+            page.goto(f"{live_server}{path}")
+            found[f"{user} {path}"] = violations(page)
+        page.get_by_role("button", name="Đăng xuất").click()
+        page.wait_for_load_state()
+    context.close()
+    assert {path: v for path, v in found.items() if v} == {}

@@ -1,0 +1,64 @@
+"""`flask export-report`: the same report as the pages, for the operator (the whole tree)."""
+
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.clock import local_today
+from app.extensions import db
+from app.models import Campaign, Unit
+from app.reports import exports, periods
+from app.reports.charts import trend_charts
+from app.reports.details import comments_for, details_for
+from app.reports.tables import unit_report
+
+
+class ReportChoiceError(ValueError):
+    """A campaign, unit or period that names nothing to report."""
+
+
+def _campaign(campaign_id: int | None) -> Campaign:
+    if campaign_id is not None:
+        campaign = db.session.get(Campaign, campaign_id)
+        if campaign is None or campaign.status == "draft":
+            raise ReportChoiceError(f"No started campaign has the id {campaign_id}.")
+        return campaign
+    active = list(db.session.scalars(select(Campaign).where(Campaign.status == "active")))
+    if len(active) != 1:
+        listed = ", ".join(f"{c.id} ({c.name})" for c in active) or "none"
+        raise ReportChoiceError(f"Name the campaign with --campaign; active ones: {listed}.")
+    return active[0]
+
+
+def write_report(*, campaign_id: int | None, unit_code: str | None, start: date | None,
+                 end: date | None, fmt: str, path: str) -> str:
+    """Write the file; return the line the command prints."""
+    campaign = _campaign(campaign_id)
+    top = campaign.unit
+    if unit_code:
+        top = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+        if top is None or not campaign.unit.contains(top):
+            raise ReportChoiceError(f"No unit {unit_code} in the campaign's scope.")
+    if (start is None) != (end is None):
+        raise ReportChoiceError("Give both --from and --to, or neither.")
+    try:
+        period = periods.resolve(campaign, local_today(),
+                                 kind="custom" if start else "campaign", start=start, end=end)
+    except periods.PeriodError as exc:
+        raise ReportChoiceError(str(exc)) from exc
+    report = unit_report(campaign, campaign.unit, top, period.start, period.end,
+                         current_app.config["SUPPRESSION_K"])
+    comments = comments_for(report)
+    if fmt == "csv":
+        data = exports.to_csv(report)
+    elif fmt == "xlsx":
+        data = exports.to_xlsx(report, comments, local_today())
+    else:
+        details = details_for(report, "vi")
+        data = exports.to_pdf(report, details, trend_charts(details.weeks, report.top.target,
+                                                            "vi"), "vi", local_today())
+    with open(path, "wb") as fh:
+        fh.write(data)
+    return (f"Wrote the {fmt.upper()} report of {top.code} for {period.start:%Y-%m-%d} to "
+            f"{period.end:%Y-%m-%d} to {path}.")

@@ -1,0 +1,220 @@
+"""Exports of what the report page shows: the same rows (app/reports/tables.py), as headers and
+plain rows that the CSV and the XLSX writers share, and the PDF report from printables/.
+
+Every text cell that a spreadsheet could take for a formula (= + - @, a tab or a carriage
+return first) is written with an apostrophe before it, in the CSV and the XLSX alike.
+"""
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from app import figures
+from app.reports.tables import FLAG_IMPOSSIBLE, FLAG_UNTALLIED, Report, Row
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PERCENT_COLUMNS = (6, 7, 10, 11, 12)  # 0-based: rate, target, satisfaction, its interval
+
+
+def safe_text(value: str) -> str:
+    """A text cell that no spreadsheet will run as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def headers() -> list[str]:
+    return [_("Cấp"), _("Mã"), _("Tên"), _("Thuộc"), _("Hồ sơ thuộc diện khảo sát"),
+            _("Phiếu"), _("Tỷ lệ phản hồi (%)"), _("Chỉ tiêu (%)"), _("Trạng thái"),
+            _("Cần thêm (phiếu)"), _("Tỷ lệ hài lòng (%)"), _("Khoảng 95% từ (%)"),
+            _("Khoảng 95% đến (%)"), _("Cảnh báo")]
+
+
+def _status(row: Row) -> str:
+    return {figures.STATUS_MET: _("Đạt"), figures.STATUS_BELOW: _("Chưa đạt"),
+            figures.STATUS_NO_DATA: _("Chưa có số liệu")}[row.status]
+
+
+def _satisfaction(row: Row, k: int) -> Decimal | str | None:
+    if row.counts.answered_overall == 0:
+        return None
+    if row.suppressed:
+        return (_("< %(k)d phiếu", k=k) if row.counts.responses < k
+                else _("ẩn (bảo vệ nhóm nhỏ)"))
+    return row.satisfaction
+
+
+def _flags(row: Row) -> str:
+    words = {FLAG_IMPOSSIBLE: _("Số phiếu nhiều hơn số hồ sơ thuộc diện khảo sát"),
+             FLAG_UNTALLIED: _("%(n)d ngày có phiếu nhưng chưa nhập số hồ sơ trả",
+                               n=row.counts.untallied_days)}
+    return "; ".join(words[f] for f in row.flags)
+
+
+def values(row: Row, level: str, k: int) -> list:
+    """One row as plain values: numbers stay numbers (percent values with two decimals)."""
+    interval = row.interval
+    return [level, row.code, safe_text(row.name), safe_text(row.parent or ""),
+            row.counts.eligible, row.counts.responses, row.rate.value, row.target,
+            _status(row), row.needed, _satisfaction(row, k),
+            interval[0] if interval else None, interval[1] if interval else None, _flags(row)]
+
+
+def sheets(report: Report) -> list[tuple[str, list[list]]]:
+    """(sheet name, rows) for each level: the scope's total, its units, its counters."""
+    k = report.k
+    return [
+        (_("Tổng"), [values(report.top, _("Tổng"), k)]),
+        (_("Đơn vị"), [values(r, _("Đơn vị"), k) for r in report.unit_rows[1:]]),
+        (_("Quầy"), [values(r, _("Quầy"), k) for r in report.counter_rows]),
+    ]
+
+
+def title_lines(report: Report) -> list[str]:
+    return [_("Báo cáo tỷ lệ phản hồi và mức độ hài lòng: %(name)s", name=report.top.name),
+            _("Đợt: %(name)s; từ %(start)s đến %(end)s", name=report.campaign.name,
+              start=report.start.strftime("%d/%m/%Y"), end=report.end.strftime("%d/%m/%Y"))]
+
+
+def to_csv(report: Report) -> bytes:
+    """UTF-8 with a BOM (so Excel reads Vietnamese), comma-separated, one line per row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(headers())
+    for _name, rows in sheets(report):
+        writer.writerows([_csv_cell(v) for v in row] for row in rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def comments_csv(comments: list[tuple[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_("Tuần"), _("Góp ý")])
+    writer.writerows([week, safe_text(text)] for week, text in comments)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(report: Report, comments: list[tuple[str, str]] | None, made_on: date) -> bytes:
+    """One sheet per level (frozen header row, number formats), and the comments if any."""
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets(report):
+        sheet = book.create_sheet(name)
+        sheet.append([title_lines(report)[0]])
+        sheet.append([title_lines(report)[1] + " · " + _("lập ngày %(day)s",
+                                                          day=made_on.strftime("%d/%m/%Y"))])
+        sheet.append(headers())
+        for cell in sheet[3]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A4"
+        for row in rows:
+            sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        for column in range(1, len(headers()) + 1):
+            letter = get_column_letter(column)
+            fmt = "0.00" if column - 1 in PERCENT_COLUMNS else "#,##0" if column in (5, 6, 10) \
+                else None
+            if fmt:
+                for cell in sheet[letter][3:]:
+                    cell.number_format = fmt
+            sheet.column_dimensions[letter].width = 34 if column in (3, 4, 14) else 14
+    if comments is not None:
+        sheet = book.create_sheet(_("Góp ý"))
+        sheet.append([_("Tuần"), _("Góp ý")])
+        sheet.freeze_panes = "A2"
+        for week, text in comments:
+            sheet.append([week, safe_text(text)])
+        sheet.column_dimensions["B"].width = 90
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def pdf_context(report: Report, details, charts, locale: str, made_on: date) -> dict:
+    """Everything report.html prints, translated and formatted as the page shows it."""
+    pct = lambda v: figures.format_percent(v, locale, _("chưa có số liệu"))  # noqa: E731
+    num = lambda n: figures.format_count(n, locale)  # noqa: E731
+
+    def satisfaction(row: Row) -> str:
+        value = _satisfaction(row, report.k)
+        if value is None or isinstance(value, str):
+            return value or _("chưa có số liệu")
+        low, high = row.interval
+        return f"{pct(value)} ({pct(low)} – {pct(high)})"
+
+    def line(row: Row, name: str) -> list[str]:
+        return [name, num(row.counts.eligible), num(row.counts.responses), pct(row.rate.value),
+                pct(row.target), "—" if row.needed is None else num(row.needed),
+                satisfaction(row), _status(row), _flags(row)]
+
+    table = [line(report.top, _("Tổng: %(name)s", name=report.top.name))]
+    table += [line(r, r.name if r.kind == "unit" else f"{r.name} ({_('quầy')} {r.code})")
+              for r in report.rows]
+    below = sorted((r for r in report.unit_rows[1:] + report.counter_rows
+                    if r.status == figures.STATUS_BELOW), key=lambda r: -(r.needed or 0))
+    shares = [[s.label, pct(s.value) + (f" ({pct(s.interval[0])} – {pct(s.interval[1])})"
+                                        if s.interval else ""),
+               *([pct(s.level_share(n)) for n in range(1, 6)] if s.kind == "scale"
+                 else ["—"] * 5), num(s.total)] for s in details.shares]
+    weeks = [[f"{w.label} ({w.start:%d/%m} – {w.end:%d/%m})", num(w.row.counts.eligible),
+              num(w.row.counts.responses), pct(w.row.rate.value), pct(w.row.target),
+              _("ẩn") if w.row.suppressed else pct(w.row.satisfaction)] for w in details.weeks]
+    f = details.funnel
+    t = {
+        "kicker": report.campaign.unit.name,
+        "title": title_lines(report)[0], "campaign_line": title_lines(report)[1],
+        "made_line": _("Lập ngày %(day)s. Số liệu theo các tuần trọn vẹn (thứ Hai – Chủ nhật).",
+                       day=made_on.strftime("%d/%m/%Y")),
+        "table_title": _("%(unit)s và các đơn vị, quầy trực thuộc", unit=report.top.name),
+        "columns": [_("Đơn vị / quầy"), _("Hồ sơ thuộc diện khảo sát"), _("Phiếu"),
+                    _("Tỷ lệ phản hồi"), _("Chỉ tiêu"), _("Cần thêm (phiếu)"),
+                    _("Tỷ lệ hài lòng (khoảng 95%%)"), _("Trạng thái"), _("Cảnh báo")],
+        "note": _("Tỷ lệ hài lòng dưới %(k)d phiếu không hiển thị, và một số ô bên cạnh cũng "
+                  "được ẩn, để không ai suy ra được nhóm nhỏ.", k=report.k),
+        "below_title": _("Đơn vị và quầy chưa đạt chỉ tiêu"),
+        "below_columns": [_("Đơn vị / quầy"), _("Hồ sơ thuộc diện khảo sát"), _("Phiếu"),
+                          _("Tỷ lệ phản hồi"), _("Chỉ tiêu"), _("Cần thêm (phiếu)")],
+        "none_below": _("Không có đơn vị hay quầy nào dưới chỉ tiêu."),
+        "funnel_title": _("Phễu khảo sát: %(name)s", name=report.top.name),
+        "funnel_columns": [_("Hồ sơ thuộc diện khảo sát"), _("Mở phiếu"), _("Không tham gia"),
+                           _("Loại: nộp trực tuyến"), _("Loại: qua bưu chính"),
+                           _("Loại: trả ngay"), _("Hoàn thành")],
+        "shares_title": _("Mức độ hài lòng theo từng tiêu chí"),
+        "shares_columns": [_("Tiêu chí"), _("Hài lòng và rất hài lòng (hoặc “Có”)"),
+                           *details.scale, _("Số trả lời")],
+        "shares_hidden": _("Không hiển thị: dưới %(k)d phiếu, hoặc ẩn để bảo vệ một nhóm nhỏ "
+                           "bên cạnh.", k=report.k),
+        "trend_title": _("Xu hướng theo tuần"),
+        "week_columns": [_("Tuần"), _("Hồ sơ thuộc diện khảo sát"), _("Phiếu"),
+                         _("Tỷ lệ phản hồi"), _("Chỉ tiêu"), _("Tỷ lệ hài lòng")],
+    }
+    return {
+        "locale": locale, "t": t, "table": table, "charts": charts, "shares": shares,
+        "weeks": weeks,
+        "below": [[f"{r.name} – {r.parent}" if r.parent else r.name, num(r.counts.eligible),
+                   num(r.counts.responses), pct(r.rate.value), pct(r.target), num(r.needed)]
+                  for r in below],
+        "funnel": [num(details.eligible), *(num(f[step]) for step in (
+            "opened", "declined", "screened_online", "screened_postal", "screened_immediate",
+            "completed"))],
+    }
+
+
+def to_pdf(report: Report, details, charts, locale: str, made_on: date) -> bytes:
+    """The PDF report, laid out by WeasyPrint from printables/report/ (app/pdf.py)."""
+    from app.pdf import html_to_pdf, render_html
+
+    html = render_html("report/report.html",
+                       **pdf_context(report, details, charts, locale, made_on))
+    return html_to_pdf(html, folder="report")
