@@ -67,6 +67,7 @@ ROUTES = {
     "staff.tallies": ("GET", "/staff/tallies", ALLOWED_ALL),
     "staff.tallies_import": ("POST", "/staff/tallies/import", dict.fromkeys(ROLES, 422)),
     "reports.dashboard": ("GET", "/reports/", ALLOWED_ALL),
+    "reports.details": ("GET", "/reports/details", ALLOWED_ALL),
     "reports.export_csv": ("GET", "/reports/export.csv", ALLOWED_ALL),
     "reports.export_xlsx": ("GET", "/reports/export.xlsx", ALLOWED_ALL),
     "reports.export_pdf": ("GET", "/reports/report.pdf", ALLOWED_ALL),

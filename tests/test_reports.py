@@ -65,7 +65,8 @@ def test_units_roll_up_their_subtree_with_their_own_targets(province):
     add_day(province["branch_counter"], monday, eligible=50, responses=10,
             overall=(0, 0, 0, 5, 5), campaign=c)
     add_day(province["commune_counter"], monday, eligible=20, responses=0)
-    report = unit_report(c, province["province"], province["province"], monday, sunday, 5)
+    report = unit_report(c, province["province"], province["province"], monday, sunday, 5,
+                         local_today())
     rows = {r.name: r for r in report.rows}
     # Province: E 170, R 40 → 23,53 % ≥ 30 %? No: 51 needed → 11 more.
     assert (report.top.counts.eligible, report.top.counts.responses) == (170, 40)
@@ -87,7 +88,8 @@ def test_no_eligible_returns_is_no_data_and_answers_without_tallies_are_flagged(
     c = province["campaign"]
     add_day(province["commune_counter"], monday, responses=7, overall=(0, 0, 1, 3, 3),
             campaign=c, tallied=False)
-    report = unit_report(c, province["province"], province["commune"], monday, sunday, 5)
+    report = unit_report(c, province["province"], province["commune"], monday, sunday, 5,
+                         local_today())
     assert report.top.rate.value is None and report.top.status == "no_data"
     assert report.top.needed is None
     assert set(report.top.flags) == {"responses_exceed_eligible", "untallied_days"}
@@ -121,7 +123,8 @@ def test_satisfaction_below_k_responses_is_hidden_but_counts_are_not(province, r
     c = province["campaign"]
     add_day(province["commune_counter"], monday, eligible=10, responses=responses,
             overall=(0, 0, 0, 0, responses), campaign=c)
-    report = unit_report(c, province["province"], province["commune"], monday, sunday, 5)
+    report = unit_report(c, province["province"], province["commune"], monday, sunday, 5,
+                         local_today())
     assert report.top.counts.responses == responses
     assert report.top.suppressed is hidden
     assert (report.top.satisfaction is None) is hidden
@@ -136,7 +139,8 @@ def test_a_hidden_row_cannot_be_recovered_from_the_total_and_the_shown_rows(prov
             overall=(0, 0, 2, 8, 10), campaign=c)
     add_day(province["branch_counter"], monday, eligible=9, responses=3,
             overall=(1, 0, 0, 1, 1), campaign=c)
-    report = unit_report(c, province["province"], province["center"], monday, sunday, 5)
+    report = unit_report(c, province["province"], province["center"], monday, sunday, 5,
+                         local_today())
     assert not report.top.suppressed and report.top.satisfaction is not None
     assert [r.suppressed for r in report.rows] == [True, True]  # branch, then the counter
 
@@ -179,10 +183,12 @@ def test_a_unit_is_hidden_alike_on_its_parents_page_and_on_its_own(province):
             overall=(0, 0, 1, 2, 3), campaign=c)
     add_day(province["commune_counter"], monday, eligible=10, responses=3,
             overall=(0, 0, 1, 1, 1), campaign=c)
-    top = unit_report(c, province["province"], province["province"], monday, sunday, 5)
+    top = unit_report(c, province["province"], province["province"], monday, sunday, 5,
+                         local_today())
     assert not top.top.suppressed
     assert {r.name: r.suppressed for r in top.rows} == {"Trung tâm": True, "UBND xã Thử": True}
-    center = unit_report(c, province["province"], province["center"], monday, sunday, 5)
+    center = unit_report(c, province["province"], province["center"], monday, sunday, 5,
+                         local_today())
     assert center.top.suppressed and center.top.satisfaction is None
     # Branch (6) and the center's counter (20): the smaller one is hidden to cover the center.
     assert {r.name: r.suppressed for r in center.rows} == {"Chi nhánh": True,

@@ -216,3 +216,67 @@ class AnswerDay(db.Model):
     question_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     responses: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- weekly roll-ups: what the reports read for every whole week (app/domain/weeks.py) -----
+# Reports show whole weeks that are over, so each week is summed once, after it ends, from the
+# daily tables above; a tally changed later in a summed week re-sums that counter's week.
+
+class RolledWeek(db.Model):
+    """A week (its Monday) whose weekly roll-ups hold every counter."""
+
+    __tablename__ = "rolled_week"
+
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class CounterWeek(db.Model):
+    """Per counter and week: the tallies and the funnel (neither belongs to a campaign)."""
+
+    __tablename__ = "counter_week"
+    __table_args__ = (Index("ix_counter_week_week", "week"),)
+
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    returned: Mapped[int] = mapped_column(Integer, default=0)
+    immediate: Mapped[int] = mapped_column(Integer, default=0)
+    online: Mapped[int] = mapped_column(Integer, default=0)
+    postal: Mapped[int] = mapped_column(Integer, default=0)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    declined: Mapped[int] = mapped_column(Integer, default=0)
+    screened_online: Mapped[int] = mapped_column(Integer, default=0)
+    screened_postal: Mapped[int] = mapped_column(Integer, default=0)
+    screened_immediate: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ResponseWeek(db.Model):
+    """Per campaign, counter and week: responses, overall levels, days without a tally."""
+
+    __tablename__ = "response_week"
+    __table_args__ = (Index("ix_response_week_campaign_week", "campaign_id", "week"),)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    responses: Mapped[int] = mapped_column(Integer, default=0)
+    overall_1: Mapped[int] = mapped_column(Integer, default=0)
+    overall_2: Mapped[int] = mapped_column(Integer, default=0)
+    overall_3: Mapped[int] = mapped_column(Integer, default=0)
+    overall_4: Mapped[int] = mapped_column(Integer, default=0)
+    overall_5: Mapped[int] = mapped_column(Integer, default=0)
+    untallied_days: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AnswerWeek(db.Model):
+    """Per campaign, counter and week: how many gave each value to each question."""
+
+    __tablename__ = "answer_week"
+    __table_args__ = (Index("ix_answer_week_campaign_week", "campaign_id", "week"),)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), primary_key=True)
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    question_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    responses: Mapped[int] = mapped_column(Integer, default=0)

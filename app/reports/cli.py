@@ -48,14 +48,14 @@ def write_report(*, campaign_id: int | None, unit_code: str | None, start: date 
     except periods.PeriodError as exc:
         raise ReportChoiceError(str(exc)) from exc
     report = unit_report(campaign, campaign.unit, top, period.start, period.end,
-                         current_app.config["SUPPRESSION_K"])
-    comments = comments_for(report)
+                         current_app.config["SUPPRESSION_K"], local_today())
+    comments, _total = comments_for(report)
     if fmt == "csv":
         data = exports.to_csv(report)
     elif fmt == "xlsx":
         data = exports.to_xlsx(report, comments, local_today())
     else:
-        details = details_for(report, "vi")
+        details = details_for(report, "vi", shares=True)
         data = exports.to_pdf(report, details, trend_charts(details.weeks, report.top.target,
                                                             "vi"), "vi", local_today())
     with open(path, "wb") as fh:

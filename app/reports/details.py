@@ -10,11 +10,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app import figures
+from app.domain.weeks import monday
 from app.extensions import db
-from app.models import Campaign, DailyFunnel, Response, ResponseDay, Tally
-from app.reports.queries import FUNNEL, Counts, answer_counts
+from app.models import Campaign, Response
+from app.reports.queries import Counts, answer_counts, counts_by_week
 from app.reports.tables import Report, Row, suppress
-from app.survey.questionnaire import overall_key
 
 
 @dataclass(frozen=True)
@@ -66,14 +66,17 @@ def question_label(question: dict, locale: str) -> str:
     return question[locale].split(":")[0].rstrip("?")
 
 
-def details_for(report: Report, locale: str) -> Details:
-    """The funnel, the answers to each question and the weekly trend of the report's top."""
+def details_for(report: Report, locale: str, *, shares: bool = False,
+                weeks: bool = True) -> Details:
+    """The funnel of the report's top, its weekly trend (`weeks`), and the answers to each
+    question (`shares`: the details page and the PDF; the dashboard links to them)."""
     top, campaign = report.top, report.campaign
     definition = campaign.questionnaire.definition
     details = Details(funnel=top.counts.funnel, eligible=top.counts.eligible,
                       scale=definition["scale"][locale])
-    if not top.suppressed and top.counts.responses:
-        counts = answer_counts(campaign, report.counter_ids, report.start, report.end)
+    if shares and not top.suppressed and top.counts.responses:
+        counts = answer_counts(campaign, report.counter_ids, report.start, report.end,
+                               report.today)
         for question in definition["questions"]:
             values = counts.get(question["key"], {})
             total = sum(values.values())
@@ -85,7 +88,8 @@ def details_for(report: Report, locale: str) -> Details:
             details.shares.append(Share(key=question["key"], kind=question["kind"],
                                         label=question_label(question, locale), hits=hits,
                                         total=total, levels=levels))
-    details.weeks = weekly(campaign, report)
+    if weeks:
+        details.weeks = weekly(campaign, report)
     return details
 
 
@@ -93,43 +97,18 @@ def weekly(campaign: Campaign, report: Report) -> list[Week]:
     """Each week of the period for the report's top: counts always; satisfaction only for the
     campaign's whole unit, hidden under K answers, and with it the smallest other weeks until
     the hidden ones hold K (the period minus the shown weeks must not give a week away)."""
-    ids, start, end = report.counter_ids, report.start, report.end
-    days: dict[date, Counts] = {}
-    levels = [func.sum(getattr(ResponseDay, f"overall_{n}")) for n in range(1, 6)]
-    for day, responses, *overall in db.session.execute(
-            select(ResponseDay.day, func.sum(ResponseDay.responses), *levels)
-            .where(ResponseDay.campaign_id == campaign.id, ResponseDay.counter_id.in_(ids),
-                   ResponseDay.day.between(start, end)).group_by(ResponseDay.day)):
-        c = days.setdefault(day, Counts())
-        c.responses, c.overall = int(responses), [int(n) for n in overall]
-    for day, returned, immediate, online, postal in db.session.execute(
-            select(Tally.day, func.sum(Tally.returned), func.sum(Tally.immediate),
-                   func.sum(Tally.online), func.sum(Tally.postal))
-            .where(Tally.counter_id.in_(ids), Tally.day.between(start, end))
-            .group_by(Tally.day)):
-        c = days.setdefault(day, Counts())
-        c.returned, c.immediate, c.online, c.postal = returned, immediate, online, postal
-    steps = [func.sum(getattr(DailyFunnel, step)) for step in FUNNEL]
-    for day, *values in db.session.execute(
-            select(DailyFunnel.day, *steps)
-            .where(DailyFunnel.counter_id.in_(ids), DailyFunnel.day.between(start, end))
-            .group_by(DailyFunnel.day)):
-        days.setdefault(day, Counts()).funnel = dict(zip(FUNNEL, map(int, values), strict=True))
-
-    weeks, monday = [], start - timedelta(days=start.weekday())
-    while monday <= end:
-        sunday = monday + timedelta(days=6)
-        counts = Counts()
-        for offset in range(7):
-            day = monday + timedelta(days=offset)
-            if start <= day <= end and day in days:
-                counts.add(days[day])
-        year, number, _ = monday.isocalendar()
+    start, end = report.start, report.end
+    by_week = counts_by_week(campaign, report.counter_ids, start, end, report.today)
+    weeks, week = [], monday(start)
+    while week <= end:
+        year, number, _ = week.isocalendar()
         label = f"{year}-W{number:02d}"
-        weeks.append(Week(label=label, start=max(monday, start), end=min(sunday, end),
-                          row=Row(kind="week", id=len(weeks), name=label, code=label,
-                                  depth=0, counts=counts, target=report.top.target)))
-        monday += timedelta(days=7)
+        weeks.append(Week(label=label, start=max(week, start),
+                          end=min(week + timedelta(days=6), end),
+                          row=Row(kind="week", id=len(weeks), name=label, code=label, depth=0,
+                                  counts=by_week.get(week, Counts()),
+                                  target=report.top.target)))
+        week += timedelta(days=7)
     rows = [w.row for w in weeks]
     if report.top.id == campaign.unit_id:
         suppress(report.top, rows, report.k)
@@ -142,24 +121,23 @@ def weekly(campaign: Campaign, report: Report) -> list[Week]:
     return weeks
 
 
-def comments_for(report: Report) -> list[tuple[str, str]]:
-    """(ISO week, comment) of the top's responses, in the order of their random ids: nothing
-    about when they were written, not even their order, is shown. Empty when hidden."""
+def comments_for(report: Report, *, page: int = 1,
+                 per_page: int | None = None) -> tuple[list[tuple[str, str]], int]:
+    """((ISO week, comment) …, how many in all) of the top's responses, in the order of their
+    random ids: nothing about when they were written, not even their order, is shown. Empty
+    when the top is hidden or holds fewer than K responses."""
     if report.top.suppressed or report.top.counts.responses < report.k:
-        return []
-    query = (select(Response.submitted_on, Response.comment)
-             .where(Response.campaign_id == report.campaign.id,
-                    Response.counter_id.in_(report.counter_ids),
-                    Response.submitted_on.between(report.start, report.end),
-                    Response.comment.is_not(None))
-             .order_by(Response.id))
+        return [], 0
+    where = (Response.campaign_id == report.campaign.id,
+             Response.counter_id.in_(report.counter_ids),
+             Response.submitted_on.between(report.start, report.end),
+             Response.comment.is_not(None))
+    total = db.session.scalar(select(func.count()).where(*where))
+    query = select(Response.submitted_on, Response.comment).where(*where).order_by(Response.id)
+    if per_page:
+        query = query.limit(per_page).offset((page - 1) * per_page)
     result = []
     for day, comment in db.session.execute(query):
         year, week, _ = day.isocalendar()
         result.append((f"{year}-W{week:02d}", comment))
-    return result
-
-
-def overall_share(details: Details, definition: dict) -> Share | None:
-    key = overall_key(definition)
-    return next((s for s in details.shares if s.key == key), None)
+    return result, total

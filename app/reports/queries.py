@@ -1,34 +1,42 @@
-"""The few queries every report is built from: per counter, over a campaign and a day range,
-read from the daily roll-ups and tallies (never from single responses).
+"""The few queries every report is built from, per counter or per week, over a campaign and a
+period: whole weeks from the weekly sums (app/domain/weeks.py); the odd days of a campaign's
+first or last week, and a week not summed yet, from the daily roll-ups. Never from single
+responses.
 
 Everything above the counter (units, subtrees, the province) is summed in Python by
-app/reports/tables.py, so the database does one grouped scan per table.
+app/reports/tables.py.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import and_, func, select
 
 from app import figures
+from app.domain.weeks import ensure_summed, monday
 from app.extensions import db
 from app.models import (
     AnswerDay,
+    AnswerWeek,
     Campaign,
     Counter,
+    CounterWeek,
     DailyFunnel,
     ResponseDay,
+    ResponseWeek,
     Tally,
     Unit,
 )
 
+TALLY = ("returned", "immediate", "online", "postal")
 FUNNEL = ("opened", "declined", "screened_online", "screened_postal", "screened_immediate",
           "completed")
+LEVELS = tuple(f"overall_{n}" for n in range(1, 6))
 
 
 @dataclass
 class Counts:
-    """What one counter (or, summed, one unit's subtree) holds for a campaign and period."""
+    """What one counter (or, summed, one unit's subtree, or one week) holds."""
 
     returned: int = 0
     immediate: int = 0
@@ -52,15 +60,88 @@ class Counts:
         return sum(self.overall)
 
     def add(self, other: "Counts") -> None:
-        self.returned += other.returned
-        self.immediate += other.immediate
-        self.online += other.online
-        self.postal += other.postal
-        self.responses += other.responses
+        for name in (*TALLY, "responses", "untallied_days"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
         self.overall = [a + b for a, b in zip(self.overall, other.overall, strict=True)]
-        self.untallied_days += other.untallied_days
         for step in FUNNEL:
             self.funnel[step] += other.funnel[step]
+
+    def take(self, names: tuple[str, ...], values) -> None:
+        """Add summed columns, by name, as a query returned them."""
+        for name, value in zip(names, values, strict=True):
+            value = int(value or 0)
+            if name in FUNNEL:
+                self.funnel[name] += value
+            elif name in LEVELS:
+                self.overall[LEVELS.index(name)] += value
+            else:
+                setattr(self, name, getattr(self, name) + value)
+
+
+def split(start: date, end: date, today: date) -> tuple[list[date], list[tuple[date, date]]]:
+    """A period as the Mondays of its summed weeks, and the day ranges to read day by day:
+    the odd days of a campaign's first or last week, and weeks not summed yet."""
+    first = start if start.weekday() == 0 else monday(start) + timedelta(days=7)
+    last = monday(end) if end.weekday() == 6 else monday(end) - timedelta(days=7)
+    if first > last:
+        return [], [(start, end)]
+    spans = []
+    if start < first:
+        spans.append((start, first - timedelta(days=1)))
+    if end > last + timedelta(days=6):
+        spans.append((last + timedelta(days=7), end))
+    weeks = [first + timedelta(days=7 * n) for n in range((last - first).days // 7 + 1)]
+    summed = ensure_summed(weeks, today)
+    spans += [(w, w + timedelta(days=6)) for w in weeks if w not in summed]
+    return sorted(summed), spans
+
+
+def _sums(model, names):
+    return [func.sum(getattr(model, name)) for name in names]
+
+
+def _grouped(campaign: Campaign, counters, start: date, end: date, today: date, *,
+             by: str) -> dict:
+    """Counts grouped by counter (by="counter") or by week (by="week") for these counters."""
+    result: dict = {}
+    weeks, spans = split(start, end, today)
+
+    def into(key) -> Counts:
+        return result.setdefault(key, Counts())
+
+    if weeks:
+        for model, names, campaign_bound in (
+                (CounterWeek, TALLY + FUNNEL, False),
+                (ResponseWeek, ("responses", *LEVELS, "untallied_days"), True)):
+            key = model.counter_id if by == "counter" else model.week
+            where = [model.counter_id.in_(counters), model.week.in_(weeks)]
+            if campaign_bound:
+                where.append(model.campaign_id == campaign.id)
+            for group, *values in db.session.execute(
+                    select(key, *_sums(model, names)).where(*where).group_by(key)):
+                into(group).take(names, values)
+    for first, last in spans:
+        for model, names, campaign_bound in (
+                (Tally, TALLY, False), (DailyFunnel, FUNNEL, False),
+                (ResponseDay, ("responses", *LEVELS), True)):
+            key = model.counter_id if by == "counter" else model.day
+            where = [model.counter_id.in_(counters), model.day.between(first, last)]
+            if campaign_bound:
+                where.append(model.campaign_id == campaign.id)
+            for group, *values in db.session.execute(
+                    select(key, *_sums(model, names)).where(*where).group_by(key)):
+                into(group if by == "counter" else monday(group)).take(names, values)
+        key = ResponseDay.counter_id if by == "counter" else ResponseDay.day
+        untallied = (select(key, func.count())
+                     .outerjoin(Tally, and_(Tally.counter_id == ResponseDay.counter_id,
+                                            Tally.day == ResponseDay.day))
+                     .where(ResponseDay.campaign_id == campaign.id,
+                            ResponseDay.counter_id.in_(counters),
+                            ResponseDay.day.between(first, last), Tally.day.is_(None))
+                     .group_by(key))
+        for group, days in db.session.execute(untallied):
+            into(group if by == "counter" else monday(group)).untallied_days += days
+    return result
 
 
 def _in(root: Unit):
@@ -68,63 +149,33 @@ def _in(root: Unit):
     return select(Counter.id).join(Unit).where(Unit.subtree_of(root))
 
 
-def counts_by_counter(campaign: Campaign, root: Unit, start: date,
-                      end: date) -> dict[int, Counts]:
+def counts_by_counter(campaign: Campaign, root: Unit, start: date, end: date,
+                      today: date) -> dict[int, Counts]:
     """Counts per counter of `root`'s subtree, for the campaign between start and end."""
-    counters = _in(root)
-    result: dict[int, Counts] = {}
-
-    def of(counter_id: int) -> Counts:
-        return result.setdefault(counter_id, Counts())
-
-    tallies = (select(Tally.counter_id, func.sum(Tally.returned), func.sum(Tally.immediate),
-                      func.sum(Tally.online), func.sum(Tally.postal))
-               .where(Tally.counter_id.in_(counters), Tally.day.between(start, end))
-               .group_by(Tally.counter_id))
-    for counter_id, returned, immediate, online, postal in db.session.execute(tallies):
-        c = of(counter_id)
-        c.returned, c.immediate, c.online, c.postal = returned, immediate, online, postal
-
-    levels = [func.sum(getattr(ResponseDay, f"overall_{n}")) for n in range(1, 6)]
-    responses = (select(ResponseDay.counter_id, func.sum(ResponseDay.responses), *levels)
-                 .where(ResponseDay.campaign_id == campaign.id,
-                        ResponseDay.counter_id.in_(counters),
-                        ResponseDay.day.between(start, end))
-                 .group_by(ResponseDay.counter_id))
-    for counter_id, total, *overall in db.session.execute(responses):
-        c = of(counter_id)
-        c.responses, c.overall = total, [int(n) for n in overall]
-
-    untallied = (select(ResponseDay.counter_id, func.count())
-                 .outerjoin(Tally, and_(Tally.counter_id == ResponseDay.counter_id,
-                                        Tally.day == ResponseDay.day))
-                 .where(ResponseDay.campaign_id == campaign.id,
-                        ResponseDay.counter_id.in_(counters),
-                        ResponseDay.day.between(start, end), Tally.day.is_(None))
-                 .group_by(ResponseDay.counter_id))
-    for counter_id, days in db.session.execute(untallied):
-        of(counter_id).untallied_days = days
-
-    steps = [func.sum(getattr(DailyFunnel, step)) for step in FUNNEL]
-    funnel = (select(DailyFunnel.counter_id, *steps)
-              .where(DailyFunnel.counter_id.in_(counters), DailyFunnel.day.between(start, end))
-              .group_by(DailyFunnel.counter_id))
-    for counter_id, *values in db.session.execute(funnel):
-        of(counter_id).funnel = dict(zip(FUNNEL, (int(v) for v in values), strict=True))
-    return result
+    return _grouped(campaign, _in(root), start, end, today, by="counter")
 
 
-def answer_counts(campaign: Campaign, counter_ids: list[int], start: date,
-                  end: date) -> dict[str, dict[int, int]]:
+def counts_by_week(campaign: Campaign, counter_ids: list[int], start: date, end: date,
+                   today: date) -> dict[date, Counts]:
+    """Counts per week (keyed by its Monday) over the given counters."""
+    return _grouped(campaign, counter_ids, start, end, today, by="week")
+
+
+def answer_counts(campaign: Campaign, counter_ids: list[int], start: date, end: date,
+                  today: date) -> dict[str, dict[int, int]]:
     """{question: {value: responses}} over the given counters, for the satisfaction details."""
-    query = (select(AnswerDay.question_key, AnswerDay.value, func.sum(AnswerDay.responses))
-             .where(AnswerDay.campaign_id == campaign.id,
-                    AnswerDay.counter_id.in_(counter_ids),
-                    AnswerDay.day.between(start, end))
-             .group_by(AnswerDay.question_key, AnswerDay.value))
     result: dict[str, dict[int, int]] = {}
-    for key, value, total in db.session.execute(query):
-        result.setdefault(key, {})[value] = int(total)
+    weeks, spans = split(start, end, today)
+    queries = [(AnswerWeek, AnswerWeek.week.in_(weeks))] if weeks else []
+    queries += [(AnswerDay, AnswerDay.day.between(first, last)) for first, last in spans]
+    for model, when in queries:
+        query = (select(model.question_key, model.value, func.sum(model.responses))
+                 .where(model.campaign_id == campaign.id, model.counter_id.in_(counter_ids),
+                        when)
+                 .group_by(model.question_key, model.value))
+        for key, value, total in db.session.execute(query):
+            values = result.setdefault(key, {})
+            values[value] = values.get(value, 0) + int(total)
     return result
 
 

@@ -68,7 +68,7 @@ def build() -> tuple[ReportForm | None, Report]:
     except periods.PeriodError as exc:
         raise NothingToReport(form, str(exc)) from exc
     return form, unit_report(campaign, root, top, period.start, period.end,
-                             current_app.config["SUPPRESSION_K"])
+                             current_app.config["SUPPRESSION_K"], local_today())
 
 
 @bp.route("/")
@@ -86,8 +86,29 @@ def dashboard():
     return render_template(
         "reports/dashboard.html", form=form, report=report,
         rows=sorted_rows(report.rows, sort), sort=sort, args=request.args.to_dict(),
-        details=details, charts=trend_charts(details.weeks, report.top.target, locale),
-        comments=comments_for(report) if can("comments") else None)
+        details=details, charts=trend_charts(details.weeks, report.top.target, locale))
+
+
+COMMENTS_PER_PAGE = 100
+
+
+@bp.route("/details")
+@requires("reports")
+def details():
+    """Each question's answers for the report's top, and (for managers and admins) comments."""
+    try:
+        form, report = build()
+    except NothingToReport as nothing:
+        abort(422, nothing.args[1])
+    page = max(request.args.get("page", 1, type=int), 1)
+    comments, total = (comments_for(report, page=page, per_page=COMMENTS_PER_PAGE)
+                       if can("comments") else (None, 0))
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "reports/details.html", form=form, report=report, args=args,
+        details=details_for(report, str(get_locale()), shares=True, weeks=False),
+        comments=comments, total=total, page=page,
+        pages=max(1, -(-total // COMMENTS_PER_PAGE)))
 
 
 def _download(data: bytes, report: Report, extension: str, mimetype: str):
@@ -114,8 +135,7 @@ def export_csv():
 @requires("reports")
 def export_xlsx():
     report = _report_or_422()
-    comments = comments_for(report) if can("comments") else None
-    return _download(exports.to_xlsx(report, comments, local_today()), report, "xlsx",
+    return _download(exports.to_xlsx(report, None, local_today()), report, "xlsx",
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -123,7 +143,7 @@ def export_xlsx():
 @requires("comments")
 def export_comments():
     report = _report_or_422()
-    return _download(exports.comments_csv(comments_for(report)), report, "gop-y.csv",
+    return _download(exports.comments_csv(comments_for(report)[0]), report, "gop-y.csv",
                      "text/csv; charset=utf-8")
 
 
@@ -132,7 +152,7 @@ def export_comments():
 def export_pdf():
     report = _report_or_422()
     locale = str(get_locale())
-    details = details_for(report, locale)
+    details = details_for(report, locale, shares=True)
     pdf = exports.to_pdf(report, details, trend_charts(details.weeks, report.top.target,
                                                        locale), locale, local_today())
     return _download(pdf, report, "pdf", "application/pdf")

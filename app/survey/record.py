@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from app.domain.weeks import forget_all
 from app.extensions import db
 from app.models import (
     Answer,
@@ -195,11 +196,13 @@ def stored_rollups() -> tuple[dict, dict]:
 
 
 def rebuild_rollups() -> int:
-    """Replace both roll-ups by a recount of the raw rows (after a repair by hand); the
-    caller commits. Returns how many counter-days hold responses."""
+    """Replace both daily roll-ups by a recount of the raw rows (after a repair by hand), and
+    drop the weekly sums made from them; the caller commits. Returns how many counter-days
+    hold responses."""
     days, answers = recount_rollups()
     db.session.execute(delete(ResponseDay))
     db.session.execute(delete(AnswerDay))
+    forget_all()  # the weekly sums are made from the daily ones: the next report redoes them
     if days:
         db.session.execute(insert(ResponseDay), [
             {"campaign_id": k[0], "counter_id": k[1], "day": k[2], "responses": v[0],

@@ -1,0 +1,258 @@
+"""Report speed at province scale, against the floor of the same run.
+
+    .venv/bin/python bench/reports.py --database postgresql://127.0.0.1:5432/test   # 5 M
+    .venv/bin/python bench/reports.py                                              # SQLite, 1 M
+
+Builds a throwaway database (dropped afterwards): a province with a service center and 100
+communes, COUNTERS counters, one campaign over the last year, a tally and a funnel row per
+counter and working day, RESPONSES responses (one in ten with a comment) with their daily
+roll-ups. Answer rows are not generated: no report reads them (reports read the roll-ups),
+and at 8 per response they would only make the set-up slower.
+
+Then, as a logged-in province admin through the app (median of 3 after a warm-up): the
+province dashboard, one commune's drill-down, the XLSX export; and the floor, a plain
+`SELECT count(*) FROM response` over the same rows. Prints milliseconds and each ratio to the
+floor. Goals: dashboard < 300 ms on PostgreSQL at 5 M responses, export < 5 s.
+"""
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.clock import local_today
+from app.config import normalise_database_url
+from app.domain.accounts import create_user
+from app.extensions import db
+from app.models import Unit
+from app.survey.questionnaire import latest, load_all
+
+QUESTIONS = ("access", "procedure", "officer", "result", "feedback", "overall")
+SHARES = ((1, 0.02), (2, 0.03), (3, 0.10), (4, 0.35), (5, 0.50))  # the rest goes to level 5
+
+
+def build_tree(conn, counters: int) -> None:
+    """Province (1), center (2), communes 3–102; a tenth of the counters at the center."""
+    conn.execute(text("INSERT INTO unit (id, parent_id, kind, code, name, path, active) VALUES "
+                      "(1, NULL, 'province', 'BINHAN', 'Tỉnh Bình An', '/1/', TRUE), "
+                      "(2, 1, 'center', 'TTPVHCC', 'Trung tâm PVHCC', '/1/2/', TRUE)"))
+    conn.execute(text("INSERT INTO unit (id, parent_id, kind, code, name, path, active) "
+                      "VALUES (:id, 1, 'commune', :code, :name, :path, TRUE)"),
+                 [{"id": i, "code": f"XA{i:03d}", "name": f"UBND xã số {i}",
+                   "path": f"/1/{i}/"} for i in range(3, 103)])
+    center = counters // 10
+    conn.execute(text("INSERT INTO counter (id, unit_id, name, code, active) "
+                      "VALUES (:id, :unit, :name, :code, TRUE)"),
+                 [{"id": i, "unit": 2 if i <= center else 3 + (i - center) % 100,
+                   "name": f"Quầy {i}", "code": f"C{i:07d}"} for i in range(1, counters + 1)])
+
+
+def working_days(first, last) -> list:
+    days, day = [], first
+    while day <= last:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def fill_postgres(conn, campaign_id: int, questionnaire_id: int, days: list, counters: int,
+                  responses: int) -> None:
+    """Server-side generation: a few INSERT … SELECT over generate_series."""
+    per_day = responses / (len(days) * counters)
+    conn.execute(text("CREATE TEMP TABLE bench_day AS SELECT unnest(CAST(:days AS date[])) d"),
+                 {"days": days})
+    conn.execute(text(
+        "INSERT INTO tally (counter_id, day, returned, immediate, online, postal) "
+        "SELECT c.id, d.d, 30 + (random() * 10)::int, 3, 2, 1 "
+        "FROM counter c CROSS JOIN bench_day d"))
+    conn.execute(text(
+        "INSERT INTO response_day (campaign_id, counter_id, day, responses, overall_1, "
+        "overall_2, overall_3, overall_4, overall_5) "
+        "SELECT :campaign, counter_id, day, r, 0, 0, 0, 0, 0 FROM ("
+        "  SELECT c.id counter_id, d.d AS day, (random() * :twice)::int r "
+        "  FROM counter c CROSS JOIN bench_day d) x WHERE r > 0"),
+        {"campaign": campaign_id, "twice": 2 * per_day})
+    conn.execute(text(
+        "UPDATE response_day SET overall_1 = (responses * 0.02)::int, "
+        "overall_2 = (responses * 0.03)::int, overall_3 = (responses * 0.10)::int, "
+        "overall_4 = (responses * 0.35)::int"))
+    conn.execute(text("UPDATE response_day SET overall_5 = responses - overall_1 - overall_2 "
+                      "- overall_3 - overall_4"))
+    shares = " UNION ALL ".join(f"SELECT {v} v, {s} s" for v, s in SHARES)
+    keys = " UNION ALL ".join(f"SELECT '{k}' k" for k in QUESTIONS)
+    conn.execute(text(
+        "INSERT INTO answer_day (campaign_id, counter_id, day, question_key, value, responses) "
+        f"SELECT rd.campaign_id, rd.counter_id, rd.day, q.k, s.v, "
+        f"greatest(1, (rd.responses * s.s)::int) FROM response_day rd "
+        f"CROSS JOIN ({keys}) q CROSS JOIN ({shares}) s"))
+    conn.execute(text(
+        "INSERT INTO answer_day (campaign_id, counter_id, day, question_key, value, responses) "
+        "SELECT rd.campaign_id, rd.counter_id, rd.day, q.k, v.v, rd.responses FROM "
+        "response_day rd CROSS JOIN (SELECT 'on_time' k UNION ALL SELECT 'extra_demand') q "
+        "CROSS JOIN (SELECT 1 v) v"))
+    conn.execute(text(
+        "INSERT INTO response (id, counter_id, campaign_id, questionnaire_id, submitted_on, "
+        "comment) SELECT gen_random_uuid(), rd.counter_id, rd.campaign_id, :q, rd.day, "
+        "CASE WHEN random() < 0.1 THEN 'Góp ý thử nghiệm' END "
+        "FROM response_day rd CROSS JOIN LATERAL generate_series(1, rd.responses)"),
+        {"q": questionnaire_id})
+    conn.execute(text(
+        "INSERT INTO daily_funnel (counter_id, day, opened, declined, screened_online, "
+        "screened_postal, screened_immediate, completed) "
+        "SELECT counter_id, day, responses + 3, 1, 1, 0, 1, responses FROM response_day"))
+    conn.execute(text("ANALYZE"))
+
+
+def fill_sqlite(conn, campaign_id: int, questionnaire_id: int, days: list, counters: int,
+                responses: int) -> None:
+    """Python-side generation in batches (SQLite has no generate_series)."""
+    rng = random.Random(7)
+    per_day = responses / (len(days) * counters)
+    tallies, rollups, answers, rows, funnel = [], [], [], [], []
+
+    def flush() -> None:
+        for table, batch in (("tally", tallies), ("response_day", rollups),
+                             ("answer_day", answers), ("response", rows),
+                             ("daily_funnel", funnel)):
+            if batch:
+                columns = ", ".join(batch[0])
+                values = ", ".join(f":{k}" for k in batch[0])
+                conn.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({values})"),
+                             batch)
+                batch.clear()
+
+    for day in days:
+        for counter in range(1, counters + 1):
+            tallies.append({"counter_id": counter, "day": day, "returned": 30, "immediate": 3,
+                            "online": 2, "postal": 1})
+            r = int(rng.random() * 2 * per_day + 0.5)
+            if not r:
+                continue
+            levels = [int(r * s) for _v, s in SHARES[:4]]
+            levels.append(r - sum(levels))
+            rollups.append({"campaign_id": campaign_id, "counter_id": counter, "day": day,
+                            "responses": r, **{f"overall_{n + 1}": levels[n] for n in range(5)}})
+            for key in QUESTIONS:
+                answers.extend({"campaign_id": campaign_id, "counter_id": counter, "day": day,
+                                "question_key": key, "value": n + 1, "responses": levels[n]}
+                               for n in range(5) if levels[n])
+            rows.extend({"id": uuid.uuid4().hex, "counter_id": counter,
+                         "campaign_id": campaign_id, "questionnaire_id": questionnaire_id,
+                         "submitted_on": day,
+                         "comment": "Góp ý thử nghiệm" if rng.random() < 0.1 else None}
+                        for _ in range(r))
+            funnel.append({"counter_id": counter, "day": day, "opened": r + 3, "declined": 1,
+                           "screened_online": 1, "screened_postal": 0, "screened_immediate": 1,
+                           "completed": r})
+        if len(rows) > 50_000:
+            flush()
+    flush()
+
+
+def timed(fn, rounds: int = 3) -> float:
+    fn()  # warm-up: caches, plans
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", help="a PostgreSQL server URL (default: SQLite)")
+    parser.add_argument("--responses", type=int)
+    parser.add_argument("--counters", type=int)
+    args = parser.parse_args()
+    postgres = bool(args.database)
+    responses = args.responses or (5_000_000 if postgres else 1_000_000)
+    counters = args.counters or (2000 if postgres else 400)
+    with tempfile.TemporaryDirectory() as tmp:
+        if postgres:
+            server = make_url(normalise_database_url(args.database))
+            name = f"khaosat_bench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(server, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            url = server.set(database=name).render_as_string(hide_password=False)
+        else:
+            url = f"sqlite:///{tmp}/bench.sqlite"
+        try:
+            run(url, postgres, responses, counters)
+        finally:
+            if postgres:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def run(url: str, postgres: bool, responses: int, counters: int) -> None:
+    app = create_app({"KHAOSAT_ENV": "development", "SECRET_KEY": "bench", "TESTING": True,
+                      "SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+                      "PUBLIC_BASE_URL": "https://khaosat.example.vn"})
+    with app.app_context():
+        upgrade()
+        load_all()
+        questionnaire = latest("sipas-short").id
+        db.session.commit()
+        today = local_today()
+        days = working_days(today - timedelta(days=364), today - timedelta(days=1))
+        started = time.perf_counter()
+        with db.engine.begin() as conn:
+            build_tree(conn, counters)
+            conn.execute(text(
+                "INSERT INTO campaign (id, name, unit_id, questionnaire_id, starts_on, ends_on, "
+                "target_rate, status) VALUES (1, 'Năm', 1, :q, :start, :end, 30, 'active')"),
+                {"q": questionnaire, "start": days[0],
+                 "end": today + timedelta(days=30)})
+            fill = fill_postgres if postgres else fill_sqlite
+            fill(conn, 1, questionnaire, days, counters, responses)
+        stored = db.session.scalar(text("SELECT count(*) FROM response"))
+        print(f"{'PostgreSQL' if postgres else 'SQLite'}: {stored:,} responses, {counters:,} "
+              f"counters, {len(days)} working days; set-up {time.perf_counter() - started:.0f} s")
+        create_user(username="bench", role="admin", unit=db.session.get_one(Unit, 1),
+                    password="bench-password", actor="bench")
+        db.session.commit()
+        db.session.remove()
+
+    client = app.test_client()
+    page = client.get("/login")
+    token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1]
+    client.post("/login", data={"csrf_token": token.split('"')[0], "username": "bench",
+                                "password": "bench-password"})
+
+    def get(path: str):
+        def fetch():
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+        return fetch
+
+    def floor():
+        with app.app_context():
+            db.session.execute(text("SELECT count(*) FROM response")).scalar()
+            db.session.remove()
+
+    base = timed(floor)
+    print(f"{'floor: SELECT count(*) FROM response':42} {base:9.1f} ms")
+    for label, path in (("province dashboard", "/reports/"),
+                        ("one commune's drill-down", "/reports/?unit=50"),
+                        ("XLSX export (province)", "/reports/export.xlsx")):
+        ms = timed(get(path))
+        print(f"{label:42} {ms:9.1f} ms  ratio to floor {ms / base:5.2f}")
+
+
+if __name__ == "__main__":
+    main()
