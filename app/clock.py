@@ -9,3 +9,8 @@ from flask import current_app
 def local_today() -> date:
     """Today's date where the counters are, not where the server is."""
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def local_now() -> datetime:
+    """The time of day where the counters are (for staff-side rules, never stored for a citizen)."""
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"]))

@@ -6,8 +6,9 @@ Screens, exports and the PDF report all call these; nothing else computes a rate
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
-from babel.numbers import format_decimal
+from babel import Locale
 
 # Overall answers that count as satisfied: Hài lòng (4) and Rất hài lòng (5).
 SATISFIED_VALUES = (4, 5)
@@ -102,13 +103,22 @@ def is_suppressed(responses: int, k: int) -> bool:
     return responses < k
 
 
+@cache
+def _separators(locale: str) -> dict[int, str]:
+    """Python's "," and "." turned into the locale's group and decimal signs (from Babel)."""
+    symbols = Locale.parse(locale).number_symbols["latn"]
+    return str.maketrans({",": symbols["group"], ".": symbols["decimal"]})
+
+
 def format_percent(value: Decimal | None, locale: str, no_data: str) -> str:
     """'99,09%' in Vietnamese, '99.09%' in English; `no_data` when there is no figure."""
     if value is None:
         return no_data
-    return format_decimal(value, format="#,##0.00", locale=locale) + "%"
+    # Python formats, Babel's signs replace its own: a report prints thousands of these.
+    rounded = Decimal(value).quantize(_CENT, ROUND_HALF_UP)
+    return f"{rounded:,.2f}".translate(_separators(locale)) + "%"
 
 
 def format_count(count: int, locale: str) -> str:
     """'17.383' in Vietnamese, '17,383' in English."""
-    return format_decimal(count, format="#,##0", locale=locale)
+    return f"{int(count):,}".translate(_separators(locale))

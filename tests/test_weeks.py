@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.clock import local_today
+from app.clock import local_now, local_today
 from app.domain import transaction
 from app.domain.tallies import Counts, record_tally
 from app.domain.weeks import ensure_summed, is_settled, monday
@@ -14,11 +14,11 @@ from app.extensions import db
 from app.models import (
     AnswerDay,
     AnswerWeek,
+    Campaign,
+    CampaignWeek,
     Counter,
-    CounterWeek,
     DailyFunnel,
     ResponseDay,
-    ResponseWeek,
     RolledWeek,
     Tally,
 )
@@ -29,50 +29,58 @@ from tests.helpers import csrf_token_of, login
 from tests.test_reports import add_day
 
 
-def daily_sums() -> tuple[dict, dict, dict]:
-    """What the weekly tables must hold, summed in Python from the daily rows."""
-    counters, responses, answers = {}, {}, {}
+def daily_sums(campaign) -> tuple[dict, dict]:
+    """What the weekly tables must hold for the campaign, summed in Python from daily rows."""
+    weeks, answers = {}, {}
+    inside = lambda day: campaign.starts_on <= day <= campaign.ends_on  # noqa: E731
+
+    def row(counter_id, day):
+        return weeks.setdefault((counter_id, monday(day)), [0] * 17)
+
     for t in db.session.scalars(select(Tally)):
-        row = counters.setdefault((t.counter_id, monday(t.day)), [0] * 10)
-        for i, n in enumerate((t.returned, t.immediate, t.online, t.postal)):
-            row[i] += n
+        if inside(t.day):
+            for i, n in enumerate((t.returned, t.immediate, t.online, t.postal)):
+                row(t.counter_id, t.day)[i] += n
     for f in db.session.scalars(select(DailyFunnel)):
-        row = counters.setdefault((f.counter_id, monday(f.day)), [0] * 10)
-        for i, n in enumerate((f.opened, f.declined, f.screened_online, f.screened_postal,
-                               f.screened_immediate, f.completed), start=4):
-            row[i] += n
+        if inside(f.day):
+            for i, n in enumerate((f.opened, f.declined, f.screened_online, f.screened_postal,
+                                   f.screened_immediate, f.completed), start=4):
+                row(f.counter_id, f.day)[i] += n
     tallied = set(map(tuple, db.session.execute(select(Tally.counter_id, Tally.day))))
-    for r in db.session.scalars(select(ResponseDay)):
-        row = responses.setdefault((r.campaign_id, r.counter_id, monday(r.day)), [0] * 7)
+    for r in db.session.scalars(select(ResponseDay).where(ResponseDay.campaign_id == campaign.id)):
+        if not inside(r.day):
+            continue
         for i, n in enumerate((r.responses, r.overall_1, r.overall_2, r.overall_3, r.overall_4,
-                               r.overall_5)):
-            row[i] += n
-        row[6] += (r.counter_id, r.day) not in tallied
-    for a in db.session.scalars(select(AnswerDay)):
-        key = (a.campaign_id, a.counter_id, monday(a.day), a.question_key, a.value)
+                               r.overall_5), start=10):
+            row(r.counter_id, r.day)[i] += n
+        row(r.counter_id, r.day)[16] += (r.counter_id, r.day) not in tallied
+    for a in db.session.scalars(select(AnswerDay).where(AnswerDay.campaign_id == campaign.id)):
+        if not inside(a.day):
+            continue
+        key = (a.counter_id, monday(a.day), a.question_key, a.value)
         answers[key] = answers.get(key, 0) + a.responses
-    return counters, responses, answers
+    return weeks, answers
 
 
-def weekly_sums(weeks: set) -> tuple[dict, dict, dict]:
-    counters = {(w.counter_id, w.week): [w.returned, w.immediate, w.online, w.postal, w.opened,
-                                         w.declined, w.screened_online, w.screened_postal,
-                                         w.screened_immediate, w.completed]
-                for w in db.session.scalars(select(CounterWeek))}
-    responses = {(w.campaign_id, w.counter_id, w.week): [w.responses, w.overall_1, w.overall_2,
-                                                         w.overall_3, w.overall_4, w.overall_5,
-                                                         w.untallied_days]
-                 for w in db.session.scalars(select(ResponseWeek))}
-    answers = {(a.campaign_id, a.counter_id, a.week, a.question_key, a.value): a.responses
-               for a in db.session.scalars(select(AnswerWeek))}
-    return counters, responses, answers
+COLUMNS = ("returned", "immediate", "online", "postal", "opened", "declined", "screened_online",
+           "screened_postal", "screened_immediate", "completed", "responses", "overall_1",
+           "overall_2", "overall_3", "overall_4", "overall_5", "untallied_days")
 
 
-def only(sums: tuple[dict, dict, dict], weeks: set) -> tuple:
-    counters, responses, answers = sums
-    return ({k: v for k, v in counters.items() if k[1] in weeks},
-            {k: v for k, v in responses.items() if k[2] in weeks},
-            {k: v for k, v in answers.items() if k[2] in weeks})
+def weekly_sums(campaign) -> tuple[dict, dict]:
+    weeks = {(w.counter_id, w.week): [getattr(w, c) for c in COLUMNS]
+             for w in db.session.scalars(select(CampaignWeek)
+                                         .where(CampaignWeek.campaign_id == campaign.id))}
+    answers = {(a.counter_id, a.week, a.question_key, a.value): a.responses
+               for a in db.session.scalars(select(AnswerWeek)
+                                           .where(AnswerWeek.campaign_id == campaign.id))}
+    return weeks, answers
+
+
+def only(sums: tuple[dict, dict], weeks: set) -> tuple:
+    rows, answers = sums
+    return ({k: v for k, v in rows.items() if k[1] in weeks},
+            {k: v for k, v in answers.items() if k[1] in weeks})
 
 
 def test_weeks_that_are_over_are_summed_exactly_and_the_current_one_not(app, runner):
@@ -80,13 +88,14 @@ def test_weeks_that_are_over_are_summed_exactly_and_the_current_one_not(app, run
     with app.app_context():
         today = local_today()
         weeks = [monday(today) - timedelta(days=7 * n) for n in range(6)]
-        ensure_summed(weeks, today)
+        campaign = db.session.scalars(select(Campaign)).one()
+        ensure_summed(campaign, weeks)
         db.session.commit()
         summed = set(db.session.scalars(select(RolledWeek.week)))
-        assert summed == {w for w in weeks if is_settled(w, today)}
+        assert summed == {w for w in weeks if is_settled(w, local_now())}
         assert monday(today) not in summed and monday(today) - timedelta(days=14) in summed
-        assert weekly_sums(summed) == only(daily_sums(), summed)
-        assert db.session.scalar(select(func.count()).select_from(CounterWeek)) > 0
+        assert weekly_sums(campaign) == only(daily_sums(campaign), summed)
+        assert db.session.scalar(select(func.count()).select_from(CampaignWeek)) > 0
 
 
 def test_a_tally_changed_in_a_summed_week_sums_that_week_again(app, runner, tmp_path):
@@ -94,14 +103,15 @@ def test_a_tally_changed_in_a_summed_week_sums_that_week_again(app, runner, tmp_
     with app.app_context():
         today = local_today()
         week = monday(today) - timedelta(days=14)
-        ensure_summed([week], today)
+        campaign = db.session.scalars(select(Campaign)).one()
+        ensure_summed(campaign, [week])
         counter = db.session.scalars(select(Counter).order_by(Counter.id)).first()
         code = counter.code
         with transaction():
             record_tally(counter, week + timedelta(days=1), Counts(500, 0, 0, 0), actor="test",
                          today=today)
-        assert weekly_sums({week}) == only(daily_sums(), {week})
-        assert db.session.get(CounterWeek, (counter.id, week)).returned >= 500
+        assert weekly_sums(campaign) == only(daily_sums(campaign), {week})
+        assert db.session.get(CampaignWeek, (campaign.id, counter.id, week)).returned >= 500
     # An import through the page replaces another day of that week: summed again too.
     csv = (f"date,counter_code,returned,immediate,online,postal\n"
            f"{(week + timedelta(days=2)).isoformat()},{code},777,0,0,0\n")
@@ -112,7 +122,8 @@ def test_a_tally_changed_in_a_summed_week_sums_that_week_again(app, runner, tmp_
         "i-file": (io.BytesIO(csv.encode()), "mot-cua.csv")}, content_type="multipart/form-data")
     assert page.status_code == 303
     with app.app_context():
-        assert weekly_sums({week}) == only(daily_sums(), {week})
+        campaign = db.session.scalars(select(Campaign)).one()
+        assert weekly_sums(campaign) == only(daily_sums(campaign), {week})
 
 
 def test_a_campaign_starting_mid_week_counts_only_its_own_days(app):
@@ -134,24 +145,47 @@ def test_a_campaign_starting_mid_week_counts_only_its_own_days(app):
                 overall=(0, 0, 1, 2, 3), campaign=campaign)
         period = periods.resolve(campaign, today)
         assert period.start == campaign.starts_on
-        counts = counts_by_counter(campaign, province, period.start, period.end, today)[counter.id]
+        counts = counts_by_counter(campaign, province, period.start, period.end)[counter.id]
         assert (counts.eligible, counts.responses, counts.satisfied) == (30, 10, 9)
 
 
 def test_a_week_is_read_day_by_day_until_it_is_settled(app):
-    """Last week, on the Monday after it: not summed, read from the daily rows (an answer of
-    Sunday night may still be on its way); from the Tuesday on it is summed."""
-    from datetime import date
+    """Five minutes after the week ended it is still read from the daily rows (an answer of
+    Sunday night may be on its way); ten minutes after, it is summed."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
 
     from app.reports.queries import split
 
     with app.app_context():
         week = date(2026, 11, 16)  # a Monday
-        weeks, spans = split(week - timedelta(days=7), week + timedelta(days=6),
-                             today=date(2026, 11, 23))
+        campaign = make_campaign(make_unit(), starts_on=week - timedelta(days=30),
+                                 ends_on=week + timedelta(days=30))
+        sunday_night = datetime(2026, 11, 23, 0, 5, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+        weeks, spans = split(campaign, week - timedelta(days=7), week + timedelta(days=6),
+                             now=sunday_night)
         assert weeks == [week - timedelta(days=7)]
         assert spans == [(week, week + timedelta(days=6))]
-        weeks, spans = split(week - timedelta(days=7), week + timedelta(days=6),
-                             today=date(2026, 11, 24))
+        weeks, spans = split(campaign, week - timedelta(days=7), week + timedelta(days=6),
+                             now=sunday_night + timedelta(minutes=5))
         assert weeks == [week - timedelta(days=7), week] and spans == []
-        db.session.rollback()
+
+
+def test_changing_a_campaigns_dates_drops_its_weekly_sums(app, runner):
+    assert runner.invoke(args=["seed-demo", "--history-days", "30"]).exit_code == 0
+    with app.app_context():
+        from app.domain.campaigns import update_campaign
+
+        today = local_today()
+        campaign = db.session.scalars(select(Campaign)).one()
+        week = monday(today) - timedelta(days=14)
+        ensure_summed(campaign, [week])
+        assert db.session.get(RolledWeek, (campaign.id, week)) is not None
+        with transaction():
+            update_campaign(campaign, name=campaign.name, starts_on=week + timedelta(days=3),
+                            ends_on=campaign.ends_on, target_rate=campaign.target_rate,
+                            actor="test")
+        assert db.session.scalar(select(func.count()).select_from(RolledWeek)) == 0
+        ensure_summed(campaign, [week])
+        # Only the campaign's days of that week are summed now: Thursday to Sunday.
+        assert weekly_sums(campaign) == only(daily_sums(campaign), {week})

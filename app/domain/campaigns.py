@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from app.domain import DomainError
 from app.domain.audit import log_change
+from app.domain.weeks import forget_campaign
 from app.extensions import db
 from app.models import Campaign, CampaignTarget, Counter, Questionnaire, Unit, User
 
@@ -101,6 +102,8 @@ def update_campaign(campaign: Campaign, *, name: str, starts_on: date, ends_on: 
     """Change name, period or default target; an active campaign keeps to the overlap rule."""
     _check_period(starts_on, ends_on)
     before = _state(campaign)
+    if (starts_on, ends_on) != (campaign.starts_on, campaign.ends_on):
+        forget_campaign(campaign.id)  # its weekly sums cover its old days
     campaign.name, campaign.starts_on, campaign.ends_on = name.strip(), starts_on, ends_on
     campaign.target_rate = target_rate
     if campaign.status == "active":

@@ -1,27 +1,30 @@
-"""Weekly roll-ups: each week that is over, summed once per counter from the daily tables.
+"""Weekly roll-ups: each week of a campaign that is over, summed once per counter from the
+daily tables, over the campaign's days of that week.
 
 Reports show whole weeks only, so they read one row per counter and week instead of seven
-days (and never a single answer). A week is summed the first time a report needs it, in a
-short transaction of its own that claims the week first, so two app servers never sum it
-twice. Later, only a tally can still change in a summed week (answers and scans are filed
-under the day they happen): recording or importing one re-sums that counter's week in the
-same transaction. Exactness is tested against sums of the daily rows.
+days (and never a single answer). A week is summed the first time a report needs it, from ten
+minutes past midnight on the Monday after it, in a short transaction of its own that claims
+the week first, so two app servers never sum it twice. Afterwards only a tally can still
+change in it (answers and scans are filed under the day they happen): recording or importing
+one re-sums that counter's week in the same transaction, and changing a campaign's dates drops
+its sums. Exactness is tested against sums of the daily rows.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection, Date, and_, delete, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.clock import local_now
 from app.extensions import db
 from app.models import (
     AnswerDay,
     AnswerWeek,
-    CounterWeek,
+    Campaign,
+    CampaignWeek,
     DailyFunnel,
     ResponseDay,
-    ResponseWeek,
     RolledWeek,
     Tally,
 )
@@ -29,100 +32,104 @@ from app.models import (
 TALLY = ("returned", "immediate", "online", "postal")
 FUNNEL = ("opened", "declined", "screened_online", "screened_postal", "screened_immediate",
           "completed")
-LEVELS = tuple(f"overall_{n}" for n in range(1, 6))
+RESPONSES = ("responses", *(f"overall_{n}" for n in range(1, 6)))
 
 
 def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def is_settled(week: date, today: date) -> bool:
-    """True from the Tuesday after the week: an answer sent late on Sunday night has long been
-    committed by then. (Until then, reports read that week from the daily rows.)"""
-    return week + timedelta(days=8) <= today
+SETTLE = timedelta(minutes=10)  # an answer sent at 23:59 on Sunday is committed long before
 
 
-def summed_weeks(weeks: list[date]) -> set[date]:
-    return set(db.session.scalars(select(RolledWeek.week).where(RolledWeek.week.in_(weeks))))
+def is_settled(week: date, now: datetime) -> bool:
+    """True once the week is over by SETTLE: no answer or scan of it can still be on its way.
+    (Until then, reports read that week from the daily rows.)"""
+    return now >= datetime.combine(week + timedelta(days=7), time(), now.tzinfo) + SETTLE
 
 
-def ensure_summed(weeks: list[date], today: date) -> set[date]:
-    """Sum every given week that is settled and not summed yet, each in its own transaction;
-    return the given weeks that are summed now (the others are read day by day)."""
-    done = summed_weeks(weeks)
+def ensure_summed(campaign: Campaign, weeks: list[date],
+                  now: datetime | None = None) -> set[date]:
+    """Sum every given week of the campaign that is settled and not summed yet, each in its own
+    transaction; return the given weeks that are summed now (the others are read by day)."""
+    now = now or local_now()
+    done = set(db.session.scalars(select(RolledWeek.week).where(
+        RolledWeek.campaign_id == campaign.id, RolledWeek.week.in_(weeks))))
     for week in weeks:
-        if week in done or not is_settled(week, today):
+        if week in done or not is_settled(week, now):
             continue
         with db.engine.begin() as conn:
             dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-            claimed = conn.execute(dialect_insert(RolledWeek).values(week=week)
-                                   .on_conflict_do_nothing())
+            claimed = conn.execute(dialect_insert(RolledWeek).values(
+                campaign_id=campaign.id, week=week).on_conflict_do_nothing())
             if claimed.rowcount:  # another server has summed it (or is summing it) otherwise
-                _sum(conn, week)
+                _sum(conn, campaign, week)
         done.add(week)
     return done
 
 
 def resum_counter_week(counter_id: int, day: date) -> None:
-    """A tally of `day` changed: if its week is summed, sum that counter's week again (in the
-    caller's transaction, so the change and the sums are committed together)."""
+    """A tally of `day` changed: sum that counter's week again wherever a campaign has summed
+    it (in the caller's transaction, so the change and the sums are committed together)."""
     week = monday(day)
-    if db.session.get(RolledWeek, week) is None:
-        return
     conn = db.session.connection()
-    for table in (CounterWeek, ResponseWeek, AnswerWeek):
-        conn.execute(delete(table).where(table.counter_id == counter_id, table.week == week))
-    _sum(conn, week, counter_id)
+    for campaign in db.session.scalars(select(Campaign).join(
+            RolledWeek, RolledWeek.campaign_id == Campaign.id).where(RolledWeek.week == week)):
+        for table in (CampaignWeek, AnswerWeek):
+            conn.execute(delete(table).where(table.campaign_id == campaign.id,
+                                             table.counter_id == counter_id, table.week == week))
+        _sum(conn, campaign, week, counter_id)
+
+
+def forget_campaign(campaign_id: int) -> None:
+    """Drop a campaign's weekly sums (its dates changed); reports sum them again."""
+    for table in (CampaignWeek, AnswerWeek, RolledWeek):
+        db.session.execute(delete(table).where(table.campaign_id == campaign_id))
 
 
 def forget_all() -> None:
-    """Drop every weekly sum (after the daily roll-ups were rebuilt); reports sum them again."""
-    for table in (CounterWeek, ResponseWeek, AnswerWeek, RolledWeek):
+    """Drop every weekly sum (the daily roll-ups were rebuilt); reports sum them again."""
+    for table in (CampaignWeek, AnswerWeek, RolledWeek):
         db.session.execute(delete(table))
 
 
-def _sum(conn: Connection, week: date, counter_id: int | None = None) -> None:
-    """Insert the week's sums, for every counter or for one."""
-    end = week + timedelta(days=6)
+def _sum(conn: Connection, campaign: Campaign, week: date, counter_id: int | None = None):
+    """Insert the campaign's sums of the week, for every counter or for one."""
+    first = max(week, campaign.starts_on)
+    last = min(week + timedelta(days=6), campaign.ends_on)
 
-    def only(table):
-        days = table.day.between(week, end)
-        return days if counter_id is None else and_(days, table.counter_id == counter_id)
+    def only(table, *, own: bool = False):
+        where = [table.day.between(first, last)]
+        if own:
+            where.append(table.campaign_id == campaign.id)
+        if counter_id is not None:
+            where.append(table.counter_id == counter_id)
+        return and_(*where)
+
+    def sums(table, names):
+        return (select(table.counter_id, *(func.sum(getattr(table, n)) for n in names))
+                .group_by(table.counter_id))
 
     counters: dict[int, dict] = {}
-    tallies = select(Tally.counter_id, *(func.sum(getattr(Tally, c)) for c in TALLY)) \
-        .where(only(Tally)).group_by(Tally.counter_id)
-    for cid, *sums in conn.execute(tallies):
-        counters.setdefault(cid, {}).update(zip(TALLY, sums, strict=True))
-    funnel = select(DailyFunnel.counter_id, *(func.sum(getattr(DailyFunnel, s)) for s in FUNNEL)) \
-        .where(only(DailyFunnel)).group_by(DailyFunnel.counter_id)
-    for cid, *sums in conn.execute(funnel):
-        counters.setdefault(cid, {}).update(zip(FUNNEL, sums, strict=True))
-    if counters:
-        conn.execute(insert(CounterWeek), [
-            {"counter_id": cid, "week": week, **dict.fromkeys(TALLY + FUNNEL, 0), **sums}
-            for cid, sums in counters.items()])
-
-    untallied = (select(ResponseDay.campaign_id, ResponseDay.counter_id,
-                        func.count().label("days"))
+    for table, names, own in ((Tally, TALLY, False), (DailyFunnel, FUNNEL, False),
+                              (ResponseDay, RESPONSES, True)):
+        for cid, *values in conn.execute(sums(table, names).where(only(table, own=own))):
+            counters.setdefault(cid, {}).update(zip(names, values, strict=True))
+    untallied = (select(ResponseDay.counter_id, func.count())
                  .outerjoin(Tally, and_(Tally.counter_id == ResponseDay.counter_id,
                                         Tally.day == ResponseDay.day))
-                 .where(only(ResponseDay), Tally.day.is_(None))
-                 .group_by(ResponseDay.campaign_id, ResponseDay.counter_id).subquery())
-    responses = (select(ResponseDay.campaign_id, ResponseDay.counter_id, literal(week, Date),
-                        func.sum(ResponseDay.responses),
-                        *(func.sum(getattr(ResponseDay, level)) for level in LEVELS),
-                        func.coalesce(func.max(untallied.c.days), 0))
-                 .outerjoin(untallied, and_(untallied.c.campaign_id == ResponseDay.campaign_id,
-                                            untallied.c.counter_id == ResponseDay.counter_id))
-                 .where(only(ResponseDay))
-                 .group_by(ResponseDay.campaign_id, ResponseDay.counter_id))
-    conn.execute(insert(ResponseWeek).from_select(
-        ["campaign_id", "counter_id", "week", "responses", *LEVELS, "untallied_days"],
-        responses))
+                 .where(only(ResponseDay, own=True), Tally.day.is_(None))
+                 .group_by(ResponseDay.counter_id))
+    for cid, days in conn.execute(untallied):
+        counters[cid]["untallied_days"] = days
+    if counters:
+        zeros = dict.fromkeys((*TALLY, *FUNNEL, *RESPONSES, "untallied_days"), 0)
+        conn.execute(insert(CampaignWeek), [
+            {"campaign_id": campaign.id, "counter_id": cid, "week": week, **zeros, **values}
+            for cid, values in counters.items()])
     answers = (select(AnswerDay.campaign_id, AnswerDay.counter_id, literal(week, Date),
                       AnswerDay.question_key, AnswerDay.value, func.sum(AnswerDay.responses))
-               .where(only(AnswerDay))
+               .where(only(AnswerDay, own=True))
                .group_by(AnswerDay.campaign_id, AnswerDay.counter_id, AnswerDay.question_key,
                          AnswerDay.value))
     conn.execute(insert(AnswerWeek).from_select(

@@ -156,6 +156,8 @@ class DailyFunnel(db.Model):
     """How many people opened, declined, were screened out or completed, per counter and day."""
 
     __tablename__ = "daily_funnel"
+    # Reports read a week not summed yet across all counters: by day.
+    __table_args__ = (Index("ix_daily_funnel_day", "day"),)
 
     counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -219,23 +221,27 @@ class AnswerDay(db.Model):
 
 
 # --- weekly roll-ups: what the reports read for every whole week (app/domain/weeks.py) -----
-# Reports show whole weeks that are over, so each week is summed once, after it ends, from the
-# daily tables above; a tally changed later in a summed week re-sums that counter's week.
+# Reports show whole weeks that are over, so each week of a campaign is summed once, after it
+# ends, from the daily tables above; a tally changed later in a summed week re-sums that
+# counter's week, and a change of the campaign's dates drops its sums.
 
 class RolledWeek(db.Model):
-    """A week (its Monday) whose weekly roll-ups hold every counter."""
+    """A week (its Monday) of a campaign whose weekly sums hold every counter."""
 
     __tablename__ = "rolled_week"
 
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
     week: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
-class CounterWeek(db.Model):
-    """Per counter and week: the tallies and the funnel (neither belongs to a campaign)."""
+class CampaignWeek(db.Model):
+    """Per campaign, counter and week (the campaign's days of it): tallies, funnel, responses
+    with their overall levels, and days with responses but no tally."""
 
-    __tablename__ = "counter_week"
-    __table_args__ = (Index("ix_counter_week_week", "week"),)
+    __tablename__ = "campaign_week"
+    __table_args__ = (Index("ix_campaign_week_campaign_week", "campaign_id", "week"),)
 
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
     counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), primary_key=True)
     week: Mapped[date] = mapped_column(Date, primary_key=True)
     returned: Mapped[int] = mapped_column(Integer, default=0)
@@ -248,17 +254,6 @@ class CounterWeek(db.Model):
     screened_postal: Mapped[int] = mapped_column(Integer, default=0)
     screened_immediate: Mapped[int] = mapped_column(Integer, default=0)
     completed: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class ResponseWeek(db.Model):
-    """Per campaign, counter and week: responses, overall levels, days without a tally."""
-
-    __tablename__ = "response_week"
-    __table_args__ = (Index("ix_response_week_campaign_week", "campaign_id", "week"),)
-
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
-    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), primary_key=True)
-    week: Mapped[date] = mapped_column(Date, primary_key=True)
     responses: Mapped[int] = mapped_column(Integer, default=0)
     overall_1: Mapped[int] = mapped_column(Integer, default=0)
     overall_2: Mapped[int] = mapped_column(Integer, default=0)

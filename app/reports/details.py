@@ -75,8 +75,7 @@ def details_for(report: Report, locale: str, *, shares: bool = False,
     details = Details(funnel=top.counts.funnel, eligible=top.counts.eligible,
                       scale=definition["scale"][locale])
     if shares and not top.suppressed and top.counts.responses:
-        counts = answer_counts(campaign, report.counter_ids, report.start, report.end,
-                               report.today)
+        counts = answer_counts(campaign, report.counter_ids, report.start, report.end)
         for question in definition["questions"]:
             values = counts.get(question["key"], {})
             total = sum(values.values())
@@ -98,7 +97,7 @@ def weekly(campaign: Campaign, report: Report) -> list[Week]:
     campaign's whole unit, hidden under K answers, and with it the smallest other weeks until
     the hidden ones hold K (the period minus the shown weeks must not give a week away)."""
     start, end = report.start, report.end
-    by_week = counts_by_week(campaign, report.counter_ids, start, end, report.today)
+    by_week = counts_by_week(campaign, report.counter_ids, start, end)
     weeks, week = [], monday(start)
     while week <= end:
         year, number, _ = week.isocalendar()

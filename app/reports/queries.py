@@ -1,14 +1,13 @@
 """The few queries every report is built from, per counter or per week, over a campaign and a
-period: whole weeks from the weekly sums (app/domain/weeks.py); the odd days of a campaign's
-first or last week, and a week not summed yet, from the daily roll-ups. Never from single
-responses.
+period: whole weeks (cut to the campaign's days) from the weekly sums (app/domain/weeks.py),
+and a week not summed yet from the daily roll-ups. Never from single responses.
 
 Everything above the counter (units, subtrees, the province) is summed in Python by
 app/reports/tables.py.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, select
 
@@ -19,11 +18,10 @@ from app.models import (
     AnswerDay,
     AnswerWeek,
     Campaign,
+    CampaignWeek,
     Counter,
-    CounterWeek,
     DailyFunnel,
     ResponseDay,
-    ResponseWeek,
     Tally,
     Unit,
 )
@@ -78,55 +76,55 @@ class Counts:
                 setattr(self, name, getattr(self, name) + value)
 
 
-def split(start: date, end: date, today: date) -> tuple[list[date], list[tuple[date, date]]]:
-    """A period as the Mondays of its summed weeks, and the day ranges to read day by day:
-    the odd days of a campaign's first or last week, and weeks not summed yet."""
-    first = start if start.weekday() == 0 else monday(start) + timedelta(days=7)
-    last = monday(end) if end.weekday() == 6 else monday(end) - timedelta(days=7)
-    if first > last:
-        return [], [(start, end)]
-    spans = []
-    if start < first:
-        spans.append((start, first - timedelta(days=1)))
-    if end > last + timedelta(days=6):
-        spans.append((last + timedelta(days=7), end))
-    weeks = [first + timedelta(days=7 * n) for n in range((last - first).days // 7 + 1)]
-    summed = ensure_summed(weeks, today)
-    spans += [(w, w + timedelta(days=6)) for w in weeks if w not in summed]
+def split(campaign: Campaign, start: date, end: date,
+          now: datetime | None = None) -> tuple[list[date], list[tuple[date, date]]]:
+    """A period (whole weeks cut to the campaign) as the Mondays of its summed weeks, and the
+    day ranges of the weeks not summed yet (not settled), to read day by day."""
+    weeks = []
+    week = monday(start)
+    while week <= end:
+        weeks.append(week)
+        week += timedelta(days=7)
+    summed = ensure_summed(campaign, weeks, now)
+    spans = [(max(w, start), min(w + timedelta(days=6), end)) for w in weeks if w not in summed]
     return sorted(summed), spans
+
+
+def _in_weeks(column, weeks: list[date]):
+    """column in these Mondays: a BETWEEN when they follow each other (the usual case)."""
+    if (weeks[-1] - weeks[0]).days == 7 * (len(weeks) - 1):
+        return column.between(weeks[0], weeks[-1])
+    return column.in_(weeks)
 
 
 def _sums(model, names):
     return [func.sum(getattr(model, name)) for name in names]
 
 
-def _grouped(campaign: Campaign, counters, start: date, end: date, today: date, *,
-             by: str) -> dict:
+def _grouped(campaign: Campaign, counters, start: date, end: date, *, by: str) -> dict:
     """Counts grouped by counter (by="counter") or by week (by="week") for these counters."""
     result: dict = {}
-    weeks, spans = split(start, end, today)
+    weeks, spans = split(campaign, start, end)
 
     def into(key) -> Counts:
         return result.setdefault(key, Counts())
 
     if weeks:
-        for model, names, campaign_bound in (
-                (CounterWeek, TALLY + FUNNEL, False),
-                (ResponseWeek, ("responses", *LEVELS, "untallied_days"), True)):
-            key = model.counter_id if by == "counter" else model.week
-            where = [model.counter_id.in_(counters), model.week.in_(weeks)]
-            if campaign_bound:
-                where.append(model.campaign_id == campaign.id)
-            for group, *values in db.session.execute(
-                    select(key, *_sums(model, names)).where(*where).group_by(key)):
-                into(group).take(names, values)
+        names = (*TALLY, *FUNNEL, "responses", *LEVELS, "untallied_days")
+        key = CampaignWeek.counter_id if by == "counter" else CampaignWeek.week
+        for group, *values in db.session.execute(
+                select(key, *_sums(CampaignWeek, names))
+                .where(CampaignWeek.campaign_id == campaign.id,
+                       _in_weeks(CampaignWeek.week, weeks),
+                       CampaignWeek.counter_id.in_(counters))
+                .group_by(key)):
+            into(group).take(names, values)
     for first, last in spans:
-        for model, names, campaign_bound in (
-                (Tally, TALLY, False), (DailyFunnel, FUNNEL, False),
-                (ResponseDay, ("responses", *LEVELS), True)):
+        for model, names, own in ((Tally, TALLY, False), (DailyFunnel, FUNNEL, False),
+                                  (ResponseDay, ("responses", *LEVELS), True)):
             key = model.counter_id if by == "counter" else model.day
             where = [model.counter_id.in_(counters), model.day.between(first, last)]
-            if campaign_bound:
+            if own:
                 where.append(model.campaign_id == campaign.id)
             for group, *values in db.session.execute(
                     select(key, *_sums(model, names)).where(*where).group_by(key)):
@@ -149,24 +147,24 @@ def _in(root: Unit):
     return select(Counter.id).join(Unit).where(Unit.subtree_of(root))
 
 
-def counts_by_counter(campaign: Campaign, root: Unit, start: date, end: date,
-                      today: date) -> dict[int, Counts]:
+def counts_by_counter(campaign: Campaign, root: Unit, start: date,
+                      end: date) -> dict[int, Counts]:
     """Counts per counter of `root`'s subtree, for the campaign between start and end."""
-    return _grouped(campaign, _in(root), start, end, today, by="counter")
+    return _grouped(campaign, _in(root), start, end, by="counter")
 
 
-def counts_by_week(campaign: Campaign, counter_ids: list[int], start: date, end: date,
-                   today: date) -> dict[date, Counts]:
+def counts_by_week(campaign: Campaign, counter_ids: list[int], start: date,
+                   end: date) -> dict[date, Counts]:
     """Counts per week (keyed by its Monday) over the given counters."""
-    return _grouped(campaign, counter_ids, start, end, today, by="week")
+    return _grouped(campaign, counter_ids, start, end, by="week")
 
 
-def answer_counts(campaign: Campaign, counter_ids: list[int], start: date, end: date,
-                  today: date) -> dict[str, dict[int, int]]:
+def answer_counts(campaign: Campaign, counter_ids: list[int], start: date,
+                  end: date) -> dict[str, dict[int, int]]:
     """{question: {value: responses}} over the given counters, for the satisfaction details."""
     result: dict[str, dict[int, int]] = {}
-    weeks, spans = split(start, end, today)
-    queries = [(AnswerWeek, AnswerWeek.week.in_(weeks))] if weeks else []
+    weeks, spans = split(campaign, start, end)
+    queries = [(AnswerWeek, _in_weeks(AnswerWeek.week, weeks))] if weeks else []
     queries += [(AnswerDay, AnswerDay.day.between(first, last)) for first, last in spans]
     for model, when in queries:
         query = (select(model.question_key, model.value, func.sum(model.responses))
@@ -179,10 +177,12 @@ def answer_counts(campaign: Campaign, counter_ids: list[int], start: date, end: 
     return result
 
 
-def tree_of(root: Unit) -> tuple[list[Unit], list[Counter]]:
-    """The units of root's subtree in tree order, and their counters."""
+def tree_of(root: Unit) -> tuple[list[Unit], list]:
+    """The units of root's subtree in tree order, and their counters as plain rows (id,
+    unit_id, name, code, operator): a province has thousands, and reports only read them."""
     units = list(db.session.scalars(select(Unit).where(Unit.subtree_of(root))
                                     .order_by(Unit.path)))
-    counters = list(db.session.scalars(select(Counter).join(Unit).where(Unit.subtree_of(root))
-                                       .order_by(Unit.path, Counter.name, Counter.id)))
+    counters = list(db.session.execute(
+        select(Counter.id, Counter.unit_id, Counter.name, Counter.code, Counter.operator)
+        .join(Unit).where(Unit.subtree_of(root)).order_by(Unit.path, Counter.name, Counter.id)))
     return units, counters

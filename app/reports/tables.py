@@ -99,7 +99,7 @@ def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: dat
     The whole campaign tree is counted, so that hiding is decided alike on every page.
     """
     units, counters = tree_of(campaign.unit)
-    per_counter = counts_by_counter(campaign, campaign.unit, start, end, today)
+    per_counter = counts_by_counter(campaign, campaign.unit, start, end)
     by_id = {u.id: u for u in units}
     totals = {u.id: Counts() for u in units}
     for counter in counters:
