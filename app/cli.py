@@ -11,7 +11,7 @@ from datetime import timedelta
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from app.auth.scope import WHOLE_TREE, counters_in_scope
 from app.clock import local_today
@@ -27,7 +27,7 @@ def register(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
     for command in (seed_demo, create_user, load_questionnaires, list_counters, purge_tickets,
                     print_stickers, reissue_code, import_tallies, rebuild_rollups,
-                    export_report):
+                    sum_weeks, export_report):
         app.cli.add_command(command)
 
 
@@ -216,3 +216,20 @@ def export_report(campaign_id, unit_code, start, end, fmt, output) -> None:
     except ReportChoiceError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(summary)
+
+
+@click.command("sum-weeks")
+@with_appcontext
+def sum_weeks() -> None:
+    """Sum every settled week of every started campaign for the reports (after an upgrade)."""
+    from app.domain.weeks import ensure_summed, monday
+    from app.models import Campaign
+
+    total = 0
+    for campaign in db.session.scalars(select(Campaign).where(Campaign.status != "draft")):
+        weeks, week = [], monday(campaign.starts_on)
+        while week <= campaign.ends_on:
+            weeks.append(week)
+            week += timedelta(days=7)
+        total += len(ensure_summed(campaign, weeks, limit=None))
+    click.echo(f"{total} campaign weeks are summed.")

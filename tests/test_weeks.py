@@ -89,7 +89,7 @@ def test_weeks_that_are_over_are_summed_exactly_and_the_current_one_not(app, run
         today = local_today()
         weeks = [monday(today) - timedelta(days=7 * n) for n in range(6)]
         campaign = db.session.scalars(select(Campaign)).one()
-        ensure_summed(campaign, weeks)
+        ensure_summed(campaign, weeks, limit=None)
         db.session.commit()
         summed = set(db.session.scalars(select(RolledWeek.week)))
         assert summed == {w for w in weeks if is_settled(w, local_now())}
@@ -189,3 +189,19 @@ def test_changing_a_campaigns_dates_drops_its_weekly_sums(app, runner):
         ensure_summed(campaign, [week])
         # Only the campaign's days of that week are summed now: Thursday to Sunday.
         assert weekly_sums(campaign) == only(daily_sums(campaign), {week})
+
+
+def test_a_report_sums_a_few_weeks_and_sum_weeks_sums_them_all(app, runner):
+    assert runner.invoke(args=["seed-demo", "--history-days", "60"]).exit_code == 0
+    with app.app_context():
+        campaign = db.session.scalars(select(Campaign)).one()
+        weeks = [monday(campaign.starts_on) + timedelta(days=7 * n) for n in range(9)]
+        assert len(ensure_summed(campaign, weeks)) == 4  # newest first; the rest read by day
+        db.session.commit()
+    result = runner.invoke(args=["sum-weeks"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        campaign = db.session.scalars(select(Campaign)).one()
+        settled = [w for w in weeks if is_settled(w, local_now())]
+        assert set(db.session.scalars(select(RolledWeek.week))) >= set(settled)
+        assert weekly_sums(campaign) == only(daily_sums(campaign), set(settled))

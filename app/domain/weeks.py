@@ -48,16 +48,26 @@ def is_settled(week: date, now: datetime) -> bool:
     return now >= datetime.combine(week + timedelta(days=7), time(), now.tzinfo) + SETTLE
 
 
-def ensure_summed(campaign: Campaign, weeks: list[date],
-                  now: datetime | None = None) -> set[date]:
-    """Sum every given week of the campaign that is settled and not summed yet, each in its own
-    transaction; return the given weeks that are summed now (the others are read by day)."""
+# A report sums at most this many weeks (about a second each at 5 M responses a year) and
+# reads the rest day by day; `flask sum-weeks` sums them all, e.g. right after an upgrade.
+WEEKS_PER_REQUEST = 4
+
+
+def ensure_summed(campaign: Campaign, weeks: list[date], now: datetime | None = None,
+                  limit: int | None = WEEKS_PER_REQUEST) -> set[date]:
+    """Sum the given weeks of the campaign that are settled and not summed yet (at most
+    `limit`, newest first), each in its own transaction; return the given weeks that are
+    summed now (the others are read day by day)."""
     now = now or local_now()
     done = set(db.session.scalars(select(RolledWeek.week).where(
         RolledWeek.campaign_id == campaign.id, RolledWeek.week.in_(weeks))))
-    for week in weeks:
+    for week in sorted(weeks, reverse=True):
         if week in done or not is_settled(week, now):
             continue
+        if limit is not None:
+            if limit == 0:
+                break
+            limit -= 1
         with db.engine.begin() as conn:
             dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
             claimed = conn.execute(dialect_insert(RolledWeek).values(
