@@ -65,8 +65,7 @@ def test_units_roll_up_their_subtree_with_their_own_targets(province):
     add_day(province["branch_counter"], monday, eligible=50, responses=10,
             overall=(0, 0, 0, 5, 5), campaign=c)
     add_day(province["commune_counter"], monday, eligible=20, responses=0)
-    report = unit_report(c, province["province"], province["province"], monday, sunday, 5,
-                         local_today())
+    report = unit_report(c, province["province"], province["province"], monday, sunday, 5)
     rows = {r.name: r for r in report.rows}
     # Province: E 170, R 40 → 23,53 % ≥ 30 %? No: 51 needed → 11 more.
     assert (report.top.counts.eligible, report.top.counts.responses) == (170, 40)
@@ -88,8 +87,7 @@ def test_no_eligible_returns_is_no_data_and_answers_without_tallies_are_flagged(
     c = province["campaign"]
     add_day(province["commune_counter"], monday, responses=7, overall=(0, 0, 1, 3, 3),
             campaign=c, tallied=False)
-    report = unit_report(c, province["province"], province["commune"], monday, sunday, 5,
-                         local_today())
+    report = unit_report(c, province["province"], province["commune"], monday, sunday, 5)
     assert report.top.rate.value is None and report.top.status == "no_data"
     assert report.top.needed is None
     assert set(report.top.flags) == {"responses_exceed_eligible", "untallied_days"}
@@ -123,8 +121,7 @@ def test_satisfaction_below_k_responses_is_hidden_but_counts_are_not(province, r
     c = province["campaign"]
     add_day(province["commune_counter"], monday, eligible=10, responses=responses,
             overall=(0, 0, 0, 0, responses), campaign=c)
-    report = unit_report(c, province["province"], province["commune"], monday, sunday, 5,
-                         local_today())
+    report = unit_report(c, province["province"], province["commune"], monday, sunday, 5)
     assert report.top.counts.responses == responses
     assert report.top.suppressed is hidden
     assert (report.top.satisfaction is None) is hidden
@@ -139,8 +136,7 @@ def test_a_hidden_row_cannot_be_recovered_from_the_total_and_the_shown_rows(prov
             overall=(0, 0, 2, 8, 10), campaign=c)
     add_day(province["branch_counter"], monday, eligible=9, responses=3,
             overall=(1, 0, 0, 1, 1), campaign=c)
-    report = unit_report(c, province["province"], province["center"], monday, sunday, 5,
-                         local_today())
+    report = unit_report(c, province["province"], province["center"], monday, sunday, 5)
     assert not report.top.suppressed and report.top.satisfaction is not None
     assert [r.suppressed for r in report.rows] == [True, True]  # branch, then the counter
 
@@ -183,13 +179,31 @@ def test_a_unit_is_hidden_alike_on_its_parents_page_and_on_its_own(province):
             overall=(0, 0, 1, 2, 3), campaign=c)
     add_day(province["commune_counter"], monday, eligible=10, responses=3,
             overall=(0, 0, 1, 1, 1), campaign=c)
-    top = unit_report(c, province["province"], province["province"], monday, sunday, 5,
-                         local_today())
+    top = unit_report(c, province["province"], province["province"], monday, sunday, 5)
     assert not top.top.suppressed
     assert {r.name: r.suppressed for r in top.rows} == {"Trung tâm": True, "UBND xã Thử": True}
-    center = unit_report(c, province["province"], province["center"], monday, sunday, 5,
-                         local_today())
+    center = unit_report(c, province["province"], province["center"], monday, sunday, 5)
     assert center.top.suppressed and center.top.satisfaction is None
     # Branch (6) and the center's counter (20): the smaller one is hidden to cover the center.
     assert {r.name: r.suppressed for r in center.rows} == {"Chi nhánh": True,
                                                            "Quầy trung tâm": False}
+
+
+def test_a_small_week_cannot_be_recovered_from_the_period_and_the_other_weeks(province):
+    """Weeks of 10, 3 and 12 answers: the 3 is hidden, and so is the 10, else the period
+    minus the shown weeks would give the 3 away."""
+    from app.reports.details import weekly
+
+    monday, sunday = last_week()
+    c = province["campaign"]
+    for weeks_ago, responses in ((2, 10), (1, 3), (0, 12)):
+        add_day(province["commune_counter"], monday - timedelta(days=7 * weeks_ago),
+                eligible=30, responses=responses, overall=(0, 0, 0, 0, responses), campaign=c)
+    report = unit_report(c, province["province"], province["province"],
+                         monday - timedelta(days=14), sunday, 5)
+    shown = {w.row.counts.responses: w.row.suppressed for w in weekly(c, report)}
+    assert shown == {10: True, 3: True, 12: False}
+    # Below the campaign's unit no weekly satisfaction is shown at all.
+    commune = unit_report(c, province["province"], province["commune"],
+                          monday - timedelta(days=14), sunday, 5)
+    assert all(w.row.suppressed for w in weekly(c, commune))

@@ -29,10 +29,12 @@ from app.models import (
     Tally,
 )
 
+# The columns summed, by the table they come from (the reports read the same names).
 TALLY = ("returned", "immediate", "online", "postal")
 FUNNEL = ("opened", "declined", "screened_online", "screened_postal", "screened_immediate",
           "completed")
-RESPONSES = ("responses", *(f"overall_{n}" for n in range(1, 6)))
+LEVELS = tuple(f"overall_{n}" for n in range(1, 6))
+RESPONSES = ("responses", *LEVELS)
 
 
 def monday(day: date) -> date:

@@ -183,7 +183,19 @@ class UsedTicket(db.Model):
     used_on: Mapped[date] = mapped_column(Date, index=True)
 
 
-class ResponseDay(db.Model):
+class LevelCounts:
+    """Completed responses, and how many answered the overall question at each level:
+    1 (Rất không hài lòng) … 5 (Rất hài lòng). Shared by the daily and weekly roll-ups."""
+
+    responses: Mapped[int] = mapped_column(Integer, default=0)
+    overall_1: Mapped[int] = mapped_column(Integer, default=0)
+    overall_2: Mapped[int] = mapped_column(Integer, default=0)
+    overall_3: Mapped[int] = mapped_column(Integer, default=0)
+    overall_4: Mapped[int] = mapped_column(Integer, default=0)
+    overall_5: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ResponseDay(LevelCounts, db.Model):
     """Roll-up: completed responses per campaign, counter and day, with the overall levels.
 
     Bumped in the same transaction as the response (app/survey/record.py), so reports read a
@@ -197,13 +209,6 @@ class ResponseDay(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
     counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    responses: Mapped[int] = mapped_column(Integer, default=0)
-    # How many answered the overall question with level 1 (Rất không hài lòng) … 5 (Rất hài lòng).
-    overall_1: Mapped[int] = mapped_column(Integer, default=0)
-    overall_2: Mapped[int] = mapped_column(Integer, default=0)
-    overall_3: Mapped[int] = mapped_column(Integer, default=0)
-    overall_4: Mapped[int] = mapped_column(Integer, default=0)
-    overall_5: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AnswerDay(db.Model):
@@ -234,7 +239,7 @@ class RolledWeek(db.Model):
     week: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
-class CampaignWeek(db.Model):
+class CampaignWeek(LevelCounts, db.Model):
     """Per campaign, counter and week (the campaign's days of it): tallies, funnel, responses
     with their overall levels, and days with responses but no tally."""
 
@@ -254,12 +259,6 @@ class CampaignWeek(db.Model):
     screened_postal: Mapped[int] = mapped_column(Integer, default=0)
     screened_immediate: Mapped[int] = mapped_column(Integer, default=0)
     completed: Mapped[int] = mapped_column(Integer, default=0)
-    responses: Mapped[int] = mapped_column(Integer, default=0)
-    overall_1: Mapped[int] = mapped_column(Integer, default=0)
-    overall_2: Mapped[int] = mapped_column(Integer, default=0)
-    overall_3: Mapped[int] = mapped_column(Integer, default=0)
-    overall_4: Mapped[int] = mapped_column(Integer, default=0)
-    overall_5: Mapped[int] = mapped_column(Integer, default=0)
     untallied_days: Mapped[int] = mapped_column(Integer, default=0)
 
 

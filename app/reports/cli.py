@@ -48,7 +48,7 @@ def write_report(*, campaign_id: int | None, unit_code: str | None, start: date 
     except periods.PeriodError as exc:
         raise ReportChoiceError(str(exc)) from exc
     report = unit_report(campaign, campaign.unit, top, period.start, period.end,
-                         current_app.config["SUPPRESSION_K"], local_today())
+                         current_app.config["SUPPRESSION_K"])
     comments, _total = comments_for(report)
     if fmt == "csv":
         data = exports.to_csv(report)

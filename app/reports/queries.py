@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, func, select
 
 from app import figures
-from app.domain.weeks import ensure_summed, monday
+from app.domain.weeks import FUNNEL, LEVELS, TALLY, ensure_summed, monday
 from app.extensions import db
 from app.models import (
     AnswerDay,
@@ -25,11 +25,6 @@ from app.models import (
     Tally,
     Unit,
 )
-
-TALLY = ("returned", "immediate", "online", "postal")
-FUNNEL = ("opened", "declined", "screened_online", "screened_postal", "screened_immediate",
-          "completed")
-LEVELS = tuple(f"overall_{n}" for n in range(1, 6))
 
 
 @dataclass

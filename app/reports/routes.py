@@ -68,7 +68,7 @@ def build() -> tuple[ReportForm | None, Report]:
     except periods.PeriodError as exc:
         raise NothingToReport(form, str(exc)) from exc
     return form, unit_report(campaign, root, top, period.start, period.end,
-                             current_app.config["SUPPRESSION_K"], local_today())
+                             current_app.config["SUPPRESSION_K"])
 
 
 @bp.route("/")

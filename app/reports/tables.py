@@ -82,7 +82,6 @@ class Report:
     start: date
     end: date
     k: int
-    today: date
     top: Row
     rows: list[Row]  # the top's child units, then the counters attached to the top itself
     trail: list[Unit]  # breadcrumbs: from the report's root down to the top
@@ -92,7 +91,7 @@ class Report:
 
 
 def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: date,
-                k: int, today: date) -> Report:
+                k: int) -> Report:
     """The figures of `top` and of each unit and counter right below it.
 
     `root` is where the viewer's report starts (breadcrumbs begin there); `top` lies in it.
@@ -146,8 +145,7 @@ def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: dat
 
     inside = [u for u in units if top.contains(u)]
     under = [c for c in counters if top.contains(by_id[c.unit_id])]
-    return Report(campaign=campaign, start=start, end=end, k=k, today=today,
-                  top=unit_rows[top.id],
+    return Report(campaign=campaign, start=start, end=end, k=k, top=unit_rows[top.id],
                   rows=rows_under(top), trail=[u for u in _lineage(top) if root.contains(u)],
                   counter_ids=[c.id for c in under],
                   unit_rows=[unit_rows[u.id] for u in inside],
