@@ -59,7 +59,7 @@ def trend_charts(weeks: list[Week], target: Decimal, locale: str) -> list[Chart]
     title = _("Phiếu và hồ sơ thuộc diện khảo sát theo tuần")
     volume = _chart(pygal.Bar, "chart-volume", title, weeks, value_formatter=count)
     volume.add(_("Hồ sơ thuộc diện khảo sát"), [w.row.counts.eligible for w in weeks])
-    volume.add(_("Phiếu"), [w.row.counts.responses for w in weeks])
+    volume.add(_("Phiếu trả lời"), [w.row.counts.responses for w in weeks])
     charts = [_svg(volume, "chart-volume", title)]
 
     title = _("Tỷ lệ phản hồi theo tuần, so với chỉ tiêu")

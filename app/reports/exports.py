@@ -29,7 +29,7 @@ def safe_text(value: str) -> str:
 
 def headers() -> list[str]:
     return [_("Cấp"), _("Mã"), _("Tên"), _("Thuộc"), _("Hồ sơ thuộc diện khảo sát"),
-            _("Phiếu"), _("Tỷ lệ phản hồi (%)"), _("Chỉ tiêu (%)"), _("Trạng thái"),
+            _("Phiếu trả lời"), _("Tỷ lệ phản hồi (%)"), _("Chỉ tiêu (%)"), _("Trạng thái"),
             _("Cần thêm (phiếu)"), _("Tỷ lệ hài lòng (%)"), _("Khoảng 95% từ (%)"),
             _("Khoảng 95% đến (%)"), _("Cảnh báo")]
 
@@ -177,13 +177,13 @@ def pdf_context(report: Report, details, charts, locale: str, made_on: date) -> 
         "made_line": _("Lập ngày %(day)s. Số liệu theo các tuần trọn vẹn (thứ Hai – Chủ nhật).",
                        day=made_on.strftime("%d/%m/%Y")),
         "table_title": _("%(unit)s và các đơn vị, quầy trực thuộc", unit=report.top.name),
-        "columns": [_("Đơn vị / quầy"), _("Hồ sơ thuộc diện khảo sát"), _("Phiếu"),
+        "columns": [_("Đơn vị / quầy"), _("Hồ sơ thuộc diện khảo sát"), _("Phiếu trả lời"),
                     _("Tỷ lệ phản hồi"), _("Chỉ tiêu"), _("Cần thêm (phiếu)"),
                     _("Tỷ lệ hài lòng (khoảng 95%%)"), _("Trạng thái"), _("Cảnh báo")],
         "note": _("Tỷ lệ hài lòng dưới %(k)d phiếu không hiển thị, và một số ô bên cạnh cũng "
                   "được ẩn, để không ai suy ra được nhóm nhỏ.", k=report.k),
         "below_title": _("Đơn vị và quầy chưa đạt chỉ tiêu"),
-        "below_columns": [_("Đơn vị / quầy"), _("Hồ sơ thuộc diện khảo sát"), _("Phiếu"),
+        "below_columns": [_("Đơn vị / quầy"), _("Hồ sơ thuộc diện khảo sát"), _("Phiếu trả lời"),
                           _("Tỷ lệ phản hồi"), _("Chỉ tiêu"), _("Cần thêm (phiếu)")],
         "none_below": _("Không có đơn vị hay quầy nào dưới chỉ tiêu."),
         "funnel_title": _("Phễu khảo sát: %(name)s", name=report.top.name),
@@ -196,7 +196,7 @@ def pdf_context(report: Report, details, charts, locale: str, made_on: date) -> 
         "shares_hidden": _("Không hiển thị: dưới %(k)d phiếu, hoặc ẩn để bảo vệ một nhóm nhỏ "
                            "bên cạnh.", k=report.k),
         "trend_title": _("Xu hướng theo tuần"),
-        "week_columns": [_("Tuần"), _("Hồ sơ thuộc diện khảo sát"), _("Phiếu"),
+        "week_columns": [_("Tuần"), _("Hồ sơ thuộc diện khảo sát"), _("Phiếu trả lời"),
                          _("Tỷ lệ phản hồi"), _("Chỉ tiêu"), _("Tỷ lệ hài lòng")],
     }
     return {

@@ -11,7 +11,7 @@ class ReportForm(Form):
     class Meta:
         csrf = False
 
-    campaign = SelectField(_l("Đợt khảo sát"), coerce=int, validators=[Optional()])
+    campaign = SelectField(_l("Đợt khảo sát cần xem"), coerce=int, validators=[Optional()])
     period = SelectField(_l("Thời gian"), choices=choices([
         ("campaign", _l("Cả đợt")), ("month", _l("Một tháng")), ("week", _l("Một tuần")),
         ("custom", _l("Tự chọn"))]), default="campaign", validators=[Optional()])
