@@ -1,7 +1,8 @@
 """The baseline for bench/survey.py: a bare Flask app doing the survey's database work.
 
 GET: the "opened" count upsert and the same page bytes; POST: the ticket, the response, its
-eight answers and the funnel upsert in one transaction. No lookups, forms, CSRF or templates.
+eight answers, the funnel upsert and the two daily roll-up upserts (response_day, answer_day)
+in one transaction. No lookups, forms, CSRF or templates.
 """
 
 import os
@@ -29,6 +30,14 @@ UPSERT = ("INSERT INTO daily_funnel (counter_id, day, opened, declined, screened
           "ON CONFLICT (counter_id, day) DO UPDATE SET {col} = daily_funnel.{col} + 1")
 OPENED = text(UPSERT.format(o=1, k=0, col="opened"))
 COMPLETED = text(UPSERT.format(o=0, k=1, col="completed"))
+RESPONSE_DAY = text(
+    "INSERT INTO response_day (campaign_id, counter_id, day, responses, overall_1, overall_2, "
+    "overall_3, overall_4, overall_5) VALUES (:k, :c, :d, 1, 0, 0, 0, 0, 1) "
+    "ON CONFLICT (campaign_id, counter_id, day) DO UPDATE SET "
+    "responses = response_day.responses + 1, overall_5 = response_day.overall_5 + 1")
+ANSWER_DAY = ("INSERT INTO answer_day (campaign_id, counter_id, day, question_key, value, "
+              "responses) VALUES {rows} ON CONFLICT (campaign_id, counter_id, day, question_key, "
+              "value) DO UPDATE SET responses = answer_day.responses + 1")
 
 app = Flask(__name__)
 
@@ -56,4 +65,10 @@ def submit(code):
                      [{"i": rid, "k": k, "v": 1 if form[k] == "yes" else 0 if form[k] == "no"
                        else int(form[k])} for k in KEYS])
         conn.execute(COMPLETED, {"c": COUNTER, "d": date.today()})
+        conn.execute(RESPONSE_DAY, {"k": CAMPAIGN, "c": COUNTER, "d": date.today()})
+        values = {f"v{i}": 1 if form[k] == "yes" else 0 if form[k] == "no" else int(form[k])
+                  for i, k in enumerate(KEYS)}
+        rows = ", ".join(f"(:k, :c, :d, '{k}', :v{i}, 1)" for i, k in enumerate(KEYS))
+        conn.execute(text(ANSWER_DAY.format(rows=rows)),
+                     {"k": CAMPAIGN, "c": COUNTER, "d": date.today(), **values})
     return THANKS
