@@ -205,3 +205,32 @@ def test_a_report_sums_a_few_weeks_and_sum_weeks_sums_them_all(app, runner):
         settled = [w for w in weeks if is_settled(w, local_now())]
         assert set(db.session.scalars(select(RolledWeek.week))) >= set(settled)
         assert weekly_sums(campaign) == only(daily_sums(campaign), set(settled))
+
+
+def test_weeks_read_day_by_day_give_the_same_counts_as_summed_weeks(app, runner, monkeypatch):
+    import app.reports.queries as queries
+    from app.models import Unit
+    from app.reports.queries import counts_by_counter, counts_by_week
+
+    assert runner.invoke(args=["seed-demo", "--history-days", "45"]).exit_code == 0
+    with app.app_context():
+        campaign = db.session.scalars(select(Campaign)).one()
+        province = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)))
+        period = periods.resolve(campaign, local_today())
+        ids = list(db.session.scalars(select(Counter.id)))
+
+        def counts():
+            by_counter = counts_by_counter(campaign, province, period.start, period.end)
+            by_week = counts_by_week(campaign, ids, period.start, period.end)
+            return ({k: vars(v) for k, v in by_counter.items()},
+                    {k: vars(v) for k, v in by_week.items()})
+
+        # Nothing summed yet: every week of the period is read from the daily rows.
+        monkeypatch.setattr(queries, "ensure_summed", lambda *args, **kwargs: set())
+        day_by_day = counts()
+        assert db.session.scalar(select(func.count()).select_from(RolledWeek)) == 0
+        monkeypatch.undo()
+        ensure_summed(campaign, [monday(period.start) + timedelta(days=7 * n)
+                                 for n in range(8)], limit=None)
+        assert db.session.scalar(select(func.count()).select_from(RolledWeek)) > 0
+        assert counts() == day_by_day

@@ -105,43 +105,59 @@ def forget_all() -> None:
         db.session.execute(delete(table))
 
 
-def _sum(conn: Connection, campaign: Campaign, week: date, counter_id: int | None = None):
-    """Insert the campaign's sums of the week, for every counter or for one."""
-    first = max(week, campaign.starts_on)
-    last = min(week + timedelta(days=6), campaign.ends_on)
+def day_sums(conn, campaign: Campaign, first: date, last: date, *, by: str = "counter",
+             counters=None) -> dict:
+    """Sums of the daily tables between first and last, per counter (by="counter") or per day
+    (by="day"): {key: {column: total}}, tallies and funnel of every counter, responses of this
+    campaign, and its days with responses but no tally. `counters` narrows to some counters
+    (ids or a subquery). The weekly sums are made of these; reports read them for a week not
+    summed yet."""
+
+    def key(table):
+        return table.counter_id if by == "counter" else table.day
 
     def only(table, *, own: bool = False):
         where = [table.day.between(first, last)]
         if own:
             where.append(table.campaign_id == campaign.id)
-        if counter_id is not None:
-            where.append(table.counter_id == counter_id)
+        if counters is not None:
+            where.append(table.counter_id.in_(counters))
         return and_(*where)
 
-    def sums(table, names):
-        return (select(table.counter_id, *(func.sum(getattr(table, n)) for n in names))
-                .group_by(table.counter_id))
-
-    counters: dict[int, dict] = {}
+    result: dict = {}
     for table, names, own in ((Tally, TALLY, False), (DailyFunnel, FUNNEL, False),
                               (ResponseDay, RESPONSES, True)):
-        for cid, *values in conn.execute(sums(table, names).where(only(table, own=own))):
-            counters.setdefault(cid, {}).update(zip(names, values, strict=True))
-    untallied = (select(ResponseDay.counter_id, func.count())
+        query = (select(key(table), *(func.sum(getattr(table, n)) for n in names))
+                 .where(only(table, own=own)).group_by(key(table)))
+        for group, *values in conn.execute(query):
+            result.setdefault(group, {}).update(zip(names, values, strict=True))
+    untallied = (select(key(ResponseDay), func.count())
                  .outerjoin(Tally, and_(Tally.counter_id == ResponseDay.counter_id,
                                         Tally.day == ResponseDay.day))
                  .where(only(ResponseDay, own=True), Tally.day.is_(None))
-                 .group_by(ResponseDay.counter_id))
-    for cid, days in conn.execute(untallied):
-        counters[cid]["untallied_days"] = days
+                 .group_by(key(ResponseDay)))
+    for group, days in conn.execute(untallied):
+        result.setdefault(group, {})["untallied_days"] = days
+    return result
+
+
+def _sum(conn: Connection, campaign: Campaign, week: date, counter_id: int | None = None):
+    """Insert the campaign's sums of the week, for every counter or for one."""
+    first = max(week, campaign.starts_on)
+    last = min(week + timedelta(days=6), campaign.ends_on)
+    counters = day_sums(conn, campaign, first, last,
+                        counters=None if counter_id is None else [counter_id])
     if counters:
         zeros = dict.fromkeys((*TALLY, *FUNNEL, *RESPONSES, "untallied_days"), 0)
         conn.execute(insert(CampaignWeek), [
             {"campaign_id": campaign.id, "counter_id": cid, "week": week, **zeros, **values}
             for cid, values in counters.items()])
+    where = [AnswerDay.campaign_id == campaign.id, AnswerDay.day.between(first, last)]
+    if counter_id is not None:
+        where.append(AnswerDay.counter_id == counter_id)
     answers = (select(AnswerDay.campaign_id, AnswerDay.counter_id, literal(week, Date),
                       AnswerDay.question_key, AnswerDay.value, func.sum(AnswerDay.responses))
-               .where(only(AnswerDay, own=True))
+               .where(*where)
                .group_by(AnswerDay.campaign_id, AnswerDay.counter_id, AnswerDay.question_key,
                          AnswerDay.value))
     conn.execute(insert(AnswerWeek).from_select(

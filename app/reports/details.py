@@ -104,7 +104,7 @@ def weekly(campaign: Campaign, report: Report) -> list[Week]:
         label = f"{year}-W{number:02d}"
         weeks.append(Week(label=label, start=max(week, start),
                           end=min(week + timedelta(days=6), end),
-                          row=Row(kind="week", id=len(weeks), name=label, code=label, depth=0,
+                          row=Row(kind="week", id=len(weeks), name=label, code=label,
                                   counts=by_week.get(week, Counts()),
                                   target=report.top.target)))
         week += timedelta(days=7)

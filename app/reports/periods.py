@@ -12,9 +12,8 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 
+from app.domain.weeks import monday
 from app.models import Campaign
-
-KINDS = ("campaign", "month", "week", "custom")
 
 
 class PeriodError(ValueError):
@@ -23,18 +22,8 @@ class PeriodError(ValueError):
 
 @dataclass(frozen=True)
 class Period:
-    kind: str
     start: date
     end: date
-    value: str  # what the form sent: "2026-11", "2026-W47", or "" for campaign and custom
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-
-def monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def last_reportable_day(today: date) -> date:
@@ -64,15 +53,14 @@ def resolve(campaign: Campaign, today: date, *, kind: str = "campaign", value: s
         if start is None or end is None or start > end:
             raise PeriodError(_("Chọn ngày bắt đầu và ngày kết thúc (không sau ngày bắt đầu)."))
         first, last = start, end
-    else:
-        kind, value = "campaign", ""
+    else:  # the whole campaign
         first, last = span
     # Whole weeks, then cut to the campaign (tallies after its end belong to no campaign).
     first = max(monday(first), span[0])
     last = min(last + timedelta(days=6 - last.weekday()), span[1])
     if first > last:
         raise PeriodError(_("Khoảng thời gian này không có tuần trọn vẹn nào của đợt khảo sát."))
-    return Period(kind=kind, start=first, end=last, value=value)
+    return Period(start=first, end=last)
 
 
 def _month(value: str) -> tuple[date, date]:

@@ -9,10 +9,10 @@ app/reports/tables.py.
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from app import figures
-from app.domain.weeks import FUNNEL, LEVELS, TALLY, ensure_summed, monday
+from app.domain.weeks import FUNNEL, LEVELS, TALLY, day_sums, ensure_summed, monday
 from app.extensions import db
 from app.models import (
     AnswerDay,
@@ -20,9 +20,6 @@ from app.models import (
     Campaign,
     CampaignWeek,
     Counter,
-    DailyFunnel,
-    ResponseDay,
-    Tally,
     Unit,
 )
 
@@ -115,25 +112,11 @@ def _grouped(campaign: Campaign, counters, start: date, end: date, *, by: str) -
                 .group_by(key)):
             into(group).take(names, values)
     for first, last in spans:
-        for model, names, own in ((Tally, TALLY, False), (DailyFunnel, FUNNEL, False),
-                                  (ResponseDay, ("responses", *LEVELS), True)):
-            key = model.counter_id if by == "counter" else model.day
-            where = [model.counter_id.in_(counters), model.day.between(first, last)]
-            if own:
-                where.append(model.campaign_id == campaign.id)
-            for group, *values in db.session.execute(
-                    select(key, *_sums(model, names)).where(*where).group_by(key)):
-                into(group if by == "counter" else monday(group)).take(names, values)
-        key = ResponseDay.counter_id if by == "counter" else ResponseDay.day
-        untallied = (select(key, func.count())
-                     .outerjoin(Tally, and_(Tally.counter_id == ResponseDay.counter_id,
-                                            Tally.day == ResponseDay.day))
-                     .where(ResponseDay.campaign_id == campaign.id,
-                            ResponseDay.counter_id.in_(counters),
-                            ResponseDay.day.between(first, last), Tally.day.is_(None))
-                     .group_by(key))
-        for group, days in db.session.execute(untallied):
-            into(group if by == "counter" else monday(group)).untallied_days += days
+        daily = day_sums(db.session, campaign, first, last,
+                         by="counter" if by == "counter" else "day", counters=counters)
+        for group, values in daily.items():
+            into(group if by == "counter" else monday(group)).take(tuple(values),
+                                                                   values.values())
     return result
 
 

@@ -32,7 +32,6 @@ class Row:
     id: int
     name: str
     code: str
-    depth: int
     counts: Counts
     target: Decimal
     operator: str | None = None
@@ -116,7 +115,7 @@ def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: dat
 
     def unit_row(unit: Unit) -> Row:
         return _flagged(Row(kind="unit", id=unit.id, name=unit.name, code=unit.code,
-                            depth=unit.depth, counts=totals[unit.id],
+                            counts=totals[unit.id],
                             target=target_for(campaign, unit),
                             parent=unit.parent.name if unit.parent else None,
                             has_children=bool(child_units.get(unit.id)
@@ -124,8 +123,7 @@ def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: dat
 
     def counter_row(counter: Counter) -> Row:
         return _flagged(Row(kind="counter", id=counter.id, name=counter.name,
-                            code=counter.code, depth=by_id[counter.unit_id].depth + 1,
-                            counts=per_counter.get(counter.id, Counts()),
+                            code=counter.code, counts=per_counter.get(counter.id, Counts()),
                             target=target_for(campaign, by_id[counter.unit_id]),
                             operator=counter.operator, parent=by_id[counter.unit_id].name))
 
