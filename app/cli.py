@@ -15,7 +15,8 @@ from sqlalchemy import delete, select
 
 from app.auth.scope import WHOLE_TREE, counters_in_scope
 from app.clock import local_today
-from app.domain import DomainError, transaction
+from app.db_setup import transaction
+from app.domain import DomainError
 from app.domain.org import survey_url
 from app.extensions import db
 from app.models import Counter, UsedTicket
@@ -222,8 +223,9 @@ def export_report(campaign_id, unit_code, start, end, fmt, output) -> None:
 @with_appcontext
 def sum_weeks() -> None:
     """Sum every settled week of every started campaign for the reports (after an upgrade)."""
-    from app.domain.weeks import ensure_summed, monday
+    from app.domain.weeks import monday
     from app.models import Campaign
+    from app.reports.queries import ensure_summed
 
     total = 0
     for campaign in db.session.scalars(select(Campaign).where(Campaign.status != "draft")):

@@ -39,9 +39,10 @@ from app import create_app
 from app.clock import local_today
 from app.config import normalise_database_url
 from app.domain.accounts import create_user
-from app.domain.weeks import ensure_summed, monday
+from app.domain.weeks import monday
 from app.extensions import db
 from app.models import Campaign, Unit
+from app.reports.queries import ensure_summed
 from app.survey.questionnaire import latest, load_all
 
 QUESTIONS = ("access", "procedure", "officer", "result", "feedback", "overall")

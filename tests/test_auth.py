@@ -78,7 +78,7 @@ def test_disabling_an_account_ends_its_sessions(app, client, auth, manager):
     assert client.get("/staff/").status_code == 200
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == manager))
-        from app.domain import transaction
+        from app.db_setup import transaction
         from app.domain.accounts import update_user
 
         with transaction():

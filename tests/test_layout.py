@@ -13,8 +13,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 ALLOWED = {
     "app/figures.py": (),
     "app/models": ("app.extensions", "app.figures", "app.models"),
-    "app/domain": ("app.domain", "app.models", "app.extensions", "app.figures", "app.privacy",
-                   "app.clock"),
+    "app/domain": ("app.domain", "app.models", "app.extensions", "app.figures", "app.privacy"),
 }
 
 

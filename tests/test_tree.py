@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.scope import WHOLE_TREE, Scope, audit_events_in_scope, units_in_scope
-from app.domain import transaction
+from app.db_setup import transaction
 from app.domain.org import OrgError, update_unit
 from app.extensions import db
 from app.models import AuditEvent, Unit

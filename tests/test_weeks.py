@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.clock import local_now, local_today
-from app.domain import transaction
+from app.db_setup import transaction
 from app.domain.tallies import Counts, record_tally
-from app.domain.weeks import ensure_summed, is_settled, monday
+from app.domain.weeks import monday
 from app.extensions import db
 from app.models import (
     AnswerDay,
@@ -23,7 +23,7 @@ from app.models import (
     Tally,
 )
 from app.reports import periods
-from app.reports.queries import counts_by_counter
+from app.reports.queries import counts_by_counter, ensure_summed, is_settled
 from tests.factories import make_campaign, make_counter, make_unit
 from tests.helpers import csrf_token_of, login
 from tests.test_reports import add_day

@@ -31,7 +31,7 @@ from app.auth.scope import (
     user_or_404,
     users_in_scope,
 )
-from app.domain import transaction
+from app.db_setup import transaction
 from app.domain.accounts import AccountError, create_user, reset_password, update_user
 from app.domain.campaigns import (
     CampaignError,

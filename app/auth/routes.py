@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import bp
 from app.auth.forms import EmptyForm, LoginForm, PasswordForm
 from app.auth.sessions import authenticate
-from app.domain import transaction
+from app.db_setup import transaction
 from app.domain.accounts import AccountError, change_password, end_sessions
 from app.extensions import limiter
 

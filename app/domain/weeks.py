@@ -2,21 +2,17 @@
 daily tables, over the campaign's days of that week.
 
 Reports show whole weeks only, so they read one row per counter and week instead of seven
-days (and never a single answer). A week is summed the first time a report needs it, from ten
-minutes past midnight on the Monday after it, in a short transaction of its own that claims
-the week first, so two app servers never sum it twice. Afterwards only a tally can still
-change in it (answers and scans are filed under the day they happen): recording or importing
-one re-sums that counter's week in the same transaction, and changing a campaign's dates drops
-its sums. Exactness is tested against sums of the daily rows.
+days (and never a single answer). When a week is first summed is the reports' business
+(app/reports/queries.py: ensure_summed); keeping the sums true is this module's. Only a tally
+can still change in a summed week (answers and scans are filed under the day they happen):
+recording or importing one re-sums that counter's week in the same transaction, and changing a
+campaign's dates drops its sums. Exactness is tested against sums of the daily rows.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Connection, Date, and_, delete, func, insert, literal, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.clock import local_now
 from app.extensions import db
 from app.models import (
     AnswerDay,
@@ -41,45 +37,6 @@ def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-SETTLE = timedelta(minutes=10)  # an answer sent at 23:59 on Sunday is committed long before
-
-
-def is_settled(week: date, now: datetime) -> bool:
-    """True once the week is over by SETTLE: no answer or scan of it can still be on its way.
-    (Until then, reports read that week from the daily rows.)"""
-    return now >= datetime.combine(week + timedelta(days=7), time(), now.tzinfo) + SETTLE
-
-
-# A report sums at most this many weeks (about a second each at 5 M responses a year) and
-# reads the rest day by day; `flask sum-weeks` sums them all, e.g. right after an upgrade.
-WEEKS_PER_REQUEST = 4
-
-
-def ensure_summed(campaign: Campaign, weeks: list[date], now: datetime | None = None,
-                  limit: int | None = WEEKS_PER_REQUEST) -> set[date]:
-    """Sum the given weeks of the campaign that are settled and not summed yet (at most
-    `limit`, newest first), each in its own transaction; return the given weeks that are
-    summed now (the others are read day by day)."""
-    now = now or local_now()
-    done = set(db.session.scalars(select(RolledWeek.week).where(
-        RolledWeek.campaign_id == campaign.id, RolledWeek.week.in_(weeks))))
-    for week in sorted(weeks, reverse=True):
-        if week in done or not is_settled(week, now):
-            continue
-        if limit is not None:
-            if limit == 0:
-                break
-            limit -= 1
-        with db.engine.begin() as conn:
-            dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-            claimed = conn.execute(dialect_insert(RolledWeek).values(
-                campaign_id=campaign.id, week=week).on_conflict_do_nothing())
-            if claimed.rowcount:  # another server has summed it (or is summing it) otherwise
-                _sum(conn, campaign, week)
-        done.add(week)
-    return done
-
-
 def resum_counter_week(counter_id: int, day: date) -> None:
     """A tally of `day` changed: sum that counter's week again wherever a campaign has summed
     it (in the caller's transaction, so the change and the sums are committed together)."""
@@ -90,7 +47,7 @@ def resum_counter_week(counter_id: int, day: date) -> None:
         for table in (CampaignWeek, AnswerWeek):
             conn.execute(delete(table).where(table.campaign_id == campaign.id,
                                              table.counter_id == counter_id, table.week == week))
-        _sum(conn, campaign, week, counter_id)
+        sum_week(conn, campaign, week, counter_id)
 
 
 def forget_campaign(campaign_id: int) -> None:
@@ -141,8 +98,9 @@ def day_sums(conn, campaign: Campaign, first: date, last: date, *, by: str = "co
     return result
 
 
-def _sum(conn: Connection, campaign: Campaign, week: date, counter_id: int | None = None):
-    """Insert the campaign's sums of the week, for every counter or for one."""
+def sum_week(conn: Connection, campaign: Campaign, week: date,
+             counter_id: int | None = None) -> None:
+    """Insert the campaign's sums of the week, for every counter or for one (no commit)."""
     first = max(week, campaign.starts_on)
     last = min(week + timedelta(days=6), campaign.ends_on)
     counters = day_sums(conn, campaign, first, last,

@@ -1,18 +1,22 @@
 """The few queries every report is built from, per counter or per week, over a campaign and a
-period: whole weeks (cut to the campaign's days) from the weekly sums (app/domain/weeks.py),
-and a week not summed yet from the daily roll-ups. Never from single responses.
+period: whole weeks (cut to the campaign's days) from the weekly sums (app/domain/weeks.py,
+filled here the first time a report needs a week), and a week not summed yet from the daily
+roll-ups. Never from single responses.
 
 Everything above the counter (units, subtrees, the province) is summed in Python by
 app/reports/tables.py.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import figures
-from app.domain.weeks import FUNNEL, LEVELS, TALLY, day_sums, ensure_summed, monday
+from app.clock import local_now
+from app.domain.weeks import FUNNEL, LEVELS, TALLY, day_sums, monday, sum_week
 from app.extensions import db
 from app.models import (
     AnswerDay,
@@ -20,6 +24,7 @@ from app.models import (
     Campaign,
     CampaignWeek,
     Counter,
+    RolledWeek,
     Unit,
 )
 
@@ -66,6 +71,48 @@ class Counts:
                 self.overall[LEVELS.index(name)] += value
             else:
                 setattr(self, name, getattr(self, name) + value)
+
+
+SETTLE = timedelta(minutes=10)  # an answer sent at 23:59 on Sunday is committed long before
+
+
+def is_settled(week: date, now: datetime) -> bool:
+    """True once the week is over by SETTLE: no answer or scan of it can still be on its way.
+    (Until then, reports read that week from the daily rows.)"""
+    return now >= datetime.combine(week + timedelta(days=7), time(), now.tzinfo) + SETTLE
+
+
+# A report sums at most this many weeks (about a second each at 5 M responses a year) and
+# reads the rest day by day; `flask sum-weeks` sums them all, e.g. right after an upgrade.
+WEEKS_PER_REQUEST = 4
+
+
+def ensure_summed(campaign: Campaign, weeks: list[date], now: datetime | None = None,
+                  limit: int | None = WEEKS_PER_REQUEST) -> set[date]:
+    """Sum the given weeks of the campaign that are settled and not summed yet (at most
+    `limit`, newest first), each in its own transaction; return the given weeks that are
+    summed now (the others are read day by day).
+
+    A report fills these sums as it reads, like a cache: each week in a short transaction of
+    its own that claims the week first, so two app servers never sum it twice."""
+    now = now or local_now()
+    done = set(db.session.scalars(select(RolledWeek.week).where(
+        RolledWeek.campaign_id == campaign.id, RolledWeek.week.in_(weeks))))
+    for week in sorted(weeks, reverse=True):
+        if week in done or not is_settled(week, now):
+            continue
+        if limit is not None:
+            if limit == 0:
+                break
+            limit -= 1
+        with db.engine.begin() as conn:
+            dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+            claimed = conn.execute(dialect_insert(RolledWeek).values(
+                campaign_id=campaign.id, week=week).on_conflict_do_nothing())
+            if claimed.rowcount:  # another server has summed it (or is summing it) otherwise
+                sum_week(conn, campaign, week)
+        done.add(week)
+    return done
 
 
 def split(campaign: Campaign, start: date, end: date,

@@ -16,7 +16,7 @@ from app.auth.scope import (
     units_in_scope,
 )
 from app.clock import local_today
-from app.domain import transaction
+from app.db_setup import transaction
 from app.domain.org import add_counter, reissue_code, update_counter
 from app.domain.tallies import Counts, TallyRejected, import_tallies, record_tally
 from app.extensions import db
