@@ -9,8 +9,7 @@ from app.clock import local_today
 from app.extensions import db
 from app.models import Campaign, Unit
 from app.reports import exports, periods
-from app.reports.charts import trend_charts
-from app.reports.details import comments_for, details_for
+from app.reports.details import comments_for
 from app.reports.tables import unit_report
 
 
@@ -49,15 +48,12 @@ def write_report(*, campaign_id: int | None, unit_code: str | None, start: date 
         raise ReportChoiceError(str(exc)) from exc
     report = unit_report(campaign, campaign.unit, top, period.start, period.end,
                          current_app.config["SUPPRESSION_K"])
-    comments, _total = comments_for(report)
     if fmt == "csv":
         data = exports.to_csv(report)
     elif fmt == "xlsx":
-        data = exports.to_xlsx(report, comments, local_today())
+        data = exports.to_xlsx(report, comments_for(report)[0], local_today())
     else:
-        details = details_for(report, "vi", shares=True)
-        data = exports.to_pdf(report, details, trend_charts(details.weeks, report.top.target,
-                                                            "vi"), "vi", local_today())
+        data = exports.to_pdf(report, "vi", local_today())
     with open(path, "wb") as fh:
         fh.write(data)
     return (f"Wrote the {fmt.upper()} report of {top.code} for {period.start:%Y-%m-%d} to "

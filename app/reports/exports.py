@@ -211,10 +211,15 @@ def pdf_context(report: Report, details, charts, locale: str, made_on: date) -> 
     }
 
 
-def to_pdf(report: Report, details, charts, locale: str, made_on: date) -> bytes:
-    """The PDF report, laid out by WeasyPrint from printables/report/ (app/pdf.py)."""
+def to_pdf(report: Report, locale: str, made_on: date) -> bytes:
+    """The PDF report (the table, the funnel, each question's answers, the weekly charts),
+    laid out by WeasyPrint from printables/report/ (app/pdf.py)."""
     from app.pdf import html_to_pdf, render_html
+    from app.reports.charts import trend_charts
+    from app.reports.details import details_for
 
+    details = details_for(report, locale, shares=True)
+    charts = trend_charts(details.weeks, report.top.target, locale)
     html = render_html("report/report.html",
                        **pdf_context(report, details, charts, locale, made_on))
     return html_to_pdf(html, folder="report")

@@ -92,20 +92,24 @@ def dashboard():
 COMMENTS_PER_PAGE = 100
 
 
+def _report_or_422():
+    try:
+        return build()[1]
+    except NothingToReport as nothing:
+        abort(422, nothing.args[1])
+
+
 @bp.route("/details")
 @requires("reports")
 def details():
     """Each question's answers for the report's top, and (for managers and admins) comments."""
-    try:
-        form, report = build()
-    except NothingToReport as nothing:
-        abort(422, nothing.args[1])
+    report = _report_or_422()
     page = max(request.args.get("page", 1, type=int), 1)
     comments, total = (comments_for(report, page=page, per_page=COMMENTS_PER_PAGE)
                        if can("comments") else (None, 0))
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
-        "reports/details.html", form=form, report=report, args=args,
+        "reports/details.html", report=report, args=args,
         details=details_for(report, str(get_locale()), shares=True, weeks=False),
         comments=comments, total=total, page=page,
         pages=max(1, -(-total // COMMENTS_PER_PAGE)))
@@ -115,13 +119,6 @@ def _download(data: bytes, report: Report, extension: str, mimetype: str):
     name = f"bao-cao-{report.top.code}-{report.start:%Y%m%d}-{report.end:%Y%m%d}.{extension}"
     return data, 200, {"Content-Type": mimetype,
                        "Content-Disposition": f'attachment; filename="{name}"'}
-
-
-def _report_or_422():
-    try:
-        return build()[1]
-    except NothingToReport as nothing:
-        abort(422, nothing.args[1])
 
 
 @bp.route("/export.csv")
@@ -151,8 +148,5 @@ def export_comments():
 @requires("reports")
 def export_pdf():
     report = _report_or_422()
-    locale = str(get_locale())
-    details = details_for(report, locale, shares=True)
-    pdf = exports.to_pdf(report, details, trend_charts(details.weeks, report.top.target,
-                                                       locale), locale, local_today())
-    return _download(pdf, report, "pdf", "application/pdf")
+    return _download(exports.to_pdf(report, str(get_locale()), local_today()), report, "pdf",
+                     "application/pdf")
