@@ -152,8 +152,20 @@ class Answer(db.Model):
     response: Mapped[Response] = relationship(back_populates="answers")
 
 
-class DailyFunnel(db.Model):
-    """How many people opened, declined, were screened out or completed, per counter and day."""
+class FunnelCounts:
+    """How many people opened the form, declined, were screened out by reason or completed.
+    Shared by the daily funnel and the weekly sums."""
+
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    declined: Mapped[int] = mapped_column(Integer, default=0)
+    screened_online: Mapped[int] = mapped_column(Integer, default=0)
+    screened_postal: Mapped[int] = mapped_column(Integer, default=0)
+    screened_immediate: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DailyFunnel(FunnelCounts, db.Model):
+    """The funnel per counter and day."""
 
     __tablename__ = "daily_funnel"
     # Reports read a week not summed yet across all counters: by day.
@@ -161,12 +173,6 @@ class DailyFunnel(db.Model):
 
     counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    opened: Mapped[int] = mapped_column(Integer, default=0)
-    declined: Mapped[int] = mapped_column(Integer, default=0)
-    screened_online: Mapped[int] = mapped_column(Integer, default=0)
-    screened_postal: Mapped[int] = mapped_column(Integer, default=0)
-    screened_immediate: Mapped[int] = mapped_column(Integer, default=0)
-    completed: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class UsedTicket(db.Model):
@@ -239,7 +245,7 @@ class RolledWeek(db.Model):
     week: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
-class CampaignWeek(LevelCounts, db.Model):
+class CampaignWeek(FunnelCounts, LevelCounts, db.Model):
     """Per campaign, counter and week (the campaign's days of it): tallies, funnel, responses
     with their overall levels, and days with responses but no tally."""
 
@@ -253,12 +259,6 @@ class CampaignWeek(LevelCounts, db.Model):
     immediate: Mapped[int] = mapped_column(Integer, default=0)
     online: Mapped[int] = mapped_column(Integer, default=0)
     postal: Mapped[int] = mapped_column(Integer, default=0)
-    opened: Mapped[int] = mapped_column(Integer, default=0)
-    declined: Mapped[int] = mapped_column(Integer, default=0)
-    screened_online: Mapped[int] = mapped_column(Integer, default=0)
-    screened_postal: Mapped[int] = mapped_column(Integer, default=0)
-    screened_immediate: Mapped[int] = mapped_column(Integer, default=0)
-    completed: Mapped[int] = mapped_column(Integer, default=0)
     untallied_days: Mapped[int] = mapped_column(Integer, default=0)
 
 
