@@ -20,7 +20,7 @@ def test_seed_demo_with_history_gives_a_dashboard_worth_reading(app, runner):
         campaign = db.session.scalars(select(Campaign)).one()
         province = db.session.scalar(select(Unit).where(Unit.code == "BINHAN"))
         period = periods.resolve(campaign, local_today())
-        report = unit_report(campaign, province, province, period.start, period.end, 5)
+        report = unit_report(campaign, province, province, period.start, period.end)
         statuses = {row.code: row.status for row in report.rows}
         flags = {row.code: set(row.flags) for row in report.rows}
         # Two tiers: communes sit right under the province; no district is left.
@@ -28,7 +28,7 @@ def test_seed_demo_with_history_gives_a_dashboard_worth_reading(app, runner):
             "department", "center", "commune"}
         assert statuses["XAANPHU"] == "met" and statuses["PHUONGHB"] == "below"
         ward = db.session.scalar(select(Unit).where(Unit.code == "PHUONGBM"))
-        counters = unit_report(campaign, province, ward, period.start, period.end, 5).rows
+        counters = unit_report(campaign, province, ward, period.start, period.end).rows
         # One counter stuffs the box: more responses than eligible returns.
         assert ["responses_exceed_eligible" in r.flags for r in counters] == [False, True]
         assert "untallied_days" in flags["XATANLAP"]  # one commune never enters its tallies

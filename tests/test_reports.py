@@ -65,7 +65,7 @@ def test_units_roll_up_their_subtree_with_their_own_targets(province):
     add_day(province["branch_counter"], monday, eligible=50, responses=10,
             overall=(0, 0, 0, 5, 5), campaign=c)
     add_day(province["commune_counter"], monday, eligible=20, responses=0)
-    report = unit_report(c, province["province"], province["province"], monday, sunday, 5)
+    report = unit_report(c, province["province"], province["province"], monday, sunday)
     rows = {r.name: r for r in report.rows}
     # Province: E 170, R 40 → 23,53 % ≥ 30 %? No: 51 needed → 11 more.
     assert (report.top.counts.eligible, report.top.counts.responses) == (170, 40)
@@ -87,7 +87,7 @@ def test_no_eligible_returns_is_no_data_and_answers_without_tallies_are_flagged(
     c = province["campaign"]
     add_day(province["commune_counter"], monday, responses=7, overall=(0, 0, 1, 3, 3),
             campaign=c, tallied=False)
-    report = unit_report(c, province["province"], province["commune"], monday, sunday, 5)
+    report = unit_report(c, province["province"], province["commune"], monday, sunday)
     assert report.top.rate.value is None and report.top.status == "no_data"
     assert report.top.needed is None
     assert set(report.top.flags) == {"responses_exceed_eligible", "untallied_days"}
@@ -121,24 +121,29 @@ def test_satisfaction_below_k_responses_is_hidden_but_counts_are_not(province, r
     c = province["campaign"]
     add_day(province["commune_counter"], monday, eligible=10, responses=responses,
             overall=(0, 0, 0, 0, responses), campaign=c)
-    report = unit_report(c, province["province"], province["commune"], monday, sunday, 5)
+    report = unit_report(c, province["province"], province["commune"], monday, sunday)
     assert report.top.counts.responses == responses
     assert report.top.suppressed is hidden
     assert (report.top.satisfaction is None) is hidden
 
 
-def test_a_hidden_row_cannot_be_recovered_from_the_total_and_the_shown_rows(province):
-    """Center (shown) = its counter + the branch: hiding only the branch's 3 answers would let
-    anyone subtract; the smallest other row is hidden with it."""
+def test_a_unit_shows_its_counters_released_batches_only(province):
+    """The center's counter has 20 answers (a batch), the branch's 3 still gather towards K:
+    the center's satisfaction is its counter's alone, so the center minus its counter gives
+    nothing of the branch away. The counts still say 23."""
     monday, sunday = last_week()
     c = province["campaign"]
     add_day(province["center_counter"], monday, eligible=50, responses=20,
             overall=(0, 0, 2, 8, 10), campaign=c)
     add_day(province["branch_counter"], monday, eligible=9, responses=3,
             overall=(1, 0, 0, 1, 1), campaign=c)
-    report = unit_report(c, province["province"], province["center"], monday, sunday, 5)
-    assert not report.top.suppressed and report.top.satisfaction is not None
-    assert [r.suppressed for r in report.rows] == [True, True]  # branch, then the counter
+    report = unit_report(c, province["province"], province["center"], monday, sunday)
+    assert report.top.counts.responses == 23 and report.top.answers.responses == 20
+    assert report.top.satisfaction == Decimal("90.00")  # 18 of 20
+    rows = {r.name: r for r in report.rows}
+    assert rows["Chi nhánh"].suppressed and rows["Chi nhánh"].satisfaction is None
+    assert rows["Chi nhánh"].counts.responses == 3
+    assert rows["Quầy trung tâm"].satisfaction == Decimal("90.00")
 
 
 def test_a_clerk_sees_their_own_scope_only(app, province):
@@ -167,43 +172,71 @@ def test_periods_are_whole_weeks_inside_the_campaign(province):
         periods.resolve(c, today, kind="week", value="not-a-week")
 
 
-def test_a_unit_is_hidden_alike_on_its_parents_page_and_on_its_own(province):
-    """The commune's 3 answers are hidden on the province's page, so the center is hidden
-    with them (else province − center = commune). On the center's own page the center stays
-    hidden, and so do its rows: otherwise center = counter + branch would give it back."""
-    monday, sunday = last_week()
+WEEKLY = {"commune_counter": (10, 3, 0, 12), "center_counter": (20, 2, 6, 4),
+          "branch_counter": (1, 1, 1, 1)}  # answers in each of the campaign's four weeks
+
+
+def four_weeks(province) -> list[date]:
+    """The campaign's four weeks (Mondays) with WEEKLY's answers, levels mixed."""
+    monday, _sunday = last_week()
+    weeks = [monday - timedelta(days=7 * n) for n in (3, 2, 1, 0)]
+    for name, answers in WEEKLY.items():
+        for week, n in zip(weeks, answers, strict=True):
+            add_day(province[name], week, eligible=30, responses=n,
+                    overall=(n // 3, 0, 0, 0, n - n // 3), campaign=province["campaign"])
+    return weeks
+
+
+def test_no_period_or_row_can_be_subtracted_down_to_fewer_than_k_answers(province):
+    """Over every range of whole weeks, every figure of answers is made of whole batches:
+    of two nested periods, or of a unit and the rows shown under it, the difference is none
+    or at least K answers. (Without batches, the commune's weeks 1–2 minus week 1 would give
+    away the 3 answers of week 2.)"""
+    weeks = four_weeks(province)
     c = province["campaign"]
-    add_day(province["center_counter"], monday, eligible=60, responses=20,
-            overall=(0, 1, 1, 8, 10), campaign=c)
-    add_day(province["branch_counter"], monday, eligible=10, responses=6,
-            overall=(0, 0, 1, 2, 3), campaign=c)
-    add_day(province["commune_counter"], monday, eligible=10, responses=3,
-            overall=(0, 0, 1, 1, 1), campaign=c)
-    top = unit_report(c, province["province"], province["province"], monday, sunday, 5)
-    assert not top.top.suppressed
-    assert {r.name: r.suppressed for r in top.rows} == {"Trung tâm": True, "UBND xã Thử": True}
-    center = unit_report(c, province["province"], province["center"], monday, sunday, 5)
-    assert center.top.suppressed and center.top.satisfaction is None
-    # Branch (6) and the center's counter (20): the smaller one is hidden to cover the center.
-    assert {r.name: r.suppressed for r in center.rows} == {"Chi nhánh": True,
-                                                           "Quầy trung tâm": False}
+    shown = {}  # (row, first week, last week) -> answers released
+    for i, first in enumerate(weeks):
+        for last in weeks[i:]:
+            report = unit_report(c, province["province"], province["province"], first,
+                                 last + timedelta(days=6))
+            by_unit = {}
+            for row in report.unit_rows + report.counter_rows:
+                shown[(row.kind, row.id, first, last)] = row.answers.responses
+                assert row.answers.responses == 0 or row.answers.responses >= 5
+                assert row.suppressed == (row.answers.responses == 0 < row.counts.responses)
+                by_unit[row.name] = row
+            for unit_row in report.unit_rows:  # a unit minus the rows shown under it
+                under = [r for r in report.unit_rows + report.counter_rows
+                         if r.parent == unit_row.name and not r.suppressed]
+                rest = unit_row.answers.responses - sum(r.answers.responses for r in under)
+                assert rest == 0 or rest >= 5, unit_row.name
+    for (kind, row_id, first, last), n in shown.items():
+        for (kind2, row_id2, first2, last2), n2 in shown.items():
+            if (kind, row_id) == (kind2, row_id2) and first <= first2 <= last2 <= last:
+                assert n - n2 == 0 or n - n2 >= 5, (kind, row_id, first, last, first2, last2)
+    # The commune's 3 answers of week 2 are filed with week 4's 12, in a batch of 15.
+    commune = province["commune"].id
+    assert shown[("unit", commune, weeks[0], weeks[1])] == 10
+    assert shown[("unit", commune, weeks[0], weeks[3])] == 25
+    assert shown[("unit", commune, weeks[3], weeks[3])] == 15
 
 
-def test_a_small_week_cannot_be_recovered_from_the_period_and_the_other_weeks(province):
-    """Weeks of 10, 3 and 12 answers: the 3 is hidden, and so is the 10, else the period
-    minus the shown weeks would give the 3 away."""
+def test_a_small_week_is_shown_with_the_batch_it_completes(province):
+    """The trend's weeks show the batches filed under them: the commune's 3 answers of week
+    2 (hidden) come out in week 4 with its 12. Counts stay with the week they happened in."""
     from app.reports.details import weekly
 
-    monday, sunday = last_week()
+    weeks = four_weeks(province)
     c = province["campaign"]
-    for weeks_ago, responses in ((2, 10), (1, 3), (0, 12)):
-        add_day(province["commune_counter"], monday - timedelta(days=7 * weeks_ago),
-                eligible=30, responses=responses, overall=(0, 0, 0, 0, responses), campaign=c)
-    report = unit_report(c, province["province"], province["province"],
-                         monday - timedelta(days=14), sunday, 5)
-    shown = {w.row.counts.responses: w.row.suppressed for w in weekly(c, report)}
-    assert shown == {10: True, 3: True, 12: False}
-    # Below the campaign's unit no weekly satisfaction is shown at all.
-    commune = unit_report(c, province["province"], province["commune"],
-                          monday - timedelta(days=14), sunday, 5)
-    assert all(w.row.suppressed for w in weekly(c, commune))
+    report = unit_report(c, province["province"], province["commune"], weeks[0],
+                         weeks[-1] + timedelta(days=6))
+    trend = weekly(c, report)
+    assert [w.row.counts.responses for w in trend] == [10, 3, 0, 12]
+    assert [w.row.answers.responses for w in trend] == [10, 0, 0, 15]
+    assert [w.row.suppressed for w in trend] == [False, True, False, False]
+    # 15 answers in week 4's batch: 3 − 1 + 12 − 4 = 10 satisfied → 66,67 %.
+    assert trend[3].row.satisfaction == Decimal("66.67")
+    # The branch's 1 a week: one batch of 4 is not K, nothing is released all month.
+    branch = unit_report(c, province["province"], province["branch"], weeks[0],
+                         weeks[-1] + timedelta(days=6))
+    assert branch.top.counts.responses == 4 and branch.top.suppressed

@@ -7,11 +7,19 @@ days (and never a single answer). When a week is first summed is the reports' bu
 can still change in a summed week (answers and scans are filed under the day they happen):
 recording or importing one re-sums that counter's week in the same transaction, and changing a
 campaign's dates drops its sums. Exactness is tested against sums of the daily rows.
+
+Answers are released in batches (`fill_batches`): each counter's answers gather week by week
+until there are at least K (SUPPRESSION_K) of them, and then the whole batch is filed under
+the week it filled (`batch_week`). Every figure of answers a report shows — a counter's, a
+unit's, the province's, a week's — is a sum of whole batches, the ones filed in its period;
+so any two figures differ by whole batches too, and no choice of period or unit (two
+overlapping ranges subtracted, a unit minus its counters) singles out fewer than K people.
+Answers still gathering are counted as responses but shown in no breakdown yet.
 """
 
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, Date, and_, delete, func, insert, literal, select
+from sqlalchemy import Connection, Date, and_, delete, func, insert, literal, select, update
 
 from app.extensions import db
 from app.models import (
@@ -44,10 +52,15 @@ def resum_counter_week(counter_id: int, day: date) -> None:
     conn = db.session.connection()
     for campaign in db.session.scalars(select(Campaign).join(
             RolledWeek, RolledWeek.campaign_id == Campaign.id).where(RolledWeek.week == week)):
+        row = (CampaignWeek.campaign_id == campaign.id, CampaignWeek.counter_id == counter_id,
+               CampaignWeek.week == week)
+        batch = conn.execute(select(CampaignWeek.batch_week).where(*row)).scalar()
         for table in (CampaignWeek, AnswerWeek):
             conn.execute(delete(table).where(table.campaign_id == campaign.id,
                                              table.counter_id == counter_id, table.week == week))
         sum_week(conn, campaign, week, counter_id)
+        # Its answers have not changed (only a tally did): they stay in the batch they were in.
+        conn.execute(update(CampaignWeek).where(*row).values(batch_week=batch))
 
 
 def forget_campaign(campaign_id: int) -> None:
@@ -120,3 +133,14 @@ def sum_week(conn: Connection, campaign: Campaign, week: date,
                          AnswerDay.value))
     conn.execute(insert(AnswerWeek).from_select(
         ["campaign_id", "counter_id", "week", "question_key", "value", "responses"], answers))
+
+
+def fill_batches(conn: Connection, campaign: Campaign, week: date, k: int) -> None:
+    """File under `week` the answers still gathering (up to that week) of every counter that
+    now has K or more of them. Called once per summed week, oldest first (no commit)."""
+    gathering = (CampaignWeek.campaign_id == campaign.id, CampaignWeek.batch_week.is_(None),
+                 CampaignWeek.week <= week, CampaignWeek.responses > 0)
+    full = (select(CampaignWeek.counter_id).where(*gathering)
+            .group_by(CampaignWeek.counter_id).having(func.sum(CampaignWeek.responses) >= k))
+    conn.execute(update(CampaignWeek).where(*gathering, CampaignWeek.counter_id.in_(full))
+                 .values(batch_week=week))

@@ -237,20 +237,25 @@ class AnswerDay(db.Model):
 # counter's week, and a change of the campaign's dates drops its sums.
 
 class RolledWeek(db.Model):
-    """A week (its Monday) of a campaign whose weekly sums hold every counter."""
+    """A week (its Monday) of a campaign whose weekly sums hold every counter, and the K its
+    answer batches were made with (other K: the campaign's sums are made again)."""
 
     __tablename__ = "rolled_week"
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
     week: Mapped[date] = mapped_column(Date, primary_key=True)
+    batch_k: Mapped[int | None] = mapped_column(Integer)
 
 
 class CampaignWeek(FunnelCounts, LevelCounts, db.Model):
     """Per campaign, counter and week (the campaign's days of it): tallies, funnel, responses
-    with their overall levels, and days with responses but no tally."""
+    with their overall levels, and days with responses but no tally. `batch_week` is the week
+    whose batch of K or more answers of this counter holds this week's (None: still
+    gathering; app/domain/weeks.py)."""
 
     __tablename__ = "campaign_week"
-    __table_args__ = (Index("ix_campaign_week_campaign_week", "campaign_id", "week"),)
+    __table_args__ = (Index("ix_campaign_week_campaign_week", "campaign_id", "week"),
+                      Index("ix_campaign_week_batch", "campaign_id", "batch_week"))
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
     counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), primary_key=True)
@@ -260,6 +265,7 @@ class CampaignWeek(FunnelCounts, LevelCounts, db.Model):
     online: Mapped[int] = mapped_column(Integer, default=0)
     postal: Mapped[int] = mapped_column(Integer, default=0)
     untallied_days: Mapped[int] = mapped_column(Integer, default=0)
+    batch_week: Mapped[date | None] = mapped_column(Date)
 
 
 class AnswerWeek(db.Model):

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.clock import local_today
@@ -46,8 +45,7 @@ def write_report(*, campaign_id: int | None, unit_code: str | None, start: date 
                                  kind="custom" if start else "campaign", start=start, end=end)
     except periods.PeriodError as exc:
         raise ReportChoiceError(str(exc)) from exc
-    report = unit_report(campaign, campaign.unit, top, period.start, period.end,
-                         current_app.config["SUPPRESSION_K"])
+    report = unit_report(campaign, campaign.unit, top, period.start, period.end)
     if fmt == "csv":
         data = exports.to_csv(report)
     elif fmt == "xlsx":

@@ -1,20 +1,28 @@
 """What lies behind one unit's row: the funnel, each question's answers, the weekly trend and
-the comments. Every share comes from app/figures.py; every breakdown obeys the unit's hiding
-(app/reports/tables.py decides it) and the same rule again across the weeks of the trend.
+the comments. Every share comes from app/figures.py; every breakdown of answers is made of the
+batches released in the period (app/reports/tables.py says why), a week's of those filed under
+that week, and comments carry that week too.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from app import figures
 from app.domain.weeks import monday
 from app.extensions import db
-from app.models import Campaign, Response
-from app.reports.queries import Counts, answer_counts, counts_by_week
-from app.reports.tables import Report, Row, suppress
+from app.models import Campaign, CampaignWeek, Response
+from app.reports.queries import (
+    Counts,
+    answer_counts,
+    counts_by_week,
+    in_batches,
+    monday_of,
+    released,
+)
+from app.reports.tables import Report, Row
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,7 @@ def details_for(report: Report, locale: str, *, shares: bool = False,
     definition = campaign.questionnaire.definition
     details = Details(funnel=top.counts.funnel, eligible=top.counts.eligible,
                       scale=definition["scale"][locale])
-    if shares and not top.suppressed and top.counts.responses:
+    if shares and not top.suppressed and top.answers.responses:
         counts = answer_counts(campaign, report.counter_ids, report.start, report.end)
         for question in definition["questions"]:
             values = counts.get(question["key"], {})
@@ -93,11 +101,11 @@ def details_for(report: Report, locale: str, *, shares: bool = False,
 
 
 def weekly(campaign: Campaign, report: Report) -> list[Week]:
-    """Each week of the period for the report's top: counts always; satisfaction only for the
-    campaign's whole unit, hidden under K answers, and with it the smallest other weeks until
-    the hidden ones hold K (the period minus the shown weeks must not give a week away)."""
+    """Each week of the period for the report's top: its counts, and the satisfaction of the
+    batches filed under it (< K: hidden)."""
     start, end = report.start, report.end
     by_week = counts_by_week(campaign, report.counter_ids, start, end)
+    answers = released(campaign, report.counter_ids, start, end, by="week")
     weeks, week = [], monday(start)
     while week <= end:
         year, number, _ = week.isocalendar()
@@ -106,37 +114,33 @@ def weekly(campaign: Campaign, report: Report) -> list[Week]:
                           end=min(week + timedelta(days=6), end),
                           row=Row(kind="week", id=len(weeks), name=label, code=label,
                                   counts=by_week.get(week, Counts()),
+                                  answers=answers.get(week, Counts()), k=report.k,
                                   target=report.top.target)))
         week += timedelta(days=7)
-    rows = [w.row for w in weeks]
-    if report.top.id == campaign.unit_id:
-        suppress(report.top, rows, report.k)
-    else:
-        # Below the campaign's unit, a unit's week minus a sub-unit's week could single out a
-        # small sibling group, and no table shows those weeks side by side to guard it: only
-        # the campaign's whole unit gets a weekly satisfaction line.
-        for row in rows:
-            row.suppressed = True
     return weeks
 
 
 def comments_for(report: Report, *, page: int = 1,
                  per_page: int | None = None) -> tuple[list[tuple[str, str]], int]:
-    """((ISO week, comment) …, how many in all) of the top's responses, in the order of their
-    random ids: nothing about when they were written, not even their order, is shown. Empty
-    when the top is hidden or holds fewer than K responses."""
-    if report.top.suppressed or report.top.counts.responses < report.k:
+    """((ISO week, comment) …, how many in all) of the top's released answers, each with the
+    week its batch was filed under, in the order of their random ids: nothing about when
+    they were written, not even their order, is shown. Empty when the top is hidden."""
+    if report.top.suppressed or not report.top.answers.responses:
         return [], 0
+    batch = and_(*in_batches(Response, report.campaign, report.start, report.end,
+                             week=monday_of(Response.submitted_on)))
     where = (Response.campaign_id == report.campaign.id,
              Response.counter_id.in_(report.counter_ids),
-             Response.submitted_on.between(report.start, report.end),
+             Response.submitted_on <= report.end,  # a batch may begin before the period
              Response.comment.is_not(None))
-    total = db.session.scalar(select(func.count()).where(*where))
-    query = select(Response.submitted_on, Response.comment).where(*where).order_by(Response.id)
+    total = db.session.scalar(select(func.count()).select_from(Response)
+                              .join(CampaignWeek, batch).where(*where))
+    query = (select(CampaignWeek.batch_week, Response.comment).join(CampaignWeek, batch)
+             .where(*where).order_by(Response.id))
     if per_page:
         query = query.limit(per_page).offset((page - 1) * per_page)
     result = []
-    for day, comment in db.session.execute(query):
-        year, week, _ = day.isocalendar()
-        result.append((f"{year}-W{week:02d}", comment))
+    for week, comment in db.session.execute(query):
+        year, number, _ = week.isocalendar()
+        result.append((f"{year}-W{number:02d}", comment))
     return result, total

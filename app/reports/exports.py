@@ -40,11 +40,8 @@ def _status(row: Row) -> str:
 
 
 def _satisfaction(row: Row, k: int) -> Decimal | str | None:
-    if row.counts.answered_overall == 0:
-        return None
     if row.suppressed:
-        return (_("< %(k)d phiếu", k=k) if row.counts.responses < k
-                else _("ẩn (bảo vệ nhóm nhỏ)"))
+        return _("< %(k)d phiếu", k=k)
     return row.satisfaction
 
 
@@ -169,7 +166,8 @@ def pdf_context(report: Report, details, charts, locale: str, made_on: date) -> 
                  else ["—"] * 5), num(s.total)] for s in details.shares]
     weeks = [[f"{w.label} ({w.start:%d/%m} – {w.end:%d/%m})", num(w.row.counts.eligible),
               num(w.row.counts.responses), pct(w.row.rate.value), pct(w.row.target),
-              _("ẩn") if w.row.suppressed else pct(w.row.satisfaction)] for w in details.weeks]
+              _("< %(k)d phiếu", k=report.k) if w.row.suppressed else pct(w.row.satisfaction)]
+             for w in details.weeks]
     f = details.funnel
     t = {
         "kicker": report.campaign.unit.name,
@@ -180,8 +178,9 @@ def pdf_context(report: Report, details, charts, locale: str, made_on: date) -> 
         "columns": [_("Đơn vị / quầy"), _("Hồ sơ thuộc diện khảo sát"), _("Phiếu trả lời"),
                     _("Tỷ lệ phản hồi"), _("Chỉ tiêu"), _("Cần thêm (phiếu)"),
                     _("Tỷ lệ hài lòng (khoảng 95%%)"), _("Trạng thái"), _("Cảnh báo")],
-        "note": _("Tỷ lệ hài lòng dưới %(k)d phiếu không hiển thị, và một số ô bên cạnh cũng "
-                  "được ẩn, để không ai suy ra được nhóm nhỏ.", k=report.k),
+        "note": _("Câu trả lời của mỗi quầy được công bố theo từng đợt đủ %(k)d phiếu, vào tuần "
+                  "đợt đó đủ; phiếu chưa đủ đợt vẫn được đếm nhưng chưa tính vào tỷ lệ hài lòng.",
+                  k=report.k),
         "below_title": _("Đơn vị và quầy chưa đạt chỉ tiêu"),
         "below_columns": [_("Đơn vị / quầy"), _("Hồ sơ thuộc diện khảo sát"), _("Phiếu trả lời"),
                           _("Tỷ lệ phản hồi"), _("Chỉ tiêu"), _("Cần thêm (phiếu)")],
@@ -193,8 +192,8 @@ def pdf_context(report: Report, details, charts, locale: str, made_on: date) -> 
         "shares_title": _("Mức độ hài lòng theo từng tiêu chí"),
         "shares_columns": [_("Tiêu chí"), _("Hài lòng và rất hài lòng (hoặc “Có”)"),
                            *details.scale, _("Số trả lời")],
-        "shares_hidden": _("Không hiển thị: dưới %(k)d phiếu, hoặc ẩn để bảo vệ một nhóm nhỏ "
-                           "bên cạnh.", k=report.k),
+        "shares_hidden": _("Không hiển thị: chưa có đợt %(k)d phiếu nào đủ trong thời gian này.",
+                           k=report.k),
         "trend_title": _("Xu hướng theo tuần"),
         "week_columns": [_("Tuần"), _("Hồ sơ thuộc diện khảo sát"), _("Phiếu trả lời"),
                          _("Tỷ lệ phản hồi"), _("Chỉ tiêu"), _("Tỷ lệ hài lòng")],

@@ -10,16 +10,25 @@ app/reports/tables.py.
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import Date, and_, cast, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import figures
 from app.clock import local_now
-from app.domain.weeks import FUNNEL, LEVELS, TALLY, day_sums, monday, sum_week
+from app.domain.weeks import (
+    FUNNEL,
+    LEVELS,
+    RESPONSES,
+    TALLY,
+    day_sums,
+    fill_batches,
+    monday,
+    sum_week,
+)
 from app.extensions import db
 from app.models import (
-    AnswerDay,
     AnswerWeek,
     Campaign,
     CampaignWeek,
@@ -87,46 +96,57 @@ def is_settled(week: date, now: datetime) -> bool:
 WEEKS_PER_REQUEST = 4
 
 
-def ensure_summed(campaign: Campaign, weeks: list[date], now: datetime | None = None,
+def ensure_summed(campaign: Campaign, through: date, now: datetime | None = None,
                   limit: int | None = WEEKS_PER_REQUEST) -> set[date]:
-    """Sum the given weeks of the campaign that are settled and not summed yet (at most
-    `limit`, newest first), each in its own transaction; return the given weeks that are
-    summed now (the others are read day by day).
+    """Sum the campaign's settled weeks up to `through` that are not summed yet, oldest first
+    (each week's batches of answers build on the weeks before it), at most `limit` of them;
+    return the weeks summed now (the others are read day by day, and release no answers).
 
     A report fills these sums as it reads, like a cache: each week in a short transaction of
     its own that claims the week first, so two app servers never sum it twice."""
     now = now or local_now()
+    k = current_app.config["SUPPRESSION_K"]
+    with db.engine.begin() as conn:  # batches made with another K are made again
+        if conn.scalar(select(RolledWeek.week).where(RolledWeek.campaign_id == campaign.id,
+                                                     RolledWeek.batch_k != k).limit(1)):
+            for table in (CampaignWeek, AnswerWeek, RolledWeek):
+                conn.execute(delete(table).where(table.campaign_id == campaign.id))
     done = set(db.session.scalars(select(RolledWeek.week).where(
-        RolledWeek.campaign_id == campaign.id, RolledWeek.week.in_(weeks))))
-    for week in sorted(weeks, reverse=True):
-        if week in done or not is_settled(week, now):
-            continue
-        if limit is not None:
-            if limit == 0:
-                break
-            limit -= 1
-        with db.engine.begin() as conn:
-            dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-            claimed = conn.execute(dialect_insert(RolledWeek).values(
-                campaign_id=campaign.id, week=week).on_conflict_do_nothing())
-            if claimed.rowcount:  # another server has summed it (or is summing it) otherwise
-                sum_week(conn, campaign, week)
-        done.add(week)
+        RolledWeek.campaign_id == campaign.id)))
+    week, last = monday(campaign.starts_on), min(through, monday(campaign.ends_on))
+    while week <= last and is_settled(week, now) and limit != 0:
+        if week not in done:
+            if limit is not None:
+                limit -= 1
+            with db.engine.begin() as conn:
+                dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+                claimed = conn.execute(dialect_insert(RolledWeek).values(
+                    campaign_id=campaign.id, week=week, batch_k=k).on_conflict_do_nothing())
+                if claimed.rowcount:  # another server has summed it (or is summing it) otherwise
+                    sum_week(conn, campaign, week)
+                    fill_batches(conn, campaign, week, k)
+            done.add(week)
+        week += timedelta(days=7)
     return done
+
+
+def weeks_in(start: date, end: date) -> list[date]:
+    """The Mondays of the weeks from start to end."""
+    weeks, week = [], monday(start)
+    while week <= end:
+        weeks.append(week)
+        week += timedelta(days=7)
+    return weeks
 
 
 def split(campaign: Campaign, start: date, end: date,
           now: datetime | None = None) -> tuple[list[date], list[tuple[date, date]]]:
     """A period (whole weeks cut to the campaign) as the Mondays of its summed weeks, and the
     day ranges of the weeks not summed yet (not settled), to read day by day."""
-    weeks = []
-    week = monday(start)
-    while week <= end:
-        weeks.append(week)
-        week += timedelta(days=7)
-    summed = ensure_summed(campaign, weeks, now)
+    weeks = weeks_in(start, end)
+    summed = ensure_summed(campaign, monday(end), now)
     spans = [(max(w, start), min(w + timedelta(days=6), end)) for w in weeks if w not in summed]
-    return sorted(summed), spans
+    return [w for w in weeks if w in summed], spans
 
 
 def _in_weeks(column, weeks: list[date]):
@@ -167,7 +187,7 @@ def _grouped(campaign: Campaign, counters, start: date, end: date, *, by: str) -
     return result
 
 
-def _in(root: Unit):
+def counters_under(root: Unit):
     """Counters of the root's subtree, as a subquery of ids."""
     return select(Counter.id).join(Unit).where(Unit.subtree_of(root))
 
@@ -175,7 +195,7 @@ def _in(root: Unit):
 def counts_by_counter(campaign: Campaign, root: Unit, start: date,
                       end: date) -> dict[int, Counts]:
     """Counts per counter of `root`'s subtree, for the campaign between start and end."""
-    return _grouped(campaign, _in(root), start, end, by="counter")
+    return _grouped(campaign, counters_under(root), start, end, by="counter")
 
 
 def counts_by_week(campaign: Campaign, counter_ids: list[int], start: date,
@@ -184,22 +204,58 @@ def counts_by_week(campaign: Campaign, counter_ids: list[int], start: date,
     return _grouped(campaign, counter_ids, start, end, by="week")
 
 
+def released(campaign: Campaign, counters, start: date, end: date, *,
+             by: str) -> dict:
+    """The answers released in the period (the batches filed under its weeks; see
+    app/domain/weeks.py) as Counts of responses and overall levels, per counter
+    (by="counter"), per counter's unit (by="unit") or per batch week (by="week")."""
+    ensure_summed(campaign, monday(end))
+    key = {"counter": CampaignWeek.counter_id, "unit": Counter.unit_id,
+           "week": CampaignWeek.batch_week}[by]
+    query = (select(key, *_sums(CampaignWeek, RESPONSES))
+             .where(CampaignWeek.campaign_id == campaign.id,
+                    CampaignWeek.batch_week.between(monday(start), monday(end)),
+                    CampaignWeek.counter_id.in_(counters))
+             .group_by(key))
+    if by == "unit":
+        query = query.join(Counter, Counter.id == CampaignWeek.counter_id)
+    result = {}
+    for group, *values in db.session.execute(query):
+        result[group] = Counts()
+        result[group].take(RESPONSES, values)
+    return result
+
+
+def in_batches(model, campaign: Campaign, start: date, end: date, week=None):
+    """Join `model` (per counter and week, or per response with `week` its Monday) to the
+    weekly sums, keeping the rows whose batch is filed in the period."""
+    return (CampaignWeek.campaign_id == campaign.id,
+            CampaignWeek.counter_id == model.counter_id,
+            CampaignWeek.week == (model.week if week is None else week),
+            CampaignWeek.batch_week.between(monday(start), monday(end)))
+
+
 def answer_counts(campaign: Campaign, counter_ids: list[int], start: date,
                   end: date) -> dict[str, dict[int, int]]:
-    """{question: {value: responses}} over the given counters, for the satisfaction details."""
+    """{question: {value: responses}} over the given counters, for the satisfaction details:
+    the answers released in the period, as every breakdown."""
+    ensure_summed(campaign, monday(end))
     result: dict[str, dict[int, int]] = {}
-    weeks, spans = split(campaign, start, end)
-    queries = [(AnswerWeek, _in_weeks(AnswerWeek.week, weeks))] if weeks else []
-    queries += [(AnswerDay, AnswerDay.day.between(first, last)) for first, last in spans]
-    for model, when in queries:
-        query = (select(model.question_key, model.value, func.sum(model.responses))
-                 .where(model.campaign_id == campaign.id, model.counter_id.in_(counter_ids),
-                        when)
-                 .group_by(model.question_key, model.value))
-        for key, value, total in db.session.execute(query):
-            values = result.setdefault(key, {})
-            values[value] = values.get(value, 0) + int(total)
+    query = (select(AnswerWeek.question_key, AnswerWeek.value, func.sum(AnswerWeek.responses))
+             .join(CampaignWeek, and_(*in_batches(AnswerWeek, campaign, start, end)))
+             .where(AnswerWeek.campaign_id == campaign.id,
+                    AnswerWeek.counter_id.in_(counter_ids))
+             .group_by(AnswerWeek.question_key, AnswerWeek.value))
+    for key, value, total in db.session.execute(query):
+        result.setdefault(key, {})[value] = int(total)
     return result
+
+
+def monday_of(column):
+    """SQL for the Monday of a date column's week."""
+    if db.engine.dialect.name == "postgresql":
+        return cast(func.date_trunc("week", column), Date)
+    return func.date(column, "weekday 0", "-6 days")
 
 
 def tree_of(root: Unit) -> tuple[list[Unit], list]:

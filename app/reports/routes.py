@@ -1,7 +1,7 @@
 """The report pages and their exports: thin handlers over periods.py (which days), tables.py
 (which figures), details.py (what lies behind them) and exports.py (files)."""
 
-from flask import abort, current_app, render_template, request
+from flask import abort, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -67,8 +67,7 @@ def build() -> tuple[ReportForm | None, Report]:
                                  start=form.start.data, end=form.end.data)
     except periods.PeriodError as exc:
         raise NothingToReport(form, str(exc)) from exc
-    return form, unit_report(campaign, root, top, period.start, period.end,
-                             current_app.config["SUPPRESSION_K"])
+    return form, unit_report(campaign, root, top, period.start, period.end)
 
 
 @bp.route("/")

@@ -1,24 +1,25 @@
 """The report a screen, an export and the PDF all show: plain rows with every figure computed
 by app/figures.py, for one unit's subtree, one campaign and one period.
 
-Small groups: any breakdown of answers (satisfaction, the factors, comments) over fewer than K
-responses is hidden ("< K phiếu"). Because a unit's figure is the sum of its rows (its sub-units
-and its own counters), hiding one row alone would not do: the unit minus the shown rows would
-give it away. So in every such table, the hidden rows together hold at least K responses (the
-smallest other rows are hidden with them), and when a unit itself is hidden its rows are too, as
-far as it takes. The decision is made once for the whole campaign tree, top down, so a unit is
-hidden or shown alike on its parent's page and on its own. Counts of responses and eligible
-returns are never hidden.
+Small groups: a breakdown of answers (satisfaction, the factors, comments) is made only of the
+answers released in the period — each counter's whole batches of at least K responses
+(SUPPRESSION_K), filed under the week they filled (app/domain/weeks.py). A unit's figure is the
+sum of its counters' batches, so a unit minus its shown rows, or one period minus another, is
+whole batches too: nothing can be subtracted down to fewer than K people, and no further
+hiding is needed. A row with fewer than K answers released shows "< K phiếu". Counts of
+responses and eligible returns cover every day of the period and are never hidden.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from flask import current_app
+
 from app import figures
 from app.domain.campaigns import target_for
 from app.models import Campaign, Counter, Unit
-from app.reports.queries import Counts, counts_by_counter, tree_of
+from app.reports.queries import Counts, counters_under, counts_by_counter, released, tree_of
 
 FLAG_IMPOSSIBLE = "responses_exceed_eligible"  # R > E: cannot happen in an honest count
 FLAG_UNTALLIED = "untallied_days"  # responses on days without a tally
@@ -32,13 +33,20 @@ class Row:
     id: int
     name: str
     code: str
-    counts: Counts
+    counts: Counts  # every day of the period
     target: Decimal
+    k: int
+    answers: Counts = field(default_factory=Counts)  # the answers released in the period
     operator: str | None = None
     parent: str | None = None  # the name of the unit it belongs to
     has_children: bool = False
-    suppressed: bool = False  # satisfaction hidden (small group)
     flags: list[str] = field(default_factory=list)
+
+    @property
+    def suppressed(self) -> bool:
+        """Answers came in, but fewer than K are released in the period: no breakdown."""
+        has_any = self.counts.responses > 0 or self.answers.responses > 0
+        return has_any and figures.is_suppressed(self.answers.responses, self.k)
 
     @property
     def rate(self) -> figures.ResponseRate:
@@ -56,14 +64,13 @@ class Row:
     def satisfaction(self) -> Decimal | None:
         if self.suppressed:
             return None
-        return figures.satisfaction_rate(self.counts.satisfied, self.counts.answered_overall)
+        return figures.satisfaction_rate(self.answers.satisfied, self.answers.answered_overall)
 
     @property
     def interval(self) -> tuple[Decimal, Decimal] | None:
         if self.suppressed:
             return None
-        return figures.wilson_interval(self.counts.satisfied, self.counts.answered_overall)
-
+        return figures.wilson_interval(self.answers.satisfied, self.answers.answered_overall)
 
     def compared_with(self, other: "Row") -> str | None:
         """"higher" / "lower" than `other` beyond chance (95 % intervals apart), "same" when
@@ -89,23 +96,22 @@ class Report:
     counter_rows: list[Row] = field(default_factory=list)  # every counter below the top
 
 
-def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: date,
-                k: int) -> Report:
-    """The figures of `top` and of each unit and counter right below it.
-
-    `root` is where the viewer's report starts (breadcrumbs begin there); `top` lies in it.
-    The whole campaign tree is counted, so that hiding is decided alike on every page.
-    """
-    units, counters = tree_of(campaign.unit)
-    per_counter = counts_by_counter(campaign, campaign.unit, start, end)
+def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: date) -> Report:
+    """The figures of `top` and of each unit and counter below it. `root` is where the
+    viewer's report starts (breadcrumbs begin there); `top` lies in it and in the campaign's
+    unit."""
+    k = current_app.config["SUPPRESSION_K"]
+    units, counters = tree_of(top)
+    per_counter = counts_by_counter(campaign, top, start, end)
+    answers = released(campaign, counters_under(top), start, end, by="counter")
     by_id = {u.id: u for u in units}
-    totals = {u.id: Counts() for u in units}
+    totals = {u.id: (Counts(), Counts()) for u in units}
     for counter in counters:
-        counts = per_counter.get(counter.id)
-        if counts is not None:
-            for unit_id in by_id[counter.unit_id].ancestor_ids():
-                if unit_id in totals:
-                    totals[unit_id].add(counts)
+        for unit_id in by_id[counter.unit_id].ancestor_ids():
+            if unit_id in totals:
+                for total, part in zip(totals[unit_id], (per_counter, answers), strict=True):
+                    if counter.id in part:
+                        total.add(part[counter.id])
     child_units: dict[int, list[Unit]] = {}
     own_counters: dict[int, list[Counter]] = {}
     for unit in units:
@@ -115,7 +121,7 @@ def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: dat
 
     def unit_row(unit: Unit) -> Row:
         return _flagged(Row(kind="unit", id=unit.id, name=unit.name, code=unit.code,
-                            counts=totals[unit.id],
+                            counts=totals[unit.id][0], answers=totals[unit.id][1], k=k,
                             target=target_for(campaign, unit),
                             parent=unit.parent.name if unit.parent else None,
                             has_children=bool(child_units.get(unit.id)
@@ -124,30 +130,18 @@ def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: dat
     def counter_row(counter: Counter) -> Row:
         return _flagged(Row(kind="counter", id=counter.id, name=counter.name,
                             code=counter.code, counts=per_counter.get(counter.id, Counts()),
+                            answers=answers.get(counter.id, Counts()), k=k,
                             target=target_for(campaign, by_id[counter.unit_id]),
                             operator=counter.operator, parent=by_id[counter.unit_id].name))
 
-    # Every row once, then the hiding decided top down from the campaign's unit: each table
-    # (a unit and the rows right below it) follows the unit's own hiding, set by its parent.
     unit_rows = {u.id: unit_row(u) for u in units}
     counter_rows = {c.id: counter_row(c) for c in counters}
-
-    def rows_under(unit: Unit) -> list[Row]:
-        return ([unit_rows[u.id] for u in child_units.get(unit.id, [])]
-                + [counter_rows[c.id] for c in own_counters.get(unit.id, [])])
-
-    first = unit_rows[campaign.unit.id]
-    first.suppressed = figures.is_suppressed(first.counts.responses, k)
-    for unit in units:  # tree order: a parent's table is settled before its children's
-        suppress(unit_rows[unit.id], rows_under(unit), k)
-
-    inside = [u for u in units if top.contains(u)]
-    under = [c for c in counters if top.contains(by_id[c.unit_id])]
     return Report(campaign=campaign, start=start, end=end, k=k, top=unit_rows[top.id],
-                  rows=rows_under(top), trail=[u for u in _lineage(top) if root.contains(u)],
-                  counter_ids=[c.id for c in under],
-                  unit_rows=[unit_rows[u.id] for u in inside],
-                  counter_rows=[counter_rows[c.id] for c in under])
+                  rows=([unit_rows[u.id] for u in child_units.get(top.id, [])]
+                        + [counter_rows[c.id] for c in own_counters.get(top.id, [])]),
+                  trail=[u for u in _lineage(top) if root.contains(u)],
+                  counter_ids=[c.id for c in counters],
+                  unit_rows=list(unit_rows.values()), counter_rows=list(counter_rows.values()))
 
 
 def _lineage(unit: Unit) -> list[Unit]:
@@ -163,23 +157,6 @@ def _flagged(row: Row) -> Row:
     if row.counts.untallied_days:
         row.flags.append(FLAG_UNTALLIED)
     return row
-
-
-def suppress(total: Row, parts: list[Row], k: int) -> None:
-    """Hide the parts' breakdowns below K; then, if any part is hidden or the total is, hide
-    the smallest shown parts too until the hidden parts hold K responses between them (or
-    all are hidden). `total.suppressed` is already decided, by its own parent's table."""
-    for row in parts:
-        row.suppressed = figures.is_suppressed(row.counts.responses, k)
-    hidden = [r for r in parts if r.suppressed and r.counts.responses > 0]
-    if not hidden and not total.suppressed:
-        return
-    shown = sorted((r for r in parts if not r.suppressed and r.counts.responses > 0),
-                   key=lambda r: (r.counts.responses, r.code))
-    while shown and sum(r.counts.responses for r in hidden) < k:
-        extra = shown.pop(0)
-        extra.suppressed = True
-        hidden.append(extra)
 
 
 SORT_KEYS = {
