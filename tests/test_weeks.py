@@ -23,7 +23,7 @@ from app.models import (
     Tally,
 )
 from app.reports import periods
-from app.reports.queries import counts_by_counter, ensure_summed, is_settled
+from app.reports.queries import counters_under, counts_by_counter, ensure_summed, is_settled
 from tests.factories import make_campaign, make_counter, make_unit
 from tests.helpers import csrf_token_of, login
 from tests.test_reports import add_day
@@ -159,7 +159,8 @@ def test_a_campaign_starting_mid_week_counts_only_its_own_days(app):
                 overall=(0, 0, 1, 2, 3), campaign=campaign)
         period = periods.resolve(campaign, today)
         assert period.start == campaign.starts_on
-        counts = counts_by_counter(campaign, province, period.start, period.end)[counter.id]
+        counts = counts_by_counter(campaign, counters_under(province), period.start,
+                                   period.end)[counter.id]
         assert (counts.eligible, counts.responses, counts.satisfied) == (30, 10, 9)
 
 
@@ -226,7 +227,7 @@ def test_a_report_sums_a_few_weeks_and_sum_weeks_sums_them_all(app, runner):
 def test_weeks_read_day_by_day_give_the_same_counts_as_summed_weeks(app, runner, monkeypatch):
     import app.reports.queries as queries
     from app.models import Unit
-    from app.reports.queries import counts_by_counter, counts_by_week
+    from app.reports.queries import counts_by_counter, counts_by_unit, counts_by_week
 
     assert runner.invoke(args=["seed-demo", "--history-days", "45"]).exit_code == 0
     with app.app_context():
@@ -238,10 +239,13 @@ def test_weeks_read_day_by_day_give_the_same_counts_as_summed_weeks(app, runner,
         ids = list(db.session.scalars(select(Counter.id)))
 
         def counts():
-            by_counter = counts_by_counter(campaign, province, period.start, period.end)
+            by_counter = counts_by_counter(campaign, counters_under(province), period.start,
+                                           period.end)
+            by_unit = counts_by_unit(campaign, province, period.start, period.end)
             by_week = counts_by_week(campaign, ids, period.start, period.end)
-            return ({k: vars(v) for k, v in by_counter.items()},
-                    {k: vars(v) for k, v in by_week.items()})
+            assert len(by_unit) > 1
+            return tuple({k: vars(v) for k, v in grouped.items()}
+                         for grouped in (by_counter, by_unit, by_week))
 
         # Nothing summed yet: every week of the period is read from the daily rows.
         monkeypatch.setattr(queries, "ensure_summed", lambda *args, **kwargs: set())

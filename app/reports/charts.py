@@ -9,6 +9,7 @@ weeks, made by the authors of WeasyPrint.
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 import pygal
 from flask_babel import gettext as _
@@ -34,11 +35,11 @@ class Chart:
     svg: Markup
 
 
-def _chart(kind, chart_id: str, title: str, weeks: list[Week], **options) -> pygal.Graph:
+def _chart(kind, labels: list[str], **options) -> pygal.Graph:
     chart = kind(js=[], disable_xml_declaration=True, width=720, height=300, style=STYLE,
                  show_legend=True, legend_at_bottom=True, x_label_rotation=0,
                  truncate_label=-1, margin=12, spacing=8, **options)
-    chart.x_labels = [w.label.split("-")[1] for w in weeks]  # "W47": the year is in the table
+    chart.x_labels = labels
     return chart
 
 
@@ -53,33 +54,41 @@ def trend_charts(weeks: list[Week], target: Decimal, locale: str) -> list[Chart]
     """Responses and eligible returns, response rate against target, satisfaction; by week."""
     if not weeks:
         return []
+    points = tuple((w.label.split("-")[1],  # "W47": the year is in the table
+                    w.row.counts.eligible, w.row.counts.responses, _float(w.row.rate.value),
+                    _float(w.row.satisfaction)) for w in weeks)
+    return list(_draw(points, float(target), locale))
+
+
+# The same figures draw the same charts: pygal takes ~25 ms a chart, and a dashboard is opened
+# again and again over a week whose figures do not change.
+@lru_cache(maxsize=256)
+def _draw(points: tuple, target: float, locale: str) -> tuple[Chart, ...]:
+    labels = [p[0] for p in points]
     count = lambda n: figures.format_count(int(n), locale)  # noqa: E731
     pct = lambda v: figures.format_percent(Decimal(str(v)), locale, "")  # noqa: E731
 
     title = _("Phiếu và hồ sơ thuộc diện khảo sát theo tuần")
-    volume = _chart(pygal.Bar, "chart-volume", title, weeks, value_formatter=count)
-    volume.add(_("Hồ sơ thuộc diện khảo sát"), [w.row.counts.eligible for w in weeks])
-    volume.add(_("Phiếu trả lời"), [w.row.counts.responses for w in weeks])
+    volume = _chart(pygal.Bar, labels, value_formatter=count)
+    volume.add(_("Hồ sơ thuộc diện khảo sát"), [p[1] for p in points])
+    volume.add(_("Phiếu trả lời"), [p[2] for p in points])
     charts = [_svg(volume, "chart-volume", title)]
 
     title = _("Tỷ lệ phản hồi theo tuần, so với chỉ tiêu")
-    rate = _chart(pygal.Line, "chart-rate", title, weeks, value_formatter=pct, range=(0, 100),
+    rate = _chart(pygal.Line, labels, value_formatter=pct, range=(0, 100),
                   allow_interruptions=True)
-    rate.add(_("Tỷ lệ phản hồi"), [_float(w.row.rate.value) for w in weeks],
-             stroke_style={"width": 3})
-    rate.add(_("Chỉ tiêu"), [float(target)] * len(weeks), show_dots=False,
+    rate.add(_("Tỷ lệ phản hồi"), [p[3] for p in points], stroke_style={"width": 3})
+    rate.add(_("Chỉ tiêu"), [target] * len(points), show_dots=False,
              stroke_style={"dasharray": "6, 4"})
     charts.append(_svg(rate, "chart-rate", title))
 
-    shown = [w for w in weeks if not w.row.suppressed]
-    if shown:
+    if any(p[4] is not None for p in points):
         title = _("Tỷ lệ hài lòng theo tuần")
-        mood = _chart(pygal.Line, "chart-satisfaction", title, weeks, value_formatter=pct,
-                      range=(0, 100), allow_interruptions=True)
-        mood.add(_("Tỷ lệ hài lòng"), [_float(w.row.satisfaction) for w in weeks],
-                 stroke_style={"width": 3})
+        mood = _chart(pygal.Line, labels, value_formatter=pct, range=(0, 100),
+                      allow_interruptions=True)
+        mood.add(_("Tỷ lệ hài lòng"), [p[4] for p in points], stroke_style={"width": 3})
         charts.append(_svg(mood, "chart-satisfaction", title))
-    return charts
+    return tuple(charts)
 
 
 def _float(value: Decimal | None) -> float | None:

@@ -45,7 +45,8 @@ def write_report(*, campaign_id: int | None, unit_code: str | None, start: date 
                                  kind="custom" if start else "campaign", start=start, end=end)
     except periods.PeriodError as exc:
         raise ReportChoiceError(str(exc)) from exc
-    report = unit_report(campaign, campaign.unit, top, period.start, period.end)
+    report = unit_report(campaign, campaign.unit, top, period.start, period.end,
+                         every_counter=True)
     if fmt == "csv":
         data = exports.to_csv(report)
     elif fmt == "xlsx":

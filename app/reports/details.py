@@ -17,10 +17,9 @@ from app.models import Campaign, CampaignWeek, Response
 from app.reports.queries import (
     Counts,
     answer_counts,
-    counts_by_week,
+    figures_by,
     in_batches,
     monday_of,
-    released,
 )
 from app.reports.tables import Report, Row
 
@@ -83,7 +82,7 @@ def details_for(report: Report, locale: str, *, shares: bool = False,
     details = Details(funnel=top.counts.funnel, eligible=top.counts.eligible,
                       scale=definition["scale"][locale])
     if shares and not top.suppressed and top.answers.responses:
-        counts = answer_counts(campaign, report.counter_ids, report.start, report.end)
+        counts = answer_counts(campaign, report.counters, report.start, report.end)
         for question in definition["questions"]:
             values = counts.get(question["key"], {})
             total = sum(values.values())
@@ -104,8 +103,7 @@ def weekly(campaign: Campaign, report: Report) -> list[Week]:
     """Each week of the period for the report's top: its counts, and the satisfaction of the
     batches filed under it (< K: hidden)."""
     start, end = report.start, report.end
-    by_week = counts_by_week(campaign, report.counter_ids, start, end)
-    answers = released(campaign, report.counter_ids, start, end, by="week")
+    by_week, answers = figures_by(campaign, report.counters, start, end, by="week")
     weeks, week = [], monday(start)
     while week <= end:
         year, number, _ = week.isocalendar()
@@ -130,7 +128,7 @@ def comments_for(report: Report, *, page: int = 1,
     batch = and_(*in_batches(Response, report.campaign, report.start, report.end,
                              week=monday_of(Response.submitted_on)))
     where = (Response.campaign_id == report.campaign.id,
-             Response.counter_id.in_(report.counter_ids),
+             Response.counter_id.in_(report.counters),
              Response.submitted_on <= report.end,  # a batch may begin before the period
              Response.comment.is_not(None))
     total = db.session.scalar(select(func.count()).select_from(Response)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import Date, and_, cast, delete, func, select
+from sqlalchemy import Date, and_, case, cast, delete, false, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -160,31 +160,47 @@ def _sums(model, names):
     return [func.sum(getattr(model, name)) for name in names]
 
 
-def _grouped(campaign: Campaign, counters, start: date, end: date, *, by: str) -> dict:
-    """Counts grouped by counter (by="counter") or by week (by="week") for these counters."""
-    result: dict = {}
+def _grouped(campaign: Campaign, counters, start: date, end: date, *,
+             by: str) -> tuple[dict, dict]:
+    """For these counters, grouped by counter, by the unit a counter belongs to, or by week
+    (by="counter" / "unit" / "week"): the counts of every day of the period, and the answers
+    released in it (the batches filed under its weeks, app/domain/weeks.py; by week, under
+    the week they were filed). One pass over the weekly sums gives both."""
+    counts: dict = {}
+    answers: dict = {}
     weeks, spans = split(campaign, start, end)
-
-    def into(key) -> Counts:
-        return result.setdefault(key, Counts())
-
-    if weeks:
-        names = (*TALLY, *FUNNEL, "responses", *LEVELS, "untallied_days")
-        key = CampaignWeek.counter_id if by == "counter" else CampaignWeek.week
-        for group, *values in db.session.execute(
-                select(key, *_sums(CampaignWeek, names))
-                .where(CampaignWeek.campaign_id == campaign.id,
-                       _in_weeks(CampaignWeek.week, weeks),
-                       CampaignWeek.counter_id.in_(counters))
-                .group_by(key)):
-            into(group).take(names, values)
-    for first, last in spans:
+    names = (*TALLY, *FUNNEL, "responses", *LEVELS, "untallied_days")
+    in_period = _in_weeks(CampaignWeek.week, weeks) if weeks else false()
+    filed = CampaignWeek.batch_week.between(monday(start), monday(end))
+    keys = {"counter": (CampaignWeek.counter_id,), "unit": (Counter.unit_id,),
+            "week": (CampaignWeek.week, CampaignWeek.batch_week)}[by]
+    query = (select(*keys,
+                    *(func.sum(case((in_period, getattr(CampaignWeek, n)), else_=0))
+                      for n in names),
+                    *(func.sum(case((filed, getattr(CampaignWeek, n)), else_=0))
+                      for n in RESPONSES))
+             .where(CampaignWeek.campaign_id == campaign.id, or_(in_period, filed),
+                    CampaignWeek.counter_id.in_(counters))
+             .group_by(*keys))
+    if by == "unit":
+        query = query.join(Counter, Counter.id == CampaignWeek.counter_id)
+    for row in db.session.execute(query):
+        values = row[len(keys):]
+        count_key = answer_key = row[0]
+        if by == "week":
+            answer_key = row[1]
+        counts.setdefault(count_key, Counts()).take(names, values[:len(names)])
+        if answer_key is not None:
+            answers.setdefault(answer_key, Counts()).take(RESPONSES, values[len(names):])
+    for first, last in spans:  # not summed yet: counts only, no batch is filed there yet
         daily = day_sums(db.session, campaign, first, last,
-                         by="counter" if by == "counter" else "day", counters=counters)
+                         by="day" if by == "week" else "counter", counters=counters)
+        unit_of = {} if by != "unit" else dict(db.session.execute(
+            select(Counter.id, Counter.unit_id).where(Counter.id.in_(list(daily)))).all())
         for group, values in daily.items():
-            into(group if by == "counter" else monday(group)).take(tuple(values),
-                                                                   values.values())
-    return result
+            key = monday(group) if by == "week" else unit_of.get(group, group)
+            counts.setdefault(key, Counts()).take(tuple(values), values.values())
+    return counts, {key: value for key, value in answers.items() if value.responses}
 
 
 def counters_under(root: Unit):
@@ -192,38 +208,35 @@ def counters_under(root: Unit):
     return select(Counter.id).join(Unit).where(Unit.subtree_of(root))
 
 
-def counts_by_counter(campaign: Campaign, root: Unit, start: date,
+def counts_by_counter(campaign: Campaign, counters, start: date,
                       end: date) -> dict[int, Counts]:
-    """Counts per counter of `root`'s subtree, for the campaign between start and end."""
-    return _grouped(campaign, counters_under(root), start, end, by="counter")
+    """Counts per counter (`counters`: ids or a subquery), between start and end."""
+    return _grouped(campaign, counters, start, end, by="counter")[0]
 
 
-def counts_by_week(campaign: Campaign, counter_ids: list[int], start: date,
+def counts_by_unit(campaign: Campaign, root: Unit, start: date,
+                   end: date) -> dict[int, Counts]:
+    """Counts per unit of `root`'s subtree, of the counters attached to it directly."""
+    return _grouped(campaign, counters_under(root), start, end, by="unit")[0]
+
+
+def counts_by_week(campaign: Campaign, counters, start: date,
                    end: date) -> dict[date, Counts]:
     """Counts per week (keyed by its Monday) over the given counters."""
-    return _grouped(campaign, counter_ids, start, end, by="week")
+    return _grouped(campaign, counters, start, end, by="week")[0]
 
 
 def released(campaign: Campaign, counters, start: date, end: date, *,
              by: str) -> dict:
-    """The answers released in the period (the batches filed under its weeks; see
-    app/domain/weeks.py) as Counts of responses and overall levels, per counter
-    (by="counter"), per counter's unit (by="unit") or per batch week (by="week")."""
-    ensure_summed(campaign, monday(end))
-    key = {"counter": CampaignWeek.counter_id, "unit": Counter.unit_id,
-           "week": CampaignWeek.batch_week}[by]
-    query = (select(key, *_sums(CampaignWeek, RESPONSES))
-             .where(CampaignWeek.campaign_id == campaign.id,
-                    CampaignWeek.batch_week.between(monday(start), monday(end)),
-                    CampaignWeek.counter_id.in_(counters))
-             .group_by(key))
-    if by == "unit":
-        query = query.join(Counter, Counter.id == CampaignWeek.counter_id)
-    result = {}
-    for group, *values in db.session.execute(query):
-        result[group] = Counts()
-        result[group].take(RESPONSES, values)
-    return result
+    """The answers released in the period (see `_grouped`) as Counts of responses and
+    overall levels, per counter, per counter's unit or per week they were filed under."""
+    return _grouped(campaign, counters, start, end, by=by)[1]
+
+
+def figures_by(campaign: Campaign, counters, start: date, end: date, *,
+               by: str) -> tuple[dict, dict]:
+    """(counts, released answers) per counter, unit or week, in one pass (see `_grouped`)."""
+    return _grouped(campaign, counters, start, end, by=by)
 
 
 def in_batches(model, campaign: Campaign, start: date, end: date, week=None):
@@ -235,7 +248,7 @@ def in_batches(model, campaign: Campaign, start: date, end: date, week=None):
             CampaignWeek.batch_week.between(monday(start), monday(end)))
 
 
-def answer_counts(campaign: Campaign, counter_ids: list[int], start: date,
+def answer_counts(campaign: Campaign, counters, start: date,
                   end: date) -> dict[str, dict[int, int]]:
     """{question: {value: responses}} over the given counters, for the satisfaction details:
     the answers released in the period, as every breakdown."""
@@ -244,7 +257,7 @@ def answer_counts(campaign: Campaign, counter_ids: list[int], start: date,
     query = (select(AnswerWeek.question_key, AnswerWeek.value, func.sum(AnswerWeek.responses))
              .join(CampaignWeek, and_(*in_batches(AnswerWeek, campaign, start, end)))
              .where(AnswerWeek.campaign_id == campaign.id,
-                    AnswerWeek.counter_id.in_(counter_ids))
+                    AnswerWeek.counter_id.in_(counters))
              .group_by(AnswerWeek.question_key, AnswerWeek.value))
     for key, value, total in db.session.execute(query):
         result.setdefault(key, {})[value] = int(total)
@@ -258,12 +271,20 @@ def monday_of(column):
     return func.date(column, "weekday 0", "-6 days")
 
 
-def tree_of(root: Unit) -> tuple[list[Unit], list]:
-    """The units of root's subtree in tree order, and their counters as plain rows (id,
-    unit_id, name, code, operator): a province has thousands, and reports only read them."""
+def tree_of(root: Unit, *, every_counter: bool = True) -> tuple[list[Unit], list]:
+    """The units of root's subtree in tree order, and the counters of them all (or only of
+    root itself) as plain rows (id, unit_id, name, code, operator): a province has
+    thousands, and reports only read them."""
     units = list(db.session.scalars(select(Unit).where(Unit.subtree_of(root))
                                     .order_by(Unit.path)))
+    where = Unit.subtree_of(root) if every_counter else Unit.id == root.id
     counters = list(db.session.execute(
         select(Counter.id, Counter.unit_id, Counter.name, Counter.code, Counter.operator)
-        .join(Unit).where(Unit.subtree_of(root)).order_by(Unit.path, Counter.name, Counter.id)))
+        .join(Unit).where(where).order_by(Unit.path, Counter.name, Counter.id)))
     return units, counters
+
+
+def units_with_counters(root: Unit) -> set[int]:
+    """Ids of the units of root's subtree that have a counter of their own."""
+    return set(db.session.scalars(select(Counter.unit_id).join(Unit)
+                                  .where(Unit.subtree_of(root)).distinct()))

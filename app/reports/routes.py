@@ -46,8 +46,9 @@ def _form(campaigns: list[Campaign]) -> tuple[ReportForm, Campaign]:
     return form, chosen
 
 
-def build() -> tuple[ReportForm | None, Report]:
-    """The report the request's arguments ask for, within the viewer's scope (else 404)."""
+def build(*, every_counter: bool = False) -> tuple[ReportForm | None, Report]:
+    """The report the request's arguments ask for, within the viewer's scope (else 404);
+    `every_counter` for the exports, which list every counter below the top."""
     campaigns = list(db.session.scalars(campaigns_to_report()))
     if not campaigns:
         raise NothingToReport(None, _("Chưa có đợt khảo sát nào đã bắt đầu trong phạm vi "
@@ -67,7 +68,8 @@ def build() -> tuple[ReportForm | None, Report]:
                                  start=form.start.data, end=form.end.data)
     except periods.PeriodError as exc:
         raise NothingToReport(form, str(exc)) from exc
-    return form, unit_report(campaign, root, top, period.start, period.end)
+    return form, unit_report(campaign, root, top, period.start, period.end,
+                             every_counter=every_counter)
 
 
 @bp.route("/")
@@ -91,9 +93,9 @@ def dashboard():
 COMMENTS_PER_PAGE = 100
 
 
-def _report_or_422():
+def _report_or_422(*, every_counter: bool = True):
     try:
-        return build()[1]
+        return build(every_counter=every_counter)[1]
     except NothingToReport as nothing:
         abort(422, nothing.args[1])
 
@@ -102,7 +104,7 @@ def _report_or_422():
 @requires("reports")
 def details():
     """Each question's answers for the report's top, and (for managers and admins) comments."""
-    report = _report_or_422()
+    report = _report_or_422(every_counter=False)
     page = max(request.args.get("page", 1, type=int), 1)
     comments, total = (comments_for(report, page=page, per_page=COMMENTS_PER_PAGE)
                        if can("comments") else (None, 0))
@@ -138,7 +140,7 @@ def export_xlsx():
 @bp.route("/comments.csv")
 @requires("comments")
 def export_comments():
-    report = _report_or_422()
+    report = _report_or_422(every_counter=False)
     return _download(exports.comments_csv(comments_for(report)[0]), report, "gop-y.csv",
                      "text/csv; charset=utf-8")
 

@@ -19,7 +19,13 @@ from flask import current_app
 from app import figures
 from app.domain.campaigns import target_for
 from app.models import Campaign, Counter, Unit
-from app.reports.queries import Counts, counters_under, counts_by_counter, released, tree_of
+from app.reports.queries import (
+    Counts,
+    counters_under,
+    figures_by,
+    tree_of,
+    units_with_counters,
+)
 
 FLAG_IMPOSSIBLE = "responses_exceed_eligible"  # R > E: cannot happen in an honest count
 FLAG_UNTALLIED = "untallied_days"  # responses on days without a tally
@@ -91,27 +97,33 @@ class Report:
     top: Row
     rows: list[Row]  # the top's child units, then the counters attached to the top itself
     trail: list[Unit]  # breadcrumbs: from the report's root down to the top
-    counter_ids: list[int] = field(default_factory=list)  # every counter under the top
+    counters: object = None  # the counters under the top, as a subquery of ids
     unit_rows: list[Row] = field(default_factory=list)  # the top and every unit below, in order
-    counter_rows: list[Row] = field(default_factory=list)  # every counter below the top
+    counter_rows: list[Row] = field(default_factory=list)  # the counters read (see unit_report)
 
 
-def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: date) -> Report:
-    """The figures of `top` and of each unit and counter below it. `root` is where the
-    viewer's report starts (breadcrumbs begin there); `top` lies in it and in the campaign's
-    unit."""
+def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: date, *,
+                every_counter: bool = False) -> Report:
+    """The figures of `top`, of each unit below it, and of the counters attached to `top`
+    (with `every_counter`, of every counter below it: the exports list them all). `root` is
+    where the viewer's report starts (breadcrumbs begin there); `top` lies in it and in the
+    campaign's unit."""
     k = current_app.config["SUPPRESSION_K"]
-    units, counters = tree_of(top)
-    per_counter = counts_by_counter(campaign, top, start, end)
-    answers = released(campaign, counters_under(top), start, end, by="counter")
+    units, counters = tree_of(top, every_counter=every_counter)
+    under = counters_under(top)
+    # Units are summed from their own counters' sums, counters read one by one only as shown.
+    own = figures_by(campaign, under, start, end, by="unit")
+    ids = [c.id for c in counters]
+    per_counter, answers = figures_by(campaign, ids, start, end, by="counter") if ids else ({}, {})
     by_id = {u.id: u for u in units}
+    with_counters = units_with_counters(top)
     totals = {u.id: (Counts(), Counts()) for u in units}
-    for counter in counters:
-        for unit_id in by_id[counter.unit_id].ancestor_ids():
-            if unit_id in totals:
-                for total, part in zip(totals[unit_id], (per_counter, answers), strict=True):
-                    if counter.id in part:
-                        total.add(part[counter.id])
+    for unit in units:
+        for ancestor_id in unit.ancestor_ids():
+            if ancestor_id in totals:
+                for total, part in zip(totals[ancestor_id], own, strict=True):
+                    if unit.id in part:
+                        total.add(part[unit.id])
     child_units: dict[int, list[Unit]] = {}
     own_counters: dict[int, list[Counter]] = {}
     for unit in units:
@@ -125,7 +137,7 @@ def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: dat
                             target=target_for(campaign, unit),
                             parent=unit.parent.name if unit.parent else None,
                             has_children=bool(child_units.get(unit.id)
-                                              or own_counters.get(unit.id))))
+                                              or unit.id in with_counters)))
 
     def counter_row(counter: Counter) -> Row:
         return _flagged(Row(kind="counter", id=counter.id, name=counter.name,
@@ -139,8 +151,7 @@ def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: dat
     return Report(campaign=campaign, start=start, end=end, k=k, top=unit_rows[top.id],
                   rows=([unit_rows[u.id] for u in child_units.get(top.id, [])]
                         + [counter_rows[c.id] for c in own_counters.get(top.id, [])]),
-                  trail=[u for u in _lineage(top) if root.contains(u)],
-                  counter_ids=[c.id for c in counters],
+                  trail=[u for u in _lineage(top) if root.contains(u)], counters=under,
                   unit_rows=list(unit_rows.values()), counter_rows=list(counter_rows.values()))
 
 
