@@ -10,6 +10,7 @@ from flask import Flask, flash, has_request_context, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as config_module
 from app import figures
@@ -36,6 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     config_module.check(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXY_HOPS"]:  # the client's address as the proxies in front saw it
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     register_extensions(app)
     register_blueprints(app)
@@ -128,6 +132,8 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error):
+        if getattr(error, "response", None) is not None:  # the survey's own calm page
+            return error.response
         if request.endpoint == "auth.login":  # the same words whether the user exists or not
             from app.auth.forms import LoginForm
 

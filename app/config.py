@@ -30,6 +30,15 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh"),
         "SUPPRESSION_K": int(os.environ.get("SUPPRESSION_K", "5")),
+        # Integrity of the survey (app/survey/integrity.py; README "Honest figures").
+        "TRUSTED_PROXY_HOPS": int(os.environ.get("TRUSTED_PROXY_HOPS", "0")),
+        "SURVEY_MIN_SECONDS": int(os.environ.get("SURVEY_MIN_SECONDS", "8")),
+        "SURVEY_SUBMIT_LIMIT": os.environ.get("SURVEY_SUBMIT_LIMIT",
+                                              "6 per 10 minutes;20 per hour"),
+        "SURVEY_OPEN_LIMIT": os.environ.get("SURVEY_OPEN_LIMIT", "30 per 10 minutes"),
+        "SURVEY_BURST": os.environ.get("SURVEY_BURST", "8 per 10 minutes"),
+        "SURVEY_IDENTICAL_RUN": int(os.environ.get("SURVEY_IDENTICAL_RUN", "5")),
+        "OFFICE_HOURS": os.environ.get("OFFICE_HOURS", "07:00-17:30"),
         # Werkzeug's scrypt; only the test suite sets a cheaper method (app/domain/accounts.py).
         "PASSWORD_HASH_METHOD": "scrypt",
         "BABEL_DEFAULT_LOCALE": "vi",

@@ -20,8 +20,17 @@ class DropSurveyRequests(logging.Filter):
         return f" {SURVEY_PREFIX}" not in record.getMessage()
 
 
+class DropSurveyLimits(logging.Filter):
+    """Drops Flask-Limiter's "limit exceeded" lines for the survey (they name the key)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "survey." not in record.getMessage()
+
+
 def install_log_filters() -> None:
-    """Attach the filter to werkzeug's logger (the `flask run` access log), once."""
-    logger = logging.getLogger("werkzeug")
-    if not any(isinstance(f, DropSurveyRequests) for f in logger.filters):
-        logger.addFilter(DropSurveyRequests())
+    """Attach the filters to werkzeug's logger (the `flask run` access log) and to
+    Flask-Limiter's, once."""
+    for name, kind in (("werkzeug", DropSurveyRequests), ("flask-limiter", DropSurveyLimits)):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, kind) for f in logger.filters):
+            logger.addFilter(kind())

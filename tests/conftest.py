@@ -32,6 +32,14 @@ BASE_CONFIG = {
         {"key_prefix": f"khaosat-test-{RUN_ID}"} if LIMITS_URI.startswith("redis") else {}),
     # scrypt costs ~50 ms a hash; test_auth.py checks the production method on its own.
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    # Most tests play many citizens in a second from one address; tests/test_integrity.py
+    # plays the production defaults (app/config.py) against scripts and honest pacing.
+    "SURVEY_MIN_SECONDS": 0,
+    "SURVEY_SUBMIT_LIMIT": "1000 per minute",
+    "SURVEY_OPEN_LIMIT": "1000 per minute",
+    "SURVEY_BURST": "1000 per minute",
+    "SURVEY_IDENTICAL_RUN": 1000,
+    "OFFICE_HOURS": "00:00-23:59:59",
 }
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Answer, DailyFunnel, Response
+from app.survey.integrity import ANSWERED_COOKIE
 from tests.factories import GOOD_ANSWERS, PASSWORD
 
 _CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
@@ -69,8 +70,12 @@ def open_survey(client, code: str, query: str = ""):
 
 
 def submit(client, code: str, answers: dict | None = None, *, hidden: dict | None = None,
-           button: str = "submit"):
-    """Open the survey (unless hidden fields are given) and press Gửi or Không tham gia."""
+           button: str = "submit", same_phone: bool = False):
+    """Open the survey (unless hidden fields are given) and press Gửi or Không tham gia: a
+    new citizen each time (the phone's "answered here today" cookie is not carried over)
+    unless `same_phone`."""
+    if not same_phone:
+        client.delete_cookie(ANSWERED_COOKIE, path="/q/")
     if hidden is None:
         _, hidden = open_survey(client, code)
     data = {**hidden, **(GOOD_ANSWERS if answers is None else answers), button: "1"}

@@ -21,6 +21,8 @@ class Unit(db.Model):
     # Materialised path of ids, "/1/4/9/": a subtree is one LIKE '/1/4/%' away.
     path: Mapped[str] = mapped_column(String(400), index=True, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "07:00-11:30,13:30-17:00"; None: as its parent's (the root's None: OFFICE_HOURS).
+    opening_hours: Mapped[str | None] = mapped_column(String(100))
 
     parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Unit"]] = relationship(back_populates="parent")

@@ -175,6 +175,38 @@ class DailyFunnel(FunnelCounts, db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
+class IntegrityDay(db.Model):
+    """What the survey refused or found odd at a counter on a day, as counts only
+    (app/survey/integrity.py): never a time, an address or a device."""
+
+    __tablename__ = "integrity_day"
+
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    refused_ticket: Mapped[int] = mapped_column(Integer, default=0)  # not a ticket we issued
+    refused_fast: Mapped[int] = mapped_column(Integer, default=0)  # sent too soon after opening
+    refused_limit: Mapped[int] = mapped_column(Integer, default=0)  # one client, too many
+    refused_repeat: Mapped[int] = mapped_column(Integer, default=0)  # this phone answered today
+    bursts: Mapped[int] = mapped_column(Integer, default=0)  # answers beyond the burst limit
+    identical_runs: Mapped[int] = mapped_column(Integer, default=0)  # same answers in a row
+    outside_hours: Mapped[int] = mapped_column(Integer, default=0)  # answers out of hours
+
+
+class PressureReport(db.Model):
+    """A citizen's anonymous report of pressure or interference at a counter, for Home Affairs
+    only: the counter, the ISO week (its Monday; not even the day), what happened. Random id,
+    no rowid: nothing stored tells the order reports came in."""
+
+    __tablename__ = "pressure_report"
+    __table_args__ = (Index("ix_pressure_report_week", "week"), {"sqlite_with_rowid": False})
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), index=True)
+    week: Mapped[date] = mapped_column(Date)
+    kinds: Mapped[str] = mapped_column(String(200))  # e.g. "pressured,told_what_to_answer"
+    text: Mapped[str | None] = mapped_column(Text)
+
+
 class UsedTicket(db.Model):
     """A survey form already answered, so a double tap or a refresh cannot count twice.
 

@@ -1,6 +1,5 @@
 """The survey form, built from the questionnaire definition the campaign uses."""
 
-import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectChoice, SubmitField, TextAreaField
@@ -9,7 +8,6 @@ from wtforms.validators import InputRequired, Length, Optional, StopValidation
 from app.forms import Form
 from app.survey.screening import CHANNEL_CHOICES, CHANNEL_IN_PERSON, YES_NO_CHOICES
 
-TICKET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 YES_NO_VALUES = {"yes": 1, "no": 0}
 
 
@@ -56,10 +54,6 @@ class SurveyForm(Form):
 
     question_keys: tuple[str, ...] = ()
     comment_max_length: int = 0
-
-    def ticket_is_valid(self) -> bool:
-        """True when the one-time ticket looks like one this app printed."""
-        return bool(self.ticket.data and TICKET_PATTERN.match(self.ticket.data))
 
     def answers(self) -> dict[str, int]:
         """The rating and yes/no answers as stored values."""

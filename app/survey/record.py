@@ -114,8 +114,10 @@ def record_outcome(
     campaign: Campaign | None = None,
     answers: dict[str, int] | None = None,
     comment: str | None = None,
+    flags: list[str] | tuple[str, ...] = (),
 ) -> str:
     """Store one form's outcome once; return the outcome that stands for this ticket.
+    `flags` are integrity counts to add for the counter's day with it (integrity.py).
 
     outcome is "completed" (then campaign and answers are required), "declined", or a
     screen-out reason. A second submission of the same form stores nothing and returns
@@ -136,6 +138,10 @@ def record_outcome(
         return first
     store_outcome(counter_id=counter.id, day=day, outcome=outcome, campaign=campaign,
                   answers=answers, comment=comment)
+    if flags:
+        from app.survey.integrity import count
+
+        count(counter.id, day, *flags)
     db.session.commit()
     return outcome
 

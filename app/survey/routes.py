@@ -1,8 +1,13 @@
 """The survey: one GET shows everything, one POST ends in a thank-you (two round trips)."""
 
-import secrets
-
-from flask import current_app, get_template_attribute, render_template, request, session
+from flask import (
+    current_app,
+    get_template_attribute,
+    make_response,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -10,8 +15,8 @@ from markupsafe import Markup
 from app.clock import local_today
 from app.domain.campaigns import active_campaign_for
 from app.domain.org import find_by_public_code
-from app.extensions import csrf
-from app.survey import bp
+from app.extensions import csrf, db, limiter
+from app.survey import bp, integrity
 from app.survey.forms import survey_form_class
 from app.survey.record import previous_outcome, record_opened, record_outcome
 from app.survey.screening import OUTCOME_COMPLETED, OUTCOME_DECLINED, outcome_of
@@ -34,7 +39,21 @@ def survey_headers(response):
     return response
 
 
+def _refused_limit(_limit):
+    """One client sent too many forms at one counter: a calm page, and one more refusal."""
+    counter, _retired = find_by_public_code((request.view_args or {}).get("code", ""))
+    if counter is not None:
+        integrity.count(counter.id, local_today(), integrity.REFUSED_LIMIT)
+        db.session.commit()
+    return make_response(render_template("survey/refused.html", counter=counter,
+                                         reason="limit"), 429)
+
+
 @bp.route("/<code>", methods=["GET", "POST"])  # under SURVEY_PREFIX, /q/
+@limiter.limit(integrity.open_limit, key_func=integrity.client_at_counter, methods=["GET"],
+               on_breach=_refused_limit)
+@limiter.limit(integrity.submit_limit, key_func=integrity.client_at_counter, methods=["POST"],
+               on_breach=_refused_limit)
 @csrf.exempt  # the form checks its own token, so an expired one re-shows the answers instead
 def entry(code: str):
     counter, retired = find_by_public_code(code)
@@ -46,21 +65,27 @@ def entry(code: str):
         return render_template("survey/no_campaign.html", counter=counter)
     form = survey_form_class(campaign.questionnaire.definition, str(get_locale()))()
     if request.method != "POST":
-        form.ticket.data = secrets.token_urlsafe(16)
+        if integrity.answered_here_today(counter.id, day):
+            return render_template("survey/refused.html", counter=counter, reason="answered")
+        form.ticket.data = integrity.issue_ticket(counter.id)
         page = _show(form, counter, campaign)  # before the commit, which expires what it reads
         if request.method == "GET":  # HEAD is what link previews send; it opens nothing
             record_opened(counter, day)
         return page
 
     form.validate()
-    if form.csrf_token.errors or not form.ticket_is_valid():
+    ticket = integrity.check_ticket(form.ticket.data, counter.id)
+    if form.csrf_token.errors or ticket in (integrity.TICKET_FORGED, integrity.TICKET_EXPIRED):
         # A refresh or back-and-resubmit after the thank-you: the token left with the cookie,
         # but the ticket says what became of this form. (A double tap with a live token is
         # caught by the ticket's unique key in record_outcome.)
-        if form.ticket_is_valid() and (outcome := previous_outcome(form.ticket.data)):
+        if ticket != integrity.TICKET_FORGED and (outcome := previous_outcome(form.ticket.data)):
             return _done(outcome)
-        if not form.ticket_is_valid():
-            form.ticket.data = secrets.token_urlsafe(16)
+        if ticket == integrity.TICKET_FORGED:  # made up, another counter's, or pre-upgrade
+            integrity.count(counter.id, day, integrity.REFUSED_TICKET)
+            db.session.commit()
+        if ticket != integrity.TICKET_OK:
+            form.ticket.data = integrity.issue_ticket(counter.id)
         notice = _(
             "Trang đã mở khá lâu nên cần xác nhận lại. Câu trả lời của Ông/Bà vẫn được giữ "
             "nguyên, vui lòng bấm nút một lần nữa."
@@ -76,12 +101,26 @@ def entry(code: str):
     if outcome != OUTCOME_COMPLETED:
         return _done(record_outcome(ticket=form.ticket.data, counter=counter, day=day,
                                     outcome=outcome))
-    return _done(
-        record_outcome(
-            ticket=form.ticket.data, counter=counter, day=day, outcome=OUTCOME_COMPLETED,
-            campaign=campaign, answers=form.answers(), comment=form.comment.data,
-        )
-    )
+    if ticket == integrity.TICKET_TOO_FAST:  # nobody reads the questions that fast
+        integrity.count(counter.id, day, integrity.REFUSED_FAST)
+        db.session.commit()
+        notice = _("Ông/Bà vui lòng xem lại các câu trả lời bên dưới, rồi bấm Gửi một lần nữa.")
+        return _show(form, counter, campaign, notice=notice, clear_errors=True)
+    if integrity.answered_here_today(counter.id, day):
+        if previous := previous_outcome(form.ticket.data):
+            return _done(previous)  # this very form, sent again
+        integrity.count(counter.id, day, integrity.REFUSED_REPEAT)
+        db.session.commit()
+        return render_template("survey/refused.html", counter=counter, reason="answered")
+    answers = form.answers()
+    stored = record_outcome(
+        ticket=form.ticket.data, counter=counter, day=day, outcome=OUTCOME_COMPLETED,
+        campaign=campaign, answers=answers, comment=form.comment.data,
+        flags=integrity.flags_for(counter, answers))
+    response = make_response(_done(stored))
+    if stored == OUTCOME_COMPLETED:
+        integrity.remember_answer(response, counter.id, day)
+    return response
 
 
 # Rendered questions of a blank form, by (questionnaire code, version, language): every scan

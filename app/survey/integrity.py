@@ -1,0 +1,194 @@
+"""Keeping the answers honest without learning who gave them.
+
+- A ticket in each form is signed by the server (counter, random nonce, the second it was
+  issued) and usable once (UsedTicket keeps its hash): a made-up ticket, another counter's, or
+  one sent sooner than SURVEY_MIN_SECONDS after the page opened is refused. The issue time
+  lives in the form only; nothing about it is stored.
+- One client may open and send only so many forms at one counter (SURVEY_OPEN_LIMIT,
+  SURVEY_SUBMIT_LIMIT), counted by Flask-Limiter in memory or Redis under a keyed hash of the
+  address and the counter: the address is never stored or logged (ProxyFix, configured by
+  TRUSTED_PROXY_HOPS, finds it behind a reverse proxy).
+- A signed cookie on the phone says which counters it answered at today; the server stores
+  nothing about it.
+- What is refused, and what looks odd but is kept (more than SURVEY_BURST answers at a counter,
+  SURVEY_IDENTICAL_RUN identical answer sets close together, answers outside the unit's
+  opening hours), is counted per counter and day in integrity_day and shown on the reports.
+"""
+
+import hashlib
+import hmac
+import secrets
+import time
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
+
+from flask import current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
+from limits import parse_many
+from sqlalchemy import bindparam
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.clock import local_now
+from app.extensions import db, limiter
+from app.models import Counter, IntegrityDay, Unit
+from app.privacy import SURVEY_PREFIX
+
+TICKET_OK = "ok"
+TICKET_FORGED = "forged"  # not signed by us, or for another counter
+TICKET_TOO_FAST = "too_fast"
+TICKET_EXPIRED = "expired"
+TICKET_MAX_AGE = 24 * 3600  # a citizen may leave the page open for hours
+
+REFUSED_TICKET, REFUSED_FAST = "refused_ticket", "refused_fast"
+REFUSED_LIMIT, REFUSED_REPEAT = "refused_limit", "refused_repeat"
+BURST, IDENTICAL, OUTSIDE_HOURS = "bursts", "identical_runs", "outside_hours"
+COUNTS = (REFUSED_TICKET, REFUSED_FAST, REFUSED_LIMIT, REFUSED_REPEAT, BURST, IDENTICAL,
+          OUTSIDE_HOURS)
+
+ANSWERED_COOKIE = "khaosat_da_tra_loi"
+
+
+def now_seconds() -> float:
+    return time.time()
+
+
+def _signer(salt: str) -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+# --- tickets ------------------------------------------------------------------------------
+
+def issue_ticket(counter_id: int) -> str:
+    return _signer("survey-ticket").dumps(
+        [counter_id, secrets.token_urlsafe(9), int(now_seconds())])
+
+
+def check_ticket(ticket: str | None, counter_id: int) -> str:
+    """TICKET_OK, or why this ticket cannot carry an answer now."""
+    try:
+        issued_for, _nonce, issued_at = _signer("survey-ticket").loads(ticket or "")
+    except (BadSignature, ValueError, TypeError):
+        return TICKET_FORGED
+    if issued_for != counter_id:
+        return TICKET_FORGED
+    age = now_seconds() - issued_at
+    if age > TICKET_MAX_AGE:
+        return TICKET_EXPIRED
+    if age < current_app.config["SURVEY_MIN_SECONDS"]:
+        return TICKET_TOO_FAST
+    return TICKET_OK
+
+
+# --- per client, per counter --------------------------------------------------------------
+
+def client_at_counter() -> str:
+    """The limiter's key: a keyed hash of the client's address and the counter's code, so not
+    even the limiter's storage holds an address."""
+    code = (request.view_args or {}).get("code", "")
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(),
+                      f"{request.remote_addr}|{code}".encode(), hashlib.sha256)
+    return "survey:" + digest.hexdigest()[:24]
+
+
+def submit_limit() -> str:
+    return current_app.config["SURVEY_SUBMIT_LIMIT"]
+
+
+def open_limit() -> str:
+    return current_app.config["SURVEY_OPEN_LIMIT"]
+
+
+# --- the phone's own memory ---------------------------------------------------------------
+
+def answered_here_today(counter_id: int, day: date) -> bool:
+    try:
+        data = _signer("answered-today").loads(request.cookies.get(ANSWERED_COOKIE, ""))
+    except BadSignature:
+        return False
+    return data.get("d") == day.isoformat() and counter_id in data.get("c", [])
+
+
+def remember_answer(response, counter_id: int, day: date) -> None:
+    """Tell the phone (only the phone) that it answered at this counter today."""
+    counters = [counter_id]
+    try:
+        data = _signer("answered-today").loads(request.cookies.get(ANSWERED_COOKIE, ""))
+        if data.get("d") == day.isoformat():
+            counters = sorted(set(data.get("c", [])) | {counter_id})
+    except BadSignature:
+        pass
+    midnight = datetime.combine(day + timedelta(days=1), clock_time(), local_now().tzinfo)
+    response.set_cookie(
+        ANSWERED_COOKIE, _signer("answered-today").dumps({"d": day.isoformat(), "c": counters}),
+        max_age=max(60, int((midnight - local_now()).total_seconds())),
+        path=SURVEY_PREFIX, httponly=True, samesite="Lax",
+        secure=current_app.config["KHAOSAT_ENV"] == "production")
+
+
+# --- odd but kept -------------------------------------------------------------------------
+
+def flags_for(counter: Counter, answers: dict[str, int]) -> list[str]:
+    """What is odd about one more completed answer at this counter now (it is kept anyway)."""
+    flags = []
+    strategy = limiter.limiter
+    for item in parse_many(current_app.config["SURVEY_BURST"]):
+        if not strategy.hit(item, "survey-burst", str(counter.id)):
+            flags.append(BURST)
+            break
+    same = hashlib.sha256(repr(sorted(answers.items())).encode()).hexdigest()[:16]
+    run = parse_many(f"{current_app.config['SURVEY_IDENTICAL_RUN'] - 1} per 10 minutes")[0]
+    if not strategy.hit(run, "survey-same", str(counter.id), same):
+        flags.append(IDENTICAL)
+    if not is_open(counter.unit, local_now()):
+        flags.append(OUTSIDE_HOURS)
+    return flags
+
+
+def opening_hours(unit: Unit) -> str:
+    """The unit's hours, as set on it or the nearest unit above, else OFFICE_HOURS."""
+    while unit is not None:
+        if unit.opening_hours:
+            return unit.opening_hours
+        unit = unit.parent
+    return current_app.config["OFFICE_HOURS"]
+
+
+def parse_hours(text: str) -> list[tuple[clock_time, clock_time]]:
+    """"07:00-11:30,13:30-17:00" → [(07:00, 11:30), (13:30, 17:00)]; ValueError if malformed."""
+    spans = []
+    for part in text.replace(" ", "").split(","):
+        first, last = part.split("-")
+        start, end = clock_time.fromisoformat(first), clock_time.fromisoformat(last)
+        if start >= end:
+            raise ValueError(part)
+        spans.append((start, end))
+    return spans
+
+
+def is_open(unit: Unit, moment: datetime) -> bool:
+    try:
+        spans = parse_hours(opening_hours(unit))
+    except ValueError:
+        return True  # a broken setting flags nothing (the unit form refuses one)
+    now = moment.time()
+    return any(start <= now <= end for start, end in spans)
+
+
+# --- counting -----------------------------------------------------------------------------
+
+def _upsert(dialect: str, name: str):
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(IntegrityDay).values(counter_id=bindparam("counter_id"),
+                                       day=bindparam("day"), **{name: 1})
+    return stmt.on_conflict_do_update(index_elements=["counter_id", "day"],
+                                      set_={name: IntegrityDay.__table__.c[name] + 1})
+
+
+def count(counter_id: int, day: date, *names: str) -> None:
+    """Add one to each named count of the counter's day (in the caller's transaction)."""
+    for name in names:
+        if name not in COUNTS:
+            raise ValueError(f"unknown integrity count {name!r}")
+        db.session.execute(_upsert(db.engine.dialect.name, name),
+                           {"counter_id": counter_id, "day": day})

@@ -1,0 +1,262 @@
+"""Box-stuffing played as an attacker would, against the production defaults: forged tickets,
+answers sent before anyone could read the questions, one phone answering again and again,
+five phones in a burst. Each attempt is refused (and counted) or lands on a counter and day
+that carries a flag; an honest day of citizens at realistic pace is neither."""
+
+import random
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from app import config as config_module
+from app import create_app
+from app.clock import local_today
+from app.extensions import db, limiter
+from app.models import IntegrityDay, Response, Unit
+from app.survey import integrity
+from tests.conftest import BASE_CONFIG
+from tests.factories import GOOD_ANSWERS, make_counter, make_surveyed_counter, ref
+from tests.helpers import hidden_fields, open_survey, submit
+
+INTEGRITY = ("SURVEY_MIN_SECONDS", "SURVEY_SUBMIT_LIMIT", "SURVEY_OPEN_LIMIT", "SURVEY_BURST",
+             "SURVEY_IDENTICAL_RUN", "OFFICE_HOURS")
+HAPPY = {**GOOD_ANSWERS, **{k: "5" for k in ("access", "procedure", "officer", "result",
+                                            "feedback", "overall")}, "comment": ""}
+
+
+@pytest.fixture
+def strict(migrated_database, request, tmp_path):
+    """An app with the production integrity settings (app/config.py defaults)."""
+    defaults = config_module.from_environment(str(tmp_path))
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": migrated_database,
+                      **{key: defaults[key] for key in INTEGRITY},
+                      **getattr(request, "param", {})})
+    yield app
+    with app.app_context():
+        limiter.reset()
+        db.session.remove()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def counter(strict):
+    with strict.app_context():
+        return ref(make_surveyed_counter())
+
+
+def counts(app, counter_id: int) -> dict[str, int]:
+    with app.app_context():
+        row = db.session.get(IntegrityDay, (counter_id, local_today()))
+        return {name: getattr(row, name) if row else 0 for name in integrity.COUNTS}
+
+
+def stored(app) -> int:
+    with app.app_context():
+        return len(db.session.scalars(select(Response.id)).all())
+
+
+class Clock:
+    """The ticket's clock, moved by hand (the limiter keeps real time)."""
+
+    def __init__(self, monkeypatch):
+        self.now = 1_800_000_000.0
+        monkeypatch.setattr(integrity, "now_seconds", lambda: self.now)
+
+    def wait(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_a_made_up_ticket_stores_nothing_and_keeps_the_answers(strict, counter, monkeypatch):
+    clock = Clock(monkeypatch)
+    client = strict.test_client()
+    _, hidden = open_survey(client, counter.code)
+    clock.wait(30)
+    page = client.post(f"/q/{counter.code}", data={**hidden, "ticket": "A" * 22, **HAPPY,
+                                                   "submit": "1"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "bấm nút một lần nữa" in html
+    assert re.search(r'value="5"[^>]*checked|checked[^>]*value="5"', html)  # answers kept
+    assert stored(strict) == 0 and counts(strict, counter.id)["refused_ticket"] == 1
+    # The page now carries a real ticket: pressing again (after reading) stores the answer.
+    clock.wait(10)
+    again = client.post(f"/q/{counter.code}", data={**hidden_fields(html), **HAPPY,
+                                                    "submit": "1"})
+    assert "đã được ghi nhận" in again.get_data(as_text=True) and stored(strict) == 1
+
+
+def test_another_counters_ticket_is_refused(strict, counter, monkeypatch):
+    clock = Clock(monkeypatch)
+    with strict.app_context():
+        other = ref(make_counter(db.session.scalar(select(Unit).where(Unit.code == "STP")),
+                                 "Quầy khác"))
+    client = strict.test_client()
+    _, hidden = open_survey(client, other.code)
+    clock.wait(30)
+    client.post(f"/q/{counter.code}", data={**hidden, **HAPPY, "submit": "1"})
+    assert stored(strict) == 0 and counts(strict, counter.id)["refused_ticket"] == 1
+
+
+def test_an_answer_sent_before_anyone_could_read_is_refused_then_taken(strict, counter,
+                                                                      monkeypatch):
+    clock = Clock(monkeypatch)
+    client = strict.test_client()
+    _, hidden = open_survey(client, counter.code)
+    clock.wait(2)
+    page = client.post(f"/q/{counter.code}", data={**hidden, **HAPPY, "submit": "1"})
+    assert "xem lại các câu trả lời" in page.get_data(as_text=True)
+    assert stored(strict) == 0 and counts(strict, counter.id)["refused_fast"] == 1
+    clock.wait(8)  # the citizen reads, and presses Gửi again
+    done = client.post(f"/q/{counter.code}",
+                       data={**hidden_fields(page.get_data(as_text=True)), **HAPPY,
+                             "submit": "1"})
+    assert "đã được ghi nhận" in done.get_data(as_text=True) and stored(strict) == 1
+    # Declining needs no reading time.
+    _, hidden = open_survey(client, counter.code)
+    client.delete_cookie(integrity.ANSWERED_COOKIE, path="/q/")
+    declined = client.post(f"/q/{counter.code}", data={**hidden, "decline": "1"})
+    assert "không tham gia" in declined.get_data(as_text=True)
+
+
+def test_one_phone_answers_once_a_day_at_a_counter(strict, counter, monkeypatch):
+    clock = Clock(monkeypatch)
+    client = strict.test_client()
+    _, second_tab = open_survey(client, counter.code)
+    _, hidden = open_survey(client, counter.code)
+    clock.wait(30)
+    first = client.post(f"/q/{counter.code}", data={**hidden, **HAPPY, "submit": "1"})
+    assert "đã được ghi nhận" in first.get_data(as_text=True)
+    cookie = client.get_cookie(integrity.ANSWERED_COOKIE, path="/q/")
+    with strict.test_request_context():  # it says which counters, which day; nothing else
+        assert integrity._signer("answered-today").loads(cookie.value) == {
+            "d": local_today().isoformat(), "c": [counter.id]}
+    # A refresh of the thank-you is not a second answer: it shows the thank-you again.
+    refresh = client.post(f"/q/{counter.code}", data={**hidden, **HAPPY, "submit": "1"})
+    assert "đã được ghi nhận" in refresh.get_data(as_text=True)
+    # Scanning again shows no form; a second tab opened before is asked to confirm (its
+    # token left with the thank-you), then refused and counted.
+    assert "đã trả lời tại quầy này hôm nay" in client.get(f"/q/{counter.code}").get_data(
+        as_text=True)
+    confirm = submit(client, counter.code, HAPPY, hidden=second_tab, same_phone=True)
+    assert "bấm nút một lần nữa" in confirm.get_data(as_text=True)
+    again = submit(client, counter.code, HAPPY, same_phone=True,
+                   hidden=hidden_fields(confirm.get_data(as_text=True)))
+    assert "đã trả lời tại quầy này hôm nay" in again.get_data(as_text=True)
+    assert stored(strict) == 1 and counts(strict, counter.id)["refused_repeat"] == 1
+    # Another counter is another result: the same phone may answer there.
+    with strict.app_context():
+        other = ref(make_counter(db.session.scalar(select(Unit).where(Unit.code == "STP")),
+                                 "Quầy khác"))
+    assert attempt(client, other.code, clock, HAPPY, keep_cookie=True)
+
+
+def attempt(client, code: str, clock: Clock, answers: dict, keep_cookie: bool = False) -> bool:
+    """One scripted answer from a phone with its cookies cleared, waiting out the minimum
+    time; True when it was stored."""
+    if not keep_cookie:
+        client.delete_cookie(integrity.ANSWERED_COOKIE, path="/q/")
+    page, hidden = open_survey(client, code)
+    if page.status_code != 200 or "ticket" not in hidden:
+        return False
+    clock.wait(9)
+    done = client.post(f"/q/{code}", data={**hidden, **answers, "submit": "1"})
+    return "đã được ghi nhận" in done.get_data(as_text=True)
+
+
+def test_one_phone_stuffing_fifty_answers_is_stopped_and_flagged(strict, counter, monkeypatch):
+    clock = Clock(monkeypatch)
+    client = strict.test_client()
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    results = [attempt(client, counter.code, clock, HAPPY) for _ in range(50)]
+    c = counts(strict, counter.id)
+    # 30 forms opened in ten minutes, 6 sent: every other attempt is refused and counted.
+    assert sum(results) == 6 and stored(strict) == 6
+    assert c["refused_limit"] == 44
+    # The six that got through are five identical answers and more: the day is flagged.
+    assert c["identical_runs"] >= 1
+    refused_page = client.get(f"/q/{counter.code}")
+    assert refused_page.status_code == 429
+    assert "thử lại sau khoảng 10 phút" in refused_page.get_data(as_text=True)
+
+
+def test_five_phones_in_a_burst_are_flagged(strict, counter, monkeypatch):
+    """Five phones, 40 answers in ten minutes, each varied so no two are alike."""
+    clock = Clock(monkeypatch)
+    rng = random.Random(7)
+    phones = [strict.test_client() for _ in range(5)]
+    for n, phone in enumerate(phones):
+        phone.environ_base["REMOTE_ADDR"] = f"198.51.100.{20 + n}"
+    got = 0
+    for i in range(40):
+        answers = {**HAPPY, **{k: rng.choice("45") for k in ("access", "procedure", "officer",
+                                                              "result", "feedback")},
+                   "comment": f"Tốt {i}"}
+        got += attempt(phones[i % 5], counter.code, clock, answers)
+    c = counts(strict, counter.id)
+    assert got == 30 and c["refused_limit"] == 10  # six per phone
+    assert c["bursts"] == got - 8  # every answer beyond eight in ten minutes
+
+
+def test_answers_outside_opening_hours_are_flagged(strict, counter, monkeypatch):
+    clock = Clock(monkeypatch)
+    with strict.app_context():
+        unit = db.session.scalar(select(Unit).where(Unit.code == "STP"))
+        unit.opening_hours = "07:00-11:30,13:30-17:00"
+        db.session.commit()
+    night = datetime(2026, 11, 23, 21, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    monkeypatch.setattr(integrity, "local_now", lambda: night)
+    assert attempt(strict.test_client(), counter.code, clock, HAPPY)
+    assert counts(strict, counter.id)["outside_hours"] == 1
+    monkeypatch.setattr(integrity, "local_now", lambda: night.replace(hour=8))
+    assert attempt(strict.test_client(), counter.code, clock, HAPPY)
+    assert counts(strict, counter.id)["outside_hours"] == 1
+
+
+def test_opening_hours_are_read_strictly():
+    assert integrity.parse_hours("07:00-11:30, 13:30-17:00")[1][0].hour == 13
+    for bad in ("7h-11h", "11:30-07:00", "07:00"):
+        with pytest.raises(ValueError):
+            integrity.parse_hours(bad)
+
+
+@pytest.mark.parametrize("strict", [{"RATELIMIT_STORAGE_URI": "memory://"}], indirect=True)
+def test_an_honest_day_is_neither_refused_nor_flagged(strict, monkeypatch):
+    """60 citizens over eight hours at two counters, on the office Wi-Fi or a carrier's
+    shared address, 10–60 s reading, answers as real people give them. The clock is
+    simulated (time-machine), limits kept in memory, so eight hours take seconds."""
+    with strict.app_context():
+        first = make_surveyed_counter("Quầy 1")
+        counters = [ref(first), ref(make_counter(first.unit, "Quầy 2"))]
+    rng = random.Random(2026)
+    start = datetime.combine(local_today_in(strict), datetime.min.time(),
+                             ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(hours=7, minutes=30)
+    arrivals = sorted(rng.uniform(0, 8 * 3600) for _ in range(60))
+    addresses = ["192.0.2.10"] * 6 + ["100.64.0.1", "100.64.0.2"] * 2 + ["203.0.113.5"]
+    done = 0
+    for n, offset in enumerate(arrivals):
+        code = counters[n % 2].code
+        phone = strict.test_client()
+        phone.environ_base["REMOTE_ADDR"] = rng.choice(addresses)
+        with time_machine.travel(start + timedelta(seconds=offset), tick=False) as traveller:
+            _, hidden = open_survey(phone, code)
+            traveller.shift(rng.uniform(10, 60))
+            level = rng.choices("12345", weights=(2, 3, 10, 40, 45))[0]
+            answers = {**GOOD_ANSWERS, "overall": level,
+                       **{k: rng.choices("2345", weights=(5, 15, 40, 40))[0]
+                          for k in ("access", "procedure", "officer", "result", "feedback")}}
+            page = phone.post(f"/q/{code}", data={**hidden, **answers, "submit": "1"})
+            done += "đã được ghi nhận" in page.get_data(as_text=True)
+    assert done == 60
+    for c in counters:
+        assert counts(strict, c.id) == dict.fromkeys(integrity.COUNTS, 0)
+
+
+def local_today_in(app):
+    with app.app_context():
+        return local_today()
