@@ -232,3 +232,26 @@ def test_audit_log_lists_and_filters_changes(app, tree):
     before = (today - timedelta(days=1)).isoformat()
     out_of_range = admin.get(f"/admin/audit?until={before}").get_data(as_text=True)
     assert "XA2" not in out_of_range
+
+
+def test_a_unit_gets_its_own_opening_hours_and_bad_ones_are_explained(app, tree):
+    admin = login(app, "admin")
+    form = {"name": "UBND xã Thử", "kind": "commune", "parent": tree["district"], "code": "XA",
+            "active": "y"}
+    bad = post(admin, f"/admin/units/{tree['commune']}", {**form, "opening_hours": "7h-11h"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "07:00-11:30,13:30-17:00." in html
+    assert 'value="7h-11h"' in html  # what was typed stays
+    good = post(admin, f"/admin/units/{tree['commune']}",
+                {**form, "opening_hours": "07:00-11:30, 13:30-17:00"})
+    assert good.status_code == 303
+    with app.app_context():
+        from app.survey.integrity import opening_hours
+
+        commune = db.session.get(Unit, tree["commune"])
+        assert commune.opening_hours == "07:00-11:30,13:30-17:00"
+        assert opening_hours(commune) == "07:00-11:30,13:30-17:00"
+        assert opening_hours(commune.parent) == app.config["OFFICE_HOURS"]  # not set above
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.object_type == "unit")
+                                  .order_by(AuditEvent.id.desc()))
+        assert event.after == {"opening_hours": "07:00-11:30,13:30-17:00"}

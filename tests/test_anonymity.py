@@ -67,6 +67,15 @@ def test_response_rows_hold_only_the_allowed_columns(app, counter):
     assert answer_columns == {"response_id", "question_key", "value"}
     assert funnel_columns == {"counter_id", "day", "opened", "declined", "screened_online",
                               "screened_postal", "screened_immediate", "completed"}
+    with app.app_context():
+        integrity_columns = {c["name"] for c in inspect(db.engine).get_columns("integrity_day")}
+        pressure_columns = {c["name"] for c in inspect(db.engine).get_columns("pressure_report")}
+    # What the survey refused or found odd: counts per counter and day, nothing finer.
+    assert integrity_columns == {"counter_id", "day", "refused_ticket", "refused_fast",
+                                 "refused_limit", "refused_repeat", "bursts", "identical_runs",
+                                 "outside_hours"}
+    # A citizen's report of pressure: the counter and the ISO week, never the day.
+    assert pressure_columns == {"id", "counter_id", "week", "kinds", "text"}
     # A calendar day, not a moment.
     assert type(response.submitted_on) is date
 
@@ -84,13 +93,17 @@ def test_response_ids_are_random_not_sequential(app, counter):
 
 def test_survey_requests_leave_no_trace_in_the_app_logs(app, counter, caplog):
     caplog.set_level(logging.DEBUG)
+    app.config["SURVEY_OPEN_LIMIT"] = "2 per minute"  # a limit hit is logged by Flask-Limiter
     client = app.test_client()
     client.environ_base.update({"REMOTE_ADDR": CITIZEN_IP, "HTTP_USER_AGENT": CITIZEN_AGENT})
     submit(client, counter.code)
     client.get("/q/NOTACODE")
+    assert client.get(f"/q/{counter.code}").status_code == 200
+    assert client.get(f"/q/{counter.code}").status_code == 429
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert CITIZEN_IP not in logged and "CheapPhone" not in logged
-    assert counter.code not in logged
+    assert counter.code not in logged and "survey:" not in logged
+    assert "exceeded" not in logged  # the limiter's own line is dropped for the survey
 
 
 def test_server_error_on_a_survey_page_is_logged_without_its_code(app, counter, caplog,

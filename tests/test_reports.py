@@ -93,6 +93,28 @@ def test_no_eligible_returns_is_no_data_and_answers_without_tallies_are_flagged(
     assert set(report.top.flags) == {"responses_exceed_eligible", "untallied_days"}
 
 
+def test_integrity_counts_flag_the_counter_and_its_units_on_the_dashboard(app, province):
+    """What the survey refused or found odd on a day of the period shows next to the counter
+    and every unit above it, with its count."""
+    from app.survey import integrity
+
+    monday, _sunday = last_week()
+    counter_id, branch_id = province["branch_counter"].id, province["branch"].id
+    for name in (integrity.BURST, integrity.BURST, integrity.REFUSED_LIMIT):
+        integrity.count(counter_id, monday + timedelta(days=1), name)
+    integrity.count(counter_id, monday - timedelta(days=7), integrity.IDENTICAL)  # before
+    db.session.commit()
+    make_user("admin", "admin", province["province"])
+    admin = login(app, "admin")
+    week = "{}-W{:02d}".format(*monday.isocalendar()[:2])
+    page = admin.get(f"/reports/?period=week&week={week}").get_data(as_text=True)
+    assert "2 phiếu gửi dồn dập" in page and "1 lượt bị từ chối: quá nhiều" in page
+    assert "giống hệt" not in page  # the week before is not in this period
+    branch = admin.get(f"/reports/?period=week&week={week}&unit={branch_id}")
+    text = branch.get_data(as_text=True)
+    assert text.count("2 phiếu gửi dồn dập") == 2  # the branch's total and its counter
+
+
 def test_the_big_numbers_show_in_vietnamese_format(app):
     with app.app_context():
         monday, _sunday = last_week()

@@ -25,6 +25,11 @@ class UnitForm(Form):
     kind = SelectField(_l("Loại"), choices=choices((k, KIND_LABELS[k]) for k in UNIT_KINDS))
     parent = SelectField(_l("Trực thuộc"), coerce=int)
     active = BooleanField(_l("Đang hoạt động"), default=True)
+    opening_hours = StringField(
+        _l("Giờ làm việc (để trống: như đơn vị cấp trên)"),
+        description=_l("Ví dụ 07:00-11:30,13:30-17:00. Phiếu gửi ngoài giờ được đếm để xem "
+                       "xét, không bị từ chối."),
+        validators=[Optional(), Length(max=100)])
 
 
 class UserForm(Form):

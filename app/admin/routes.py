@@ -42,7 +42,7 @@ from app.domain.campaigns import (
     target_for,
     update_campaign,
 )
-from app.domain.org import OrgError, add_unit, update_unit
+from app.domain.org import HoursError, OrgError, add_unit, set_opening_hours, update_unit
 from app.extensions import db
 from app.forms import choices, unit_choices
 from app.models import AuditEvent, Campaign, Questionnaire, Unit
@@ -98,6 +98,9 @@ def unit_edit(unit_id: int):
                 update_unit(unit, name=form.name.data, kind=form.kind.data,
                             parent=unit.parent if is_root else unit_or_404(form.parent.data),
                             active=form.active.data, actor=current_user)
+                set_opening_hours(unit, form.opening_hours.data, actor=current_user)
+        except HoursError as exc:
+            form.opening_hours.errors.append(str(exc))
         except OrgError as exc:
             form.parent.errors.append(str(exc))
         else:

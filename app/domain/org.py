@@ -1,6 +1,6 @@
 """Operations on the organisation tree: units and counters, and finding a counter by its code."""
 
-from datetime import date
+from datetime import date, time
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -18,6 +18,10 @@ from app.privacy import SURVEY_PREFIX
 
 class OrgError(DomainError):
     """A change to units or counters that would break the tree or its codes."""
+
+
+class HoursError(OrgError):
+    """Opening hours that cannot be read."""
 
 
 def add_unit(*, code: str, name: str, kind: str, parent: Unit | None,
@@ -60,6 +64,34 @@ def update_unit(unit: Unit, *, name: str, kind: str, parent: Unit | None, active
         log_change(actor=actor, action="update", object_type="unit", object_id=unit.id,
                    unit=unit, before=before, after=after)
     db.session.flush()
+
+
+def parse_hours(text: str) -> list[tuple[time, time]]:
+    """"07:00-11:30,13:30-17:00" → [(07:00, 11:30), (13:30, 17:00)]; ValueError if malformed."""
+    spans = []
+    for part in text.replace(" ", "").split(","):
+        first, last = part.split("-")
+        start, end = time.fromisoformat(first), time.fromisoformat(last)
+        if start >= end:
+            raise ValueError(part)
+        spans.append((start, end))
+    return spans
+
+
+def set_opening_hours(unit: Unit, text: str | None, *, actor: User | str) -> None:
+    """The unit's own opening hours (None or empty: as the unit above it). Answers sent
+    outside them are counted, not refused (app/survey/integrity.py)."""
+    text = (text or "").replace(" ", "") or None
+    if text is not None:
+        try:
+            parse_hours(text)
+        except ValueError:
+            raise HoursError(_("Giờ làm việc viết như 07:00-11:30,13:30-17:00.")) from None
+    if text != unit.opening_hours:
+        log_change(actor=actor, action="update", object_type="unit", object_id=unit.id,
+                   unit=unit, before={"opening_hours": unit.opening_hours},
+                   after={"opening_hours": text})
+        unit.opening_hours = text
 
 
 def _move(unit: Unit, parent: Unit) -> None:

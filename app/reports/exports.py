@@ -16,7 +16,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from app import figures
-from app.reports.tables import FLAG_IMPOSSIBLE, FLAG_UNTALLIED, Report, Row
+from app.reports.tables import Report, Row, flag_texts
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PERCENT_COLUMNS = (6, 7, 10, 11, 12)  # 0-based: rate, target, satisfaction, its interval
@@ -46,10 +46,7 @@ def _satisfaction(row: Row, k: int) -> Decimal | str | None:
 
 
 def _flags(row: Row) -> str:
-    words = {FLAG_IMPOSSIBLE: _("Số phiếu nhiều hơn số hồ sơ thuộc diện khảo sát"),
-             FLAG_UNTALLIED: _("%(n)d ngày có phiếu nhưng chưa nhập số hồ sơ trả",
-                               n=row.counts.untallied_days)}
-    return "; ".join(words[f] for f in row.flags)
+    return "; ".join(flag_texts(row))
 
 
 def values(row: Row, level: str, k: int) -> list:

@@ -33,9 +33,11 @@ from app.models import (
     Campaign,
     CampaignWeek,
     Counter,
+    IntegrityDay,
     RolledWeek,
     Unit,
 )
+from app.survey.integrity import COUNTS as INTEGRITY
 
 
 @dataclass
@@ -50,6 +52,8 @@ class Counts:
     overall: list[int] = field(default_factory=lambda: [0] * 5)  # answers at levels 1 … 5
     untallied_days: int = 0  # days with responses but no tally entered
     funnel: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FUNNEL, 0))
+    # What the survey refused or found odd (app/survey/integrity.py), summed over days.
+    integrity: dict[str, int] = field(default_factory=lambda: dict.fromkeys(INTEGRITY, 0))
 
     @property
     def eligible(self) -> int:
@@ -69,6 +73,8 @@ class Counts:
         self.overall = [a + b for a, b in zip(self.overall, other.overall, strict=True)]
         for step in FUNNEL:
             self.funnel[step] += other.funnel[step]
+        for name in INTEGRITY:
+            self.integrity[name] += other.integrity[name]
 
     def take(self, names: tuple[str, ...], values) -> None:
         """Add summed columns, by name, as a query returned them."""
@@ -201,6 +207,20 @@ def _grouped(campaign: Campaign, counters, start: date, end: date, *,
             key = monday(group) if by == "week" else unit_of.get(group, group)
             counts.setdefault(key, Counts()).take(tuple(values), values.values())
     return counts, {key: value for key, value in answers.items() if value.responses}
+
+
+def add_integrity(counts: dict, counters, start: date, end: date, *, by: str) -> None:
+    """Add the integrity counts of the period's days to `counts` (per counter or per the
+    counters' unit), making a Counts where a key has none yet."""
+    key = IntegrityDay.counter_id if by == "counter" else Counter.unit_id
+    query = (select(key, *_sums(IntegrityDay, INTEGRITY))
+             .where(IntegrityDay.day.between(start, end), IntegrityDay.counter_id.in_(counters))
+             .group_by(key))
+    if by == "unit":
+        query = query.join(Counter, Counter.id == IntegrityDay.counter_id)
+    for group, *values in db.session.execute(query):
+        counts.setdefault(group, Counts()).integrity.update(
+            zip(INTEGRITY, (int(v or 0) for v in values), strict=True))
 
 
 def counters_under(root: Unit):

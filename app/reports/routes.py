@@ -15,7 +15,7 @@ from app.reports import bp, exports, periods
 from app.reports.charts import trend_charts
 from app.reports.details import comments_for, details_for
 from app.reports.forms import ReportForm
-from app.reports.tables import Report, sorted_rows, unit_report
+from app.reports.tables import Report, flag_texts, sorted_rows, unit_report
 
 
 class NothingToReport(Exception):
@@ -87,6 +87,7 @@ def dashboard():
     return render_template(
         "reports/dashboard.html", form=form, report=report,
         rows=sorted_rows(report.rows, sort), sort=sort, args=request.args.to_dict(),
+        flag_texts=flag_texts,
         details=details, charts=trend_charts(details.weeks, report.top.target, locale))
 
 

@@ -15,20 +15,25 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from app import figures
 from app.domain.campaigns import target_for
 from app.models import Campaign, Counter, Unit
 from app.reports.queries import (
     Counts,
+    add_integrity,
     counters_under,
     figures_by,
     tree_of,
     units_with_counters,
 )
+from app.survey import integrity
 
 FLAG_IMPOSSIBLE = "responses_exceed_eligible"  # R > E: cannot happen in an honest count
 FLAG_UNTALLIED = "untallied_days"  # responses on days without a tally
+FLAG_UNOPENED = "completed_exceed_opened"  # answers sent without the form being opened
+# And one flag per integrity count (app/survey/integrity.py), named as the count.
 
 
 @dataclass
@@ -113,8 +118,11 @@ def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: dat
     under = counters_under(top)
     # Units are summed from their own counters' sums, counters read one by one only as shown.
     own = figures_by(campaign, under, start, end, by="unit")
+    add_integrity(own[0], under, start, end, by="unit")
     ids = [c.id for c in counters]
     per_counter, answers = figures_by(campaign, ids, start, end, by="counter") if ids else ({}, {})
+    if ids:
+        add_integrity(per_counter, ids, start, end, by="counter")
     by_id = {u.id: u for u in units}
     with_counters = units_with_counters(top)
     totals = {u.id: (Counts(), Counts()) for u in units}
@@ -167,7 +175,36 @@ def _flagged(row: Row) -> Row:
         row.flags.append(FLAG_IMPOSSIBLE)
     if row.counts.untallied_days:
         row.flags.append(FLAG_UNTALLIED)
+    if row.counts.funnel["completed"] > row.counts.funnel["opened"]:
+        row.flags.append(FLAG_UNOPENED)
+    row.flags += [name for name, n in row.counts.integrity.items() if n]
     return row
+
+
+def flag_texts(row: Row) -> list[str]:
+    """Each flag of a row in the reader's language, with its count: for the page and exports."""
+    n = row.counts.integrity
+    words = {
+        FLAG_IMPOSSIBLE: _("Số phiếu nhiều hơn số hồ sơ thuộc diện khảo sát"),
+        FLAG_UNTALLIED: _("%(n)d ngày có phiếu nhưng chưa nhập số hồ sơ trả",
+                          n=row.counts.untallied_days),
+        FLAG_UNOPENED: _("Số phiếu hoàn thành nhiều hơn số lần mở phiếu"),
+        integrity.BURST: _("%(n)d phiếu gửi dồn dập (quá nhiều trong ít phút)",
+                           n=n[integrity.BURST]),
+        integrity.IDENTICAL: _("%(n)d lần nhiều phiếu giống hệt nhau liên tiếp",
+                               n=n[integrity.IDENTICAL]),
+        integrity.OUTSIDE_HOURS: _("%(n)d phiếu ngoài giờ làm việc",
+                                   n=n[integrity.OUTSIDE_HOURS]),
+        integrity.REFUSED_TICKET: _("%(n)d lượt gửi bị từ chối: phiếu không do hệ thống cấp",
+                                    n=n[integrity.REFUSED_TICKET]),
+        integrity.REFUSED_FAST: _("%(n)d lượt gửi bị từ chối: gửi quá nhanh sau khi mở",
+                                  n=n[integrity.REFUSED_FAST]),
+        integrity.REFUSED_LIMIT: _("%(n)d lượt bị từ chối: quá nhiều từ cùng một nơi",
+                                   n=n[integrity.REFUSED_LIMIT]),
+        integrity.REFUSED_REPEAT: _("%(n)d lượt bị từ chối: cùng điện thoại trả lời lại",
+                                    n=n[integrity.REFUSED_REPEAT]),
+    }
+    return [words[flag] for flag in row.flags]
 
 
 SORT_KEYS = {

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.clock import local_now
+from app.domain.org import parse_hours
 from app.extensions import db, limiter
 from app.models import Counter, IntegrityDay, Unit
 from app.privacy import SURVEY_PREFIX
@@ -152,18 +153,6 @@ def opening_hours(unit: Unit) -> str:
             return unit.opening_hours
         unit = unit.parent
     return current_app.config["OFFICE_HOURS"]
-
-
-def parse_hours(text: str) -> list[tuple[clock_time, clock_time]]:
-    """"07:00-11:30,13:30-17:00" → [(07:00, 11:30), (13:30, 17:00)]; ValueError if malformed."""
-    spans = []
-    for part in text.replace(" ", "").split(","):
-        first, last = part.split("-")
-        start, end = clock_time.fromisoformat(first), clock_time.fromisoformat(last)
-        if start >= end:
-            raise ValueError(part)
-        spans.append((start, end))
-    return spans
 
 
 def is_open(unit: Unit, moment: datetime) -> bool:
