@@ -15,7 +15,7 @@ from app.models import AuditEvent, Counter, Tally
 from tests.factories import make_campaign, make_counter, make_unit, make_user
 from tests.helpers import AuthActions, count_rows, csrf_token_of
 
-PUBLIC = {"static", "survey.entry", "auth.login"}
+PUBLIC = {"static", "survey.entry", "survey.pressure", "auth.login"}
 ROLES = ("clerk_a", "manager_a", "admin_a", "admin")
 
 
@@ -54,6 +54,7 @@ def world(app) -> World:
 ALLOWED_ALL = dict.fromkeys(ROLES, 200)
 COUNTER_MANAGERS = {"clerk_a": 403, "manager_a": 200, "admin_a": 200, "admin": 200}
 ADMINS_ONLY = {"clerk_a": 403, "manager_a": 403, "admin_a": 200, "admin": 200}
+PROVINCE_ADMIN = {"clerk_a": 403, "manager_a": 403, "admin_a": 403, "admin": 200}
 # Unit B's objects: outside the subtree of unit A's accounts.
 ADMINS_OF_B = {"clerk_a": 403, "manager_a": 403, "admin_a": 404, "admin": 200}
 ROUTES = {
@@ -72,6 +73,9 @@ ROUTES = {
     "reports.export_xlsx": ("GET", "/reports/export.xlsx", ALLOWED_ALL),
     "reports.export_pdf": ("GET", "/reports/report.pdf", ALLOWED_ALL),
     "reports.export_comments": ("GET", "/reports/comments.csv", COUNTER_MANAGERS),
+    # Citizens' reports of pressure: Home Affairs at the province only, not a commune's admin.
+    "reports.pressure_reports": ("GET", "/reports/pressure", PROVINCE_ADMIN),
+    "reports.export_pressure": ("GET", "/reports/pressure.csv", PROVINCE_ADMIN),
     "printing.stickers": ("GET", "/stickers", ALLOWED_ALL),
     "printing.stickers_pdf": ("GET", "/stickers.pdf?unit=XAB&layout=poster",
                               {"clerk_a": 422, "manager_a": 422, "admin_a": 422, "admin": 200}),

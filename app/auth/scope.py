@@ -29,12 +29,19 @@ PERMISSIONS = {
     "users": {"admin"},
     "campaigns": {"admin"},
     "audit": {"admin"},
+    "pressure": {"admin"},  # and only at the province: see PROVINCE_ONLY
 }
+# Citizens' reports of pressure go to Home Affairs only: never to a unit's own staff, not even
+# an admin of that unit.
+PROVINCE_ONLY = {"pressure"}
 
 
 def can(permission: str) -> bool:
-    """True when the logged-in account's role grants `permission`."""
-    return current_user.is_authenticated and current_user.role in PERMISSIONS[permission]
+    """True when the logged-in account's role grants `permission` (and, for PROVINCE_ONLY
+    ones, the account is the province's)."""
+    if not (current_user.is_authenticated and current_user.role in PERMISSIONS[permission]):
+        return False
+    return permission not in PROVINCE_ONLY or current_user.unit.parent_id is None
 
 
 def requires(permission: str) -> Callable:

@@ -100,6 +100,16 @@ def comments_csv(comments: list[tuple[str, str]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def pressure_csv(rows: list[tuple]) -> bytes:
+    """Citizens' reports of pressure: week, unit, counter, what happened, their words."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_("Tuần"), _("Đơn vị"), _("Quầy"), _("Việc đã gặp"), _("Mô tả")])
+    writer.writerows([week, safe_text(unit), safe_text(counter), kinds, safe_text(text or "")]
+                     for week, unit, counter, kinds, text in rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
 def to_xlsx(report: Report, comments: list[tuple[str, str]] | None, made_on: date) -> bytes:
     """One sheet per level (frozen header row, number formats), and the comments if any."""
     book = Workbook()

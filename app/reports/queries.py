@@ -38,6 +38,7 @@ from app.models import (
     Unit,
 )
 from app.survey.integrity import COUNTS as INTEGRITY
+from app.survey.integrity import FLAGS
 
 
 @dataclass
@@ -53,7 +54,7 @@ class Counts:
     untallied_days: int = 0  # days with responses but no tally entered
     funnel: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FUNNEL, 0))
     # What the survey refused or found odd (app/survey/integrity.py), summed over days.
-    integrity: dict[str, int] = field(default_factory=lambda: dict.fromkeys(INTEGRITY, 0))
+    integrity: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FLAGS, 0))
 
     @property
     def eligible(self) -> int:
@@ -73,7 +74,7 @@ class Counts:
         self.overall = [a + b for a, b in zip(self.overall, other.overall, strict=True)]
         for step in FUNNEL:
             self.funnel[step] += other.funnel[step]
-        for name in INTEGRITY:
+        for name in FLAGS:
             self.integrity[name] += other.integrity[name]
 
     def take(self, names: tuple[str, ...], values) -> None:
@@ -213,7 +214,7 @@ def add_integrity(counts: dict, counters, start: date, end: date, *, by: str) ->
     """Add the integrity counts of the period's days to `counts` (per counter or per the
     counters' unit), making a Counts where a key has none yet."""
     key = IntegrityDay.counter_id if by == "counter" else Counter.unit_id
-    query = (select(key, *_sums(IntegrityDay, INTEGRITY))
+    query = (select(key, *_sums(IntegrityDay, INTEGRITY)).select_from(IntegrityDay)
              .where(IntegrityDay.day.between(start, end), IntegrityDay.counter_id.in_(counters))
              .group_by(key))
     if by == "unit":

@@ -11,11 +11,12 @@ from app.clock import local_today
 from app.extensions import db
 from app.forms import choices
 from app.models import Campaign, Unit
-from app.reports import bp, exports, periods
+from app.reports import bp, exports, periods, pressure
 from app.reports.charts import trend_charts
 from app.reports.details import comments_for, details_for
 from app.reports.forms import ReportForm
 from app.reports.tables import Report, flag_texts, sorted_rows, unit_report
+from app.survey.forms import PRESSURE_KINDS
 
 
 class NothingToReport(Exception):
@@ -69,7 +70,7 @@ def build(*, every_counter: bool = False) -> tuple[ReportForm | None, Report]:
     except periods.PeriodError as exc:
         raise NothingToReport(form, str(exc)) from exc
     return form, unit_report(campaign, root, top, period.start, period.end,
-                             every_counter=every_counter)
+                             every_counter=every_counter, pressure=can("pressure"))
 
 
 @bp.route("/")
@@ -152,3 +153,26 @@ def export_pdf():
     report = _report_or_422()
     return _download(exports.to_pdf(report, str(get_locale()), local_today()), report, "pdf",
                      "application/pdf")
+
+
+@bp.route("/pressure")
+@requires("pressure")
+def pressure_reports():
+    """Citizens' reports of pressure or interference (Home Affairs at the province only)."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, total = pressure.listing(current_user.unit, page=page)
+    return render_template("reports/pressure.html", rows=rows, total=total, page=page,
+                           pages=max(1, -(-total // pressure.PER_PAGE)),
+                           kinds=dict(PRESSURE_KINDS))
+
+
+@bp.route("/pressure.csv")
+@requires("pressure")
+def export_pressure():
+    rows, _total = pressure.listing(current_user.unit, per_page=None)
+    kinds = dict(PRESSURE_KINDS)
+    data = exports.pressure_csv([(week, unit, counter, "; ".join(str(kinds.get(k, k))
+                                                                 for k in chosen), text)
+                                 for week, unit, counter, chosen, text in rows])
+    return data, 200, {"Content-Type": "text/csv; charset=utf-8",
+                       "Content-Disposition": 'attachment; filename="phan-anh.csv"'}

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from app import figures
 from app.domain.campaigns import target_for
 from app.models import Campaign, Counter, Unit
+from app.reports.pressure import counts_by as pressure_counts
 from app.reports.queries import (
     Counts,
     add_integrity,
@@ -108,11 +109,12 @@ class Report:
 
 
 def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: date, *,
-                every_counter: bool = False) -> Report:
+                every_counter: bool = False, pressure: bool = False) -> Report:
     """The figures of `top`, of each unit below it, and of the counters attached to `top`
     (with `every_counter`, of every counter below it: the exports list them all). `root` is
     where the viewer's report starts (breadcrumbs begin there); `top` lies in it and in the
-    campaign's unit."""
+    campaign's unit. `pressure`: count citizens' reports of pressure among the flags (for
+    Home Affairs only)."""
     k = current_app.config["SUPPRESSION_K"]
     units, counters = tree_of(top, every_counter=every_counter)
     under = counters_under(top)
@@ -123,6 +125,10 @@ def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: dat
     per_counter, answers = figures_by(campaign, ids, start, end, by="counter") if ids else ({}, {})
     if ids:
         add_integrity(per_counter, ids, start, end, by="counter")
+    if pressure:
+        for counts, keys, by in ((own[0], under, "unit"), (per_counter, ids, "counter")):
+            for key, n in pressure_counts(keys, start, end, by=by).items():
+                counts.setdefault(key, Counts()).integrity[integrity.PRESSURE] = n
     by_id = {u.id: u for u in units}
     with_counters = units_with_counters(top)
     totals = {u.id: (Counts(), Counts()) for u in units}
@@ -191,7 +197,7 @@ def flag_texts(row: Row) -> list[str]:
         FLAG_UNOPENED: _("Số phiếu hoàn thành nhiều hơn số lần mở phiếu"),
         integrity.BURST: _("%(n)d phiếu gửi dồn dập (quá nhiều trong ít phút)",
                            n=n[integrity.BURST]),
-        integrity.IDENTICAL: _("%(n)d lần nhiều phiếu giống hệt nhau liên tiếp",
+        integrity.IDENTICAL: _("%(n)d phiếu giống hệt nhiều phiếu khác trong ít phút",
                                n=n[integrity.IDENTICAL]),
         integrity.OUTSIDE_HOURS: _("%(n)d phiếu ngoài giờ làm việc",
                                    n=n[integrity.OUTSIDE_HOURS]),
@@ -203,6 +209,8 @@ def flag_texts(row: Row) -> list[str]:
                                    n=n[integrity.REFUSED_LIMIT]),
         integrity.REFUSED_REPEAT: _("%(n)d lượt bị từ chối: cùng điện thoại trả lời lại",
                                     n=n[integrity.REFUSED_REPEAT]),
+        integrity.PRESSURE: _("%(n)d phản ánh của người dân về ép buộc, can thiệp",
+                              n=n[integrity.PRESSURE]),
     }
     return [words[flag] for flag in row.flags]
 

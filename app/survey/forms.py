@@ -2,8 +2,16 @@
 
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, SelectChoice, SubmitField, TextAreaField
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional, StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.forms import Form
 from app.survey.screening import CHANNEL_CHOICES, CHANNEL_IN_PERSON, YES_NO_CHOICES
@@ -108,3 +116,32 @@ def survey_form_class(definition: dict, locale: str) -> type[SurveyForm]:
         fields["comment_max_length"] = comment["max_length"]
         _form_classes[cache_key] = type("QuestionnaireForm", (SurveyForm,), fields)
     return _form_classes[cache_key]
+
+
+PRESSURE_KINDS = (
+    ("pressured", _l("Bị ép phải tham gia khảo sát")),
+    ("told_what_to_answer", _l("Bị bảo phải chọn câu trả lời nào")),
+    ("watched", _l("Bị theo dõi, nhìn vào khi đang trả lời")),
+    ("asked_for_favours", _l("Bị đòi tiền hoặc lợi ích khác")),
+    ("other", _l("Việc khác")),
+)
+PRESSURE_TEXT_MAX = 500
+
+
+class PressureForm(Form):
+    """A citizen's anonymous report of pressure or interference at a counter."""
+
+    kinds = SelectMultipleField(
+        _l("Ông/Bà đã gặp việc gì? (chọn một hoặc nhiều)"),
+        choices=[SelectChoice(key, label) for key, label in PRESSURE_KINDS],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    text = TextAreaField(
+        _l("Mô tả thêm (không bắt buộc; đừng ghi họ tên hay số điện thoại)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=PRESSURE_TEXT_MAX, message=_l(
+            "Mô tả dài tối đa %(max)d ký tự.", max=PRESSURE_TEXT_MAX))])
+    send = SubmitField(_l("Gửi phản ánh"))
+
+    def validate_kinds(self, field) -> None:
+        if not field.data and not (self.text.data or "").strip():
+            raise StopValidation(_l("Vui lòng chọn ít nhất một việc, hoặc mô tả việc đã gặp."))

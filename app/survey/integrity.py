@@ -46,6 +46,8 @@ REFUSED_LIMIT, REFUSED_REPEAT = "refused_limit", "refused_repeat"
 BURST, IDENTICAL, OUTSIDE_HOURS = "bursts", "identical_runs", "outside_hours"
 COUNTS = (REFUSED_TICKET, REFUSED_FAST, REFUSED_LIMIT, REFUSED_REPEAT, BURST, IDENTICAL,
           OUTSIDE_HOURS)
+PRESSURE = "pressure_reports"  # citizens' reports (pressure_report), shown to Home Affairs only
+FLAGS = (*COUNTS, PRESSURE)
 
 ANSWERED_COOKIE = "khaosat_da_tra_loi"
 

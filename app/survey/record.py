@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from app.domain.weeks import forget_all
+from app.domain.weeks import forget_all, monday
 from app.extensions import db
 from app.models import (
     Answer,
@@ -26,6 +26,7 @@ from app.models import (
     Campaign,
     Counter,
     DailyFunnel,
+    PressureReport,
     Response,
     ResponseDay,
     UsedTicket,
@@ -86,6 +87,14 @@ def _bump_rollups(campaign: Campaign, counter_id: int, day: date,
     db.session.execute(stmt.on_conflict_do_update(
         index_elements=["campaign_id", "counter_id", "day", "question_key", "value"],
         set_={"responses": AnswerDay.__table__.c.responses + 1}))
+
+
+def record_pressure(counter: Counter, day: date, kinds: list[str], text: str | None) -> None:
+    """Store a citizen's report of pressure with its ISO week only (not the day)."""
+    db.session.execute(insert(PressureReport).values(
+        id=uuid.uuid4(), counter_id=counter.id, week=monday(day), kinds=",".join(sorted(kinds)),
+        text=text or None))
+    db.session.commit()
 
 
 def _ticket_hash(ticket: str) -> str:

@@ -17,8 +17,8 @@ from app.domain.campaigns import active_campaign_for
 from app.domain.org import find_by_public_code
 from app.extensions import csrf, db, limiter
 from app.survey import bp, integrity
-from app.survey.forms import survey_form_class
-from app.survey.record import previous_outcome, record_opened, record_outcome
+from app.survey.forms import PressureForm, survey_form_class
+from app.survey.record import previous_outcome, record_opened, record_outcome, record_pressure
 from app.survey.screening import OUTCOME_COMPLETED, OUTCOME_DECLINED, outcome_of
 
 SCREENING_FIELDS = ("channel", "immediate")
@@ -80,7 +80,7 @@ def entry(code: str):
         # but the ticket says what became of this form. (A double tap with a live token is
         # caught by the ticket's unique key in record_outcome.)
         if ticket != integrity.TICKET_FORGED and (outcome := previous_outcome(form.ticket.data)):
-            return _done(outcome)
+            return _done(outcome, counter)
         if ticket == integrity.TICKET_FORGED:  # made up, another counter's, or pre-upgrade
             integrity.count(counter.id, day, integrity.REFUSED_TICKET)
             db.session.commit()
@@ -100,7 +100,7 @@ def entry(code: str):
         return _show(form, counter, campaign), 422
     if outcome != OUTCOME_COMPLETED:
         return _done(record_outcome(ticket=form.ticket.data, counter=counter, day=day,
-                                    outcome=outcome))
+                                    outcome=outcome), counter)
     if ticket == integrity.TICKET_TOO_FAST:  # nobody reads the questions that fast
         integrity.count(counter.id, day, integrity.REFUSED_FAST)
         db.session.commit()
@@ -108,7 +108,7 @@ def entry(code: str):
         return _show(form, counter, campaign, notice=notice, clear_errors=True)
     if integrity.answered_here_today(counter.id, day):
         if previous := previous_outcome(form.ticket.data):
-            return _done(previous)  # this very form, sent again
+            return _done(previous, counter)  # this very form, sent again
         integrity.count(counter.id, day, integrity.REFUSED_REPEAT)
         db.session.commit()
         return render_template("survey/refused.html", counter=counter, reason="answered")
@@ -117,10 +117,35 @@ def entry(code: str):
         ticket=form.ticket.data, counter=counter, day=day, outcome=OUTCOME_COMPLETED,
         campaign=campaign, answers=answers, comment=form.comment.data,
         flags=integrity.flags_for(counter, answers))
-    response = make_response(_done(stored))
+    response = make_response(_done(stored, counter))
     if stored == OUTCOME_COMPLETED:
         integrity.remember_answer(response, counter.id, day)
     return response
+
+
+@bp.route("/<code>/phan-anh", methods=["GET", "POST"])
+@limiter.limit(integrity.submit_limit, key_func=integrity.client_at_counter, methods=["POST"],
+               on_breach=_refused_limit)
+@csrf.exempt  # an expired token re-shows the report with its text, as the survey does
+def pressure(code: str):
+    """A citizen's anonymous report of pressure or interference: for Home Affairs only."""
+    counter, retired = find_by_public_code(code)
+    if counter is None:
+        return render_template("survey/unknown.html", retired=retired), 410 if retired else 404
+    form = PressureForm()
+    if request.method != "POST":
+        return render_template("survey/pressure.html", form=form, counter=counter)
+    if form.validate():
+        record_pressure(counter, local_today(), form.kinds.data, form.text.data)
+        session.pop("csrf_token", None)
+        return render_template("survey/pressure.html", form=None, counter=counter)
+    notice = None
+    if form.csrf_token.errors:
+        form.csrf_token.errors = []
+        notice = _("Trang đã mở khá lâu nên cần xác nhận lại. Nội dung Ông/Bà đã nhập vẫn được "
+                   "giữ nguyên, vui lòng bấm Gửi phản ánh một lần nữa.")
+    return render_template("survey/pressure.html", form=form, counter=counter,
+                           notice=notice), 422
 
 
 # Rendered questions of a blank form, by (questionnaire code, version, language): every scan
@@ -144,8 +169,8 @@ def _show(form, counter, campaign, *, notice: str | None = None, clear_errors: b
                            notice=notice, questions_html=questions)
 
 
-def _done(outcome: str):
+def _done(outcome: str, counter=None):
     # The session held only the form's CSRF token; drop it so no cookie outlives the answer.
     session.pop("csrf_token", None)
     return render_template("survey/done.html", outcome=outcome, declined=OUTCOME_DECLINED,
-                           completed=OUTCOME_COMPLETED)
+                           completed=OUTCOME_COMPLETED, counter=counter)
