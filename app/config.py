@@ -36,7 +36,8 @@ def from_environment(instance_path: str) -> dict:
         "SURVEY_SUBMIT_LIMIT": os.environ.get("SURVEY_SUBMIT_LIMIT",
                                               "6 per 10 minutes;20 per hour"),
         "SURVEY_OPEN_LIMIT": os.environ.get("SURVEY_OPEN_LIMIT", "30 per 10 minutes"),
-        "SURVEY_BURST": os.environ.get("SURVEY_BURST", "8 per 10 minutes"),
+        "SURVEY_BURST": os.environ.get("SURVEY_BURST", "8 per 10 minutes;16 per hour"),
+        "SURVEY_ONE_PLACE": os.environ.get("SURVEY_ONE_PLACE", "40 per day"),
         "SURVEY_IDENTICAL_RUN": int(os.environ.get("SURVEY_IDENTICAL_RUN", "5")),
         "OFFICE_HOURS": os.environ.get("OFFICE_HOURS", "07:00-17:30"),
         # Werkzeug's scrypt; only the test suite sets a cheaper method (app/domain/accounts.py).

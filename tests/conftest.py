@@ -39,6 +39,7 @@ BASE_CONFIG = {
     "SURVEY_OPEN_LIMIT": "1000 per minute",
     "SURVEY_BURST": "1000 per minute",
     "SURVEY_IDENTICAL_RUN": 1000,
+    "SURVEY_ONE_PLACE": "1000 per minute",
     "OFFICE_HOURS": "00:00-23:59:59",
 }
 

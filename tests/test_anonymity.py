@@ -73,7 +73,7 @@ def test_response_rows_hold_only_the_allowed_columns(app, counter):
     # What the survey refused or found odd: counts per counter and day, nothing finer.
     assert integrity_columns == {"counter_id", "day", "refused_ticket", "refused_fast",
                                  "refused_limit", "refused_repeat", "bursts", "identical_runs",
-                                 "outside_hours"}
+                                 "outside_hours", "from_one_place"}
     # A citizen's report of pressure: the counter and the ISO week, never the day.
     assert pressure_columns == {"id", "counter_id", "week", "kinds", "text"}
     # A calendar day, not a moment.

@@ -23,7 +23,7 @@ from tests.factories import GOOD_ANSWERS, make_counter, make_surveyed_counter, r
 from tests.helpers import hidden_fields, open_survey, submit
 
 INTEGRITY = ("SURVEY_MIN_SECONDS", "SURVEY_SUBMIT_LIMIT", "SURVEY_OPEN_LIMIT", "SURVEY_BURST",
-             "SURVEY_IDENTICAL_RUN", "OFFICE_HOURS")
+             "SURVEY_IDENTICAL_RUN", "SURVEY_ONE_PLACE", "OFFICE_HOURS")
 HAPPY = {**GOOD_ANSWERS, **{k: "5" for k in ("access", "procedure", "officer", "result",
                                             "feedback", "overall")}, "comment": ""}
 
@@ -201,6 +201,31 @@ def test_five_phones_in_a_burst_are_flagged(strict, counter, monkeypatch):
     c = counts(strict, counter.id)
     assert got == 30 and c["refused_limit"] == 10  # six per phone
     assert c["bursts"] == got - 8  # every answer beyond eight in ten minutes
+
+
+@pytest.mark.parametrize("strict", [{"RATELIMIT_STORAGE_URI": "memory://"}], indirect=True)
+def test_a_patient_script_under_every_limit_is_still_flagged(strict, counter):
+    """One varied answer every three minutes from one address: under the per-client limits,
+    but over the counter's hourly burst limit (16) within the hour. Simulated clock."""
+    rng = random.Random(11)
+    client = strict.test_client()
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.9"
+    start = datetime.combine(local_today_in(strict), datetime.min.time(),
+                             ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(hours=8)
+    stored_now = 0
+    with time_machine.travel(start, tick=False) as traveller:
+        for _ in range(20):
+            client.delete_cookie(integrity.ANSWERED_COOKIE, path="/q/")
+            _, hidden = open_survey(client, counter.code)
+            traveller.shift(9)
+            answers = {**HAPPY, **{k: rng.choice("45") for k in ("access", "procedure",
+                                                                  "officer", "result")}}
+            page = client.post(f"/q/{counter.code}", data={**hidden, **answers, "submit": "1"})
+            stored_now += "đã được ghi nhận" in page.get_data(as_text=True)
+            traveller.shift(180 - 9)
+    c = counts(strict, counter.id)
+    assert stored_now == 20 and c["refused_limit"] == 0 and c["identical_runs"] == 0
+    assert c["bursts"] == 4  # answers 17 to 20 of the hour
 
 
 def test_answers_outside_opening_hours_are_flagged(strict, counter, monkeypatch):

@@ -190,6 +190,7 @@ class IntegrityDay(db.Model):
     bursts: Mapped[int] = mapped_column(Integer, default=0)  # answers beyond the burst limit
     identical_runs: Mapped[int] = mapped_column(Integer, default=0)  # same answers in a row
     outside_hours: Mapped[int] = mapped_column(Integer, default=0)  # answers out of hours
+    from_one_place: Mapped[int] = mapped_column(Integer, default=0)  # many from one address
 
 
 class PressureReport(db.Model):

@@ -201,6 +201,8 @@ def flag_texts(row: Row) -> list[str]:
                                n=n[integrity.IDENTICAL]),
         integrity.OUTSIDE_HOURS: _("%(n)d phiếu ngoài giờ làm việc",
                                    n=n[integrity.OUTSIDE_HOURS]),
+        integrity.ONE_PLACE: _("%(n)d phiếu gửi từ một nơi đã gửi quá nhiều trong ngày",
+                               n=n[integrity.ONE_PLACE]),
         integrity.REFUSED_TICKET: _("%(n)d lượt gửi bị từ chối: phiếu không do hệ thống cấp",
                                     n=n[integrity.REFUSED_TICKET]),
         integrity.REFUSED_FAST: _("%(n)d lượt gửi bị từ chối: gửi quá nhanh sau khi mở",

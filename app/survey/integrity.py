@@ -11,8 +11,9 @@
 - A signed cookie on the phone says which counters it answered at today; the server stores
   nothing about it.
 - What is refused, and what looks odd but is kept (more than SURVEY_BURST answers at a counter,
-  SURVEY_IDENTICAL_RUN identical answer sets close together, answers outside the unit's
-  opening hours), is counted per counter and day in integrity_day and shown on the reports.
+  SURVEY_IDENTICAL_RUN identical answer sets close together, more than SURVEY_ONE_PLACE
+  answers from one address at one counter, answers outside the unit's opening hours), is
+  counted per counter and day in integrity_day and shown on the reports.
 """
 
 import hashlib
@@ -44,8 +45,9 @@ TICKET_MAX_AGE = 24 * 3600  # a citizen may leave the page open for hours
 REFUSED_TICKET, REFUSED_FAST = "refused_ticket", "refused_fast"
 REFUSED_LIMIT, REFUSED_REPEAT = "refused_limit", "refused_repeat"
 BURST, IDENTICAL, OUTSIDE_HOURS = "bursts", "identical_runs", "outside_hours"
+ONE_PLACE = "from_one_place"
 COUNTS = (REFUSED_TICKET, REFUSED_FAST, REFUSED_LIMIT, REFUSED_REPEAT, BURST, IDENTICAL,
-          OUTSIDE_HOURS)
+          OUTSIDE_HOURS, ONE_PLACE)
 PRESSURE = "pressure_reports"  # citizens' reports (pressure_report), shown to Home Affairs only
 FLAGS = (*COUNTS, PRESSURE)
 
@@ -143,6 +145,10 @@ def flags_for(counter: Counter, answers: dict[str, int]) -> list[str]:
     run = parse_many(f"{current_app.config['SURVEY_IDENTICAL_RUN'] - 1} per 10 minutes")[0]
     if not strategy.hit(run, "survey-same", str(counter.id), same):
         flags.append(IDENTICAL)
+    for item in parse_many(current_app.config["SURVEY_ONE_PLACE"]):
+        if not strategy.hit(item, "survey-place", client_at_counter()):
+            flags.append(ONE_PLACE)
+            break
     if not is_open(counter.unit, local_now()):
         flags.append(OUTSIDE_HOURS)
     return flags

@@ -31,6 +31,7 @@ def upgrade():
     sa.Column('bursts', sa.Integer(), nullable=False),
     sa.Column('identical_runs', sa.Integer(), nullable=False),
     sa.Column('outside_hours', sa.Integer(), nullable=False),
+    sa.Column('from_one_place', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['counter_id'], ['counter.id'], name=op.f('fk_integrity_day_counter_id_counter')),
     sa.PrimaryKeyConstraint('counter_id', 'day', name=op.f('pk_integrity_day'))
     )
