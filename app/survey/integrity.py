@@ -22,6 +22,7 @@ import secrets
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from functools import lru_cache
 
 from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -136,22 +137,27 @@ def remember_answer(response, counter_id: int, day: date) -> None:
 def flags_for(counter: Counter, answers: dict[str, int]) -> list[str]:
     """What is odd about one more completed answer at this counter now (it is kept anyway)."""
     flags = []
-    strategy = limiter.limiter
-    for item in parse_many(current_app.config["SURVEY_BURST"]):
+    config, strategy = current_app.config, limiter.limiter
+    for item in _limits(config["SURVEY_BURST"]):
         if not strategy.hit(item, "survey-burst", str(counter.id)):
             flags.append(BURST)
             break
     same = hashlib.sha256(repr(sorted(answers.items())).encode()).hexdigest()[:16]
-    run = parse_many(f"{current_app.config['SURVEY_IDENTICAL_RUN'] - 1} per 10 minutes")[0]
+    run = _limits(f"{config['SURVEY_IDENTICAL_RUN'] - 1} per 10 minutes")[0]
     if not strategy.hit(run, "survey-same", str(counter.id), same):
         flags.append(IDENTICAL)
-    for item in parse_many(current_app.config["SURVEY_ONE_PLACE"]):
+    for item in _limits(config["SURVEY_ONE_PLACE"]):
         if not strategy.hit(item, "survey-place", client_at_counter()):
             flags.append(ONE_PLACE)
             break
     if not is_open(counter.unit, local_now()):
         flags.append(OUTSIDE_HOURS)
     return flags
+
+
+@lru_cache(maxsize=32)
+def _limits(text: str) -> list:
+    return parse_many(text)
 
 
 def opening_hours(unit: Unit) -> str:
