@@ -76,6 +76,13 @@ ROUTES = {
     # Citizens' reports of pressure: Home Affairs at the province only, not a commune's admin.
     "reports.pressure_reports": ("GET", "/reports/pressure", PROVINCE_ADMIN),
     "reports.export_pressure": ("GET", "/reports/pressure.csv", PROVINCE_ADMIN),
+    # Setting answers aside for review: Home Affairs only (a post naming no counter: 404).
+    "reports.review": ("GET", "/reports/review", PROVINCE_ADMIN),
+    "reports.review_hold": ("POST", "/reports/review/hold",
+                            {"clerk_a": 403, "manager_a": 403, "admin_a": 403, "admin": 404}),
+    "reports.review_release": ("POST", "/reports/review/release",
+                               {"clerk_a": 403, "manager_a": 403, "admin_a": 403,
+                                "admin": 404}),
     "printing.stickers": ("GET", "/stickers", ALLOWED_ALL),
     "printing.stickers_pdf": ("GET", "/stickers.pdf?unit=XAB&layout=poster",
                               {"clerk_a": 422, "manager_a": 422, "admin_a": 422, "admin": 200}),

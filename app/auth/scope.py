@@ -30,10 +30,11 @@ PERMISSIONS = {
     "campaigns": {"admin"},
     "audit": {"admin"},
     "pressure": {"admin"},  # and only at the province: see PROVINCE_ONLY
+    "quarantine": {"admin"},  # likewise
 }
 # Citizens' reports of pressure go to Home Affairs only: never to a unit's own staff, not even
-# an admin of that unit.
-PROVINCE_ONLY = {"pressure"}
+# an admin of that unit; and only Home Affairs sets a unit's answers aside for review.
+PROVINCE_ONLY = {"pressure", "quarantine"}
 
 
 def can(permission: str) -> bool:

@@ -144,3 +144,21 @@ def fill_batches(conn: Connection, campaign: Campaign, week: date, k: int) -> No
             .group_by(CampaignWeek.counter_id).having(func.sum(CampaignWeek.responses) >= k))
     conn.execute(update(CampaignWeek).where(*gathering, CampaignWeek.counter_id.in_(full))
                  .values(batch_week=week))
+
+
+def rebatch_counter(conn: Connection, campaign: Campaign, counter_id: int, k: int) -> None:
+    """Make one counter's batches again over its summed weeks, oldest first, by the rule of
+    fill_batches: after its answers of a day were set aside or given back, a batch must still
+    hold K or more (no commit)."""
+    mine = (CampaignWeek.campaign_id == campaign.id, CampaignWeek.counter_id == counter_id)
+    conn.execute(update(CampaignWeek).where(*mine).values(batch_week=None))
+    pending, carry = [], 0
+    for week, responses in conn.execute(select(CampaignWeek.week, CampaignWeek.responses)
+                                        .where(*mine).order_by(CampaignWeek.week)):
+        if responses > 0:
+            pending.append(week)
+            carry += responses
+        if carry >= k:
+            conn.execute(update(CampaignWeek).where(*mine, CampaignWeek.week.in_(pending))
+                         .values(batch_week=week))
+            pending, carry = [], 0

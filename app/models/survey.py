@@ -193,6 +193,18 @@ class IntegrityDay(db.Model):
     from_one_place: Mapped[int] = mapped_column(Integer, default=0)  # many from one address
 
 
+class QuarantinedDay(db.Model):
+    """A counter's answers of one day set aside for review by Home Affairs: kept, but out of
+    every figure and export until released (app/survey/quarantine.py)."""
+
+    __tablename__ = "quarantined_day"
+
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    responses: Mapped[int] = mapped_column(Integer, default=0)  # how many it set aside
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+
 class PressureReport(db.Model):
     """A citizen's anonymous report of pressure or interference at a counter, for Home Affairs
     only: the counter, the ISO week (its Monday; not even the day), what happened. Random id,

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, exists, func, select
 
 from app import figures
 from app.domain.weeks import monday
 from app.extensions import db
-from app.models import Campaign, CampaignWeek, Response
+from app.models import Campaign, CampaignWeek, QuarantinedDay, Response
 from app.reports.queries import (
     Counts,
     answer_counts,
@@ -130,7 +130,9 @@ def comments_for(report: Report, *, page: int = 1,
     where = (Response.campaign_id == report.campaign.id,
              Response.counter_id.in_(report.counters),
              Response.submitted_on <= report.end,  # a batch may begin before the period
-             Response.comment.is_not(None))
+             Response.comment.is_not(None),
+             ~exists().where(QuarantinedDay.counter_id == Response.counter_id,
+                             QuarantinedDay.day == Response.submitted_on))
     total = db.session.scalar(select(func.count()).select_from(Response)
                               .join(CampaignWeek, batch).where(*where))
     query = (select(CampaignWeek.batch_week, Response.comment).join(CampaignWeek, batch)

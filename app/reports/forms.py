@@ -1,8 +1,9 @@
 """The report's choices, sent by GET so a report has a plain address to bookmark or share."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, SelectField
-from wtforms.validators import Optional
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from app.forms import Form, choices
 
@@ -21,3 +22,11 @@ class ReportForm(Form):
     end = DateField(_l("Đến ngày"), validators=[Optional()])
     unit = HiddenField()
     sort = HiddenField()
+
+
+class ReviewForm(Form):
+    """Set a counter's day aside for review, or give it back (Home Affairs)."""
+
+    counter = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    day = DateField(widget=HiddenInput(), validators=[InputRequired()])
+    reason = StringField(_l("Lý do (không bắt buộc)"), validators=[Optional(), Length(max=500)])

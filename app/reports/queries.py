@@ -34,11 +34,12 @@ from app.models import (
     CampaignWeek,
     Counter,
     IntegrityDay,
+    QuarantinedDay,
     RolledWeek,
     Unit,
 )
 from app.survey.integrity import COUNTS as INTEGRITY
-from app.survey.integrity import FLAGS
+from app.survey.integrity import FLAGS, QUARANTINED
 
 
 @dataclass
@@ -222,6 +223,15 @@ def add_integrity(counts: dict, counters, start: date, end: date, *, by: str) ->
     for group, *values in db.session.execute(query):
         counts.setdefault(group, Counts()).integrity.update(
             zip(INTEGRITY, (int(v or 0) for v in values), strict=True))
+    key = QuarantinedDay.counter_id if by == "counter" else Counter.unit_id
+    query = (select(key, func.sum(QuarantinedDay.responses)).select_from(QuarantinedDay)
+             .where(QuarantinedDay.day.between(start, end),
+                    QuarantinedDay.counter_id.in_(counters))
+             .group_by(key))
+    if by == "unit":
+        query = query.join(Counter, Counter.id == QuarantinedDay.counter_id)
+    for group, held in db.session.execute(query):
+        counts.setdefault(group, Counts()).integrity[QUARANTINED] = int(held or 0)
 
 
 def counters_under(root: Unit):

@@ -1,22 +1,25 @@
 """The report pages and their exports: thin handlers over periods.py (which days), tables.py
 (which figures), details.py (what lies behind them) and exports.py (files)."""
 
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.scope import campaigns_to_report, can, requires, unit_or_404
+from app.auth.scope import campaigns_to_report, can, counter_or_404, requires, unit_or_404
 from app.clock import local_today
+from app.db_setup import transaction
 from app.extensions import db
 from app.forms import choices
 from app.models import Campaign, Unit
 from app.reports import bp, exports, periods, pressure
+from app.reports import review as review_queries
 from app.reports.charts import trend_charts
 from app.reports.details import comments_for, details_for
-from app.reports.forms import ReportForm
-from app.reports.tables import Report, flag_texts, sorted_rows, unit_report
+from app.reports.forms import ReportForm, ReviewForm
+from app.reports.tables import Report, flag_labels, flag_texts, sorted_rows, unit_report
 from app.survey.forms import PRESSURE_KINDS
+from app.survey.quarantine import QuarantineError, quarantine_day, release_day
 
 
 class NothingToReport(Exception):
@@ -176,3 +179,53 @@ def export_pressure():
                                  for week, unit, counter, chosen, text in rows])
     return data, 200, {"Content-Type": "text/csv; charset=utf-8",
                        "Content-Disposition": 'attachment; filename="phan-anh.csv"'}
+
+
+@bp.route("/review")
+@requires("quarantine")
+def review():
+    """Flagged counter-days to set aside for review, and the days set aside (Home Affairs)."""
+    root = current_user.unit
+    return render_template("reports/review.html", flagged=review_queries.flagged_days(
+        root, local_today()), held=review_queries.held_days(root), form=ReviewForm(),
+        today=local_today(),
+        labels=flag_labels())
+
+
+@bp.route("/review/hold", methods=["POST"])
+@requires("quarantine")
+def review_hold():
+    form = ReviewForm()
+    counter = counter_or_404(form.counter.data or 0)
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                n = quarantine_day(counter, form.day.data, reason=form.reason.data,
+                                   actor=current_user, today=local_today())
+        except QuarantineError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Đã tạm loại %(n)d phiếu của %(counter)s ngày %(day)s để xem xét.", n=n,
+                    counter=counter.name, day=form.day.data.strftime("%d/%m/%Y")), "info")
+    else:
+        flash(_("Không rõ quầy hoặc ngày cần tạm loại."), "error")
+    return redirect(url_for("reports.review"), code=303)
+
+
+@bp.route("/review/release", methods=["POST"])
+@requires("quarantine")
+def review_release():
+    form = ReviewForm()
+    counter = counter_or_404(form.counter.data or 0)
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                n = release_day(counter, form.day.data, actor=current_user)
+        except QuarantineError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Đã tính lại %(n)d phiếu của %(counter)s ngày %(day)s vào số liệu.", n=n,
+                    counter=counter.name, day=form.day.data.strftime("%d/%m/%Y")), "info")
+    else:
+        flash(_("Không rõ quầy hoặc ngày cần tính lại."), "error")
+    return redirect(url_for("reports.review"), code=303)

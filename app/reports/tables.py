@@ -187,6 +187,20 @@ def _flagged(row: Row) -> Row:
     return row
 
 
+def flag_labels() -> dict[str, str]:
+    """A short name for each integrity count, for the review page's columns."""
+    return {
+        integrity.REFUSED_TICKET: _("Phiếu không do hệ thống cấp"),
+        integrity.REFUSED_FAST: _("Gửi quá nhanh"),
+        integrity.REFUSED_LIMIT: _("Quá nhiều từ một nơi (bị chặn)"),
+        integrity.REFUSED_REPEAT: _("Cùng điện thoại trả lời lại"),
+        integrity.BURST: _("Gửi dồn dập"),
+        integrity.IDENTICAL: _("Phiếu giống hệt nhau"),
+        integrity.OUTSIDE_HOURS: _("Ngoài giờ làm việc"),
+        integrity.ONE_PLACE: _("Nhiều phiếu từ một nơi"),
+    }
+
+
 def flag_texts(row: Row) -> list[str]:
     """Each flag of a row in the reader's language, with its count: for the page and exports."""
     n = row.counts.integrity
@@ -213,6 +227,8 @@ def flag_texts(row: Row) -> list[str]:
                                     n=n[integrity.REFUSED_REPEAT]),
         integrity.PRESSURE: _("%(n)d phản ánh của người dân về ép buộc, can thiệp",
                               n=n[integrity.PRESSURE]),
+        integrity.QUARANTINED: _("%(n)d phiếu đang xem xét (không tính vào số liệu)",
+                                 n=n[integrity.QUARANTINED]),
     }
     return [words[flag] for flag in row.flags]
 

@@ -50,7 +50,8 @@ ONE_PLACE = "from_one_place"
 COUNTS = (REFUSED_TICKET, REFUSED_FAST, REFUSED_LIMIT, REFUSED_REPEAT, BURST, IDENTICAL,
           OUTSIDE_HOURS, ONE_PLACE)
 PRESSURE = "pressure_reports"  # citizens' reports (pressure_report), shown to Home Affairs only
-FLAGS = (*COUNTS, PRESSURE)
+QUARANTINED = "quarantined"  # answers set aside for review (quarantined_day)
+FLAGS = (*COUNTS, PRESSURE, QUARANTINED)
 
 ANSWERED_COOKIE = "khaosat_da_tra_loi"
 

@@ -13,7 +13,7 @@ import uuid
 from datetime import date
 from functools import cache
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, exists, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +27,7 @@ from app.models import (
     Counter,
     DailyFunnel,
     PressureReport,
+    QuarantinedDay,
     Response,
     ResponseDay,
     UsedTicket,
@@ -178,24 +179,32 @@ def record_opened_count(counter_id: int, day: date) -> None:
     _bump_funnel(counter_id, day, "opened")
 
 
-def recount_rollups() -> tuple[dict, dict]:
-    """What response_day and answer_day must hold, counted again from the raw rows:
+def recount_rollups(*, counter_id: int | None = None,
+                    day: date | None = None) -> tuple[dict, dict]:
+    """What response_day and answer_day must hold, counted again from the raw rows (all of
+    them but the days set aside for review, or one counter's day):
     ({(campaign, counter, day): (responses, overall_1, …, overall_5)},
      {(campaign, counter, day, question, value): responses})."""
     overall_of = {c.id: overall_key(c.questionnaire.definition)
                   for c in db.session.scalars(select(Campaign))}
+    if counter_id is None:
+        where = [~exists().where(QuarantinedDay.counter_id == Response.counter_id,
+                                 QuarantinedDay.day == Response.submitted_on)]
+    else:
+        where = [Response.counter_id == counter_id, Response.submitted_on == day]
     days: dict[tuple, list[int]] = {}
-    for campaign_id, counter_id, day in db.session.execute(
-            select(Response.campaign_id, Response.counter_id, Response.submitted_on)):
-        days.setdefault((campaign_id, counter_id, day), [0] * 6)[0] += 1
+    for campaign_id, counter_id_, day_ in db.session.execute(
+            select(Response.campaign_id, Response.counter_id, Response.submitted_on)
+            .where(*where)):
+        days.setdefault((campaign_id, counter_id_, day_), [0] * 6)[0] += 1
     answers: dict[tuple, int] = {}
-    for campaign_id, counter_id, day, key, value in db.session.execute(
+    for campaign_id, counter_id_, day_, key, value in db.session.execute(
             select(Response.campaign_id, Response.counter_id, Response.submitted_on,
-                   Answer.question_key, Answer.value).join(Answer)):
-        cell = (campaign_id, counter_id, day, key, value)
+                   Answer.question_key, Answer.value).join(Answer).where(*where)):
+        cell = (campaign_id, counter_id_, day_, key, value)
         answers[cell] = answers.get(cell, 0) + 1
         if key == overall_of[campaign_id] and 1 <= value <= 5:
-            days[campaign_id, counter_id, day][value] += 1
+            days[campaign_id, counter_id_, day_][value] += 1
     return {k: tuple(v) for k, v in days.items()}, answers
 
 

@@ -2,7 +2,8 @@
 
 What the survey refuses or finds odd is counted per counter and day (integrity_day), never
 with a time, an address or a device; citizens' reports of pressure keep the ISO week only and
-a random id (no rowid on SQLite); a unit may have its own opening hours (app/survey/integrity.py).
+a random id (no rowid on SQLite); a unit may have its own opening hours (app/survey/integrity.py);
+a counter's day can be set aside for review (quarantined_day, app/survey/quarantine.py).
 
 Revision ID: 0007
 Revises: 0006
@@ -35,6 +36,14 @@ def upgrade():
     sa.ForeignKeyConstraint(['counter_id'], ['counter.id'], name=op.f('fk_integrity_day_counter_id_counter')),
     sa.PrimaryKeyConstraint('counter_id', 'day', name=op.f('pk_integrity_day'))
     )
+    op.create_table('quarantined_day',
+    sa.Column('counter_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('responses', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=True),
+    sa.ForeignKeyConstraint(['counter_id'], ['counter.id'], name=op.f('fk_quarantined_day_counter_id_counter')),
+    sa.PrimaryKeyConstraint('counter_id', 'day', name=op.f('pk_quarantined_day'))
+    )
     op.create_table('pressure_report',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('counter_id', sa.Integer(), nullable=False),
@@ -63,4 +72,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_pressure_report_counter_id'))
 
     op.drop_table('pressure_report')
+    op.drop_table('quarantined_day')
     op.drop_table('integrity_day')

@@ -1,0 +1,46 @@
+"""What Home Affairs reviews: counter-days the survey flagged, and the days set aside
+(app/survey/quarantine.py does the setting aside)."""
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, or_, select
+
+from app.extensions import db
+from app.models import Counter, IntegrityDay, QuarantinedDay, ResponseDay, Unit
+from app.survey.integrity import COUNTS
+
+RECENT_DAYS = 35
+
+
+def flagged_days(root: Unit, today: date) -> list[dict]:
+    """Counter-days of the last RECENT_DAYS under `root` with any integrity count, newest
+    first, with their answers still counted and whether they are set aside."""
+    since = today - timedelta(days=RECENT_DAYS)
+    answers = (select(ResponseDay.counter_id, ResponseDay.day,
+                      func.sum(ResponseDay.responses).label("responses"))
+               .group_by(ResponseDay.counter_id, ResponseDay.day).subquery())
+    query = (select(IntegrityDay, Counter.name, Counter.code, Unit.name, answers.c.responses,
+                    QuarantinedDay.responses)
+             .join(Counter, Counter.id == IntegrityDay.counter_id)
+             .join(Unit, Unit.id == Counter.unit_id)
+             .outerjoin(answers, (answers.c.counter_id == IntegrityDay.counter_id)
+                        & (answers.c.day == IntegrityDay.day))
+             .outerjoin(QuarantinedDay, (QuarantinedDay.counter_id == IntegrityDay.counter_id)
+                        & (QuarantinedDay.day == IntegrityDay.day))
+             .where(Unit.subtree_of(root), IntegrityDay.day >= since,
+                    or_(*(getattr(IntegrityDay, name) > 0 for name in COUNTS)))
+             .order_by(IntegrityDay.day.desc(), Unit.path, Counter.name))
+    return [{"counter_id": row.counter_id, "day": row.day, "counter": counter, "code": code,
+             "unit": unit, "responses": int(responses or 0), "held": held,
+             "counts": {name: getattr(row, name) for name in COUNTS if getattr(row, name)}}
+            for row, counter, code, unit, responses, held in db.session.execute(query)]
+
+
+def held_days(root: Unit) -> list[tuple]:
+    """Days set aside under `root`: (counter id, day, counter, unit, responses, reason)."""
+    return db.session.execute(
+        select(QuarantinedDay.counter_id, QuarantinedDay.day, Counter.name, Unit.name,
+               QuarantinedDay.responses, QuarantinedDay.reason)
+        .join(Counter, Counter.id == QuarantinedDay.counter_id)
+        .join(Unit, Unit.id == Counter.unit_id)
+        .where(Unit.subtree_of(root)).order_by(QuarantinedDay.day.desc())).all()

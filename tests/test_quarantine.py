@@ -1,0 +1,122 @@
+"""Home Affairs sets a flagged counter's day aside: its answers leave every figure, export and
+comment list, are kept, come back exactly when released, and every step is audited."""
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from app.clock import local_today
+from app.extensions import db
+from app.models import AuditEvent, CampaignWeek, Response, ResponseDay, Unit
+from app.reports import periods
+from app.survey import integrity
+from app.survey.record import rebuild_rollups, store_outcome
+from tests.factories import make_campaign, make_counter, make_unit, make_user
+from tests.helpers import csrf_token_of, login
+
+HONEST = {"access": 4, "procedure": 4, "officer": 3, "result": 4, "feedback": 3,
+          "on_time": 1, "extra_demand": 0}
+
+
+@pytest.fixture
+def world(app):
+    """Last week: Monday 6 honest answers (4 satisfied), Tuesday 30 stuffed "5", flagged."""
+    with app.app_context():
+        monday = periods.last_reportable_day(local_today()) - timedelta(days=6)
+        province = make_unit("TINH", "Tỉnh Thử")
+        commune = make_unit("XA", "UBND xã Thử", "commune", parent=province)
+        counter = make_counter(commune, "Quầy xã")
+        campaign = make_campaign(province, starts_on=monday - timedelta(days=7))
+        for n, level in enumerate((5, 4, 4, 5, 2, 3)):
+            store_outcome(counter_id=counter.id, day=monday, outcome="completed",
+                          campaign=campaign, answers={**HONEST, "overall": level},
+                          comment=f"Thật {n}")
+        for n in range(30):
+            store_outcome(counter_id=counter.id, day=monday + timedelta(days=1),
+                          outcome="completed", campaign=campaign,
+                          answers={**dict.fromkeys(HONEST, 5), "on_time": 1,
+                                   "extra_demand": 0, "overall": 5}, comment=f"Giả {n}")
+        integrity.count(counter.id, monday + timedelta(days=1), integrity.BURST)
+        db.session.commit()
+        make_user("admin", "admin", province)
+        make_user("commune_admin", "admin", commune)
+        return {"counter": counter.id, "tuesday": monday + timedelta(days=1),
+                "week": "{}-W{:02d}".format(*monday.isocalendar()[:2])}
+
+
+def figures(admin, week: str) -> tuple[str, str]:
+    page = admin.get(f"/reports/?period=week&week={week}").get_data(as_text=True)
+    total = page.split('class="total')[1].split("</tr>")[0]
+    numbers = re.findall(r'data-label="Phiếu trả lời">([\d.]+)<', total)
+    satisfaction = re.search(r"(\d+,\d\d%)<br>", total)
+    return numbers[0], satisfaction.group(1) if satisfaction else ""
+
+
+def act(admin, path: str, counter: int, day, reason: str = ""):
+    token = csrf_token_of(admin.get("/staff/tallies"))  # any staff form carries one
+    return admin.post(path, data={"csrf_token": token, "counter": counter,
+                                  "day": day.isoformat(), "reason": reason})
+
+
+def test_a_flagged_day_set_aside_leaves_every_figure_and_comes_back(app, world):
+    admin = login(app, "admin")
+    before = figures(admin, world["week"])
+    assert before == ("36", "94,44%")  # 4 + 30 satisfied of 36
+    review = admin.get("/reports/review").get_data(as_text=True)
+    assert "Quầy xã" in review and "Gửi dồn dập: 1" in review and "Tạm loại để xem xét" in review
+
+    held = act(admin, "/reports/review/hold", world["counter"], world["tuesday"], "Dồn dập")
+    assert held.status_code == 303
+    assert "Đã tạm loại 30 phiếu" in admin.get("/reports/review").get_data(as_text=True)
+    # Out of the figures: 6 answers, 4 satisfied → 66,67 %; the 30 are said to be held.
+    assert figures(admin, world["week"]) == ("6", "66,67%")
+    page = admin.get(f"/reports/?period=week&week={world['week']}").get_data(as_text=True)
+    assert "30 phiếu đang xem xét" in page
+    book = load_workbook(io.BytesIO(admin.get(
+        f"/reports/export.xlsx?period=week&week={world['week']}").data))
+    assert book["Tổng"]["F4"].value == 6
+    comments = admin.get(f"/reports/comments.csv?period=week&week={world['week']}")
+    text = comments.data.decode("utf-8-sig")
+    assert "Thật 0" in text and "Giả" not in text
+    with app.app_context():  # kept, and no batch is left under K
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 36
+        sizes = db.session.execute(select(CampaignWeek.batch_week, func.sum(
+            CampaignWeek.responses)).where(CampaignWeek.batch_week.is_not(None))
+            .group_by(CampaignWeek.batch_week)).all()
+        assert all(size >= 5 for _week, size in sizes)
+        rebuild_rollups()  # a recount from the raw rows leaves the day out too
+        db.session.commit()
+        assert db.session.scalar(select(func.sum(ResponseDay.responses))) == 6
+
+    released = act(admin, "/reports/review/release", world["counter"], world["tuesday"])
+    assert released.status_code == 303
+    assert figures(admin, world["week"]) == before
+    with app.app_context():
+        actions = list(db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.object_type == "counter").order_by(AuditEvent.id)))
+        assert actions[-2:] == ["quarantine", "release"]
+
+
+def test_today_and_empty_days_cannot_be_set_aside(app, world):
+    admin = login(app, "admin")
+    with app.app_context():
+        today = local_today()
+    act(admin, "/reports/review/hold", world["counter"], today)
+    assert "Chỉ tạm loại được những ngày đã qua" in admin.get("/reports/review").get_data(
+        as_text=True)
+    act(admin, "/reports/review/hold", world["counter"], world["tuesday"] + timedelta(days=1))
+    assert "không có phiếu nào" in admin.get("/reports/review").get_data(as_text=True)
+    assert figures(admin, world["week"])[0] == "36"
+
+
+def test_only_home_affairs_sets_days_aside(app, world):
+    commune_admin = login(app, "commune_admin")
+    assert act(commune_admin, "/reports/review/hold", world["counter"],
+               world["tuesday"]).status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.sum(ResponseDay.responses))) == 36
+        assert db.session.scalar(select(Unit.id).where(Unit.code == "XA"))
