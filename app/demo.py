@@ -20,8 +20,9 @@ from app.domain.org import add_counter, add_unit
 from app.domain.tallies import Counts, TallyRow, import_tallies
 from app.extensions import db
 from app.models import Campaign, Counter, Unit
+from app.survey import integrity
 from app.survey.questionnaire import latest, load_all
-from app.survey.record import record_opened_count, store_outcome
+from app.survey.record import record_opened_count, record_pressure, store_outcome
 from app.survey.screening import (
     OUTCOME_COMPLETED,
     OUTCOME_DECLINED,
@@ -131,6 +132,10 @@ def add_history(campaign: Campaign, habits: dict[int, Habit], *, first: date, la
                     rows.append(eligible)
         day += timedelta(days=1)
     codes = {c.id: c for c in db.session.scalars(select(Counter))}
+    # One citizen reported being told what to answer (Home Affairs sees it; the unit not).
+    stuffing = next(cid for cid, habit in habits.items() if habit.stuffed)
+    record_pressure(codes[stuffing], last - timedelta(days=7), ["told_what_to_answer", "watched"],
+                    "Cán bộ đứng cạnh và bảo chọn Rất hài lòng.")
     tally_rows = [TallyRow(number=i, code=codes[cid].code, day=d, counts=counts)
                   for i, (cid, d, counts) in enumerate(rows, start=2)]
     import_tallies(tally_rows, filename="demo-history.csv", counters={c.code: c for c in
@@ -158,6 +163,9 @@ def _day_tally(campaign: Campaign, counter_id: int, habit: Habit, day: date,
             store_outcome(counter_id=counter_id, day=day, outcome=outcome)
     for _ in range(rng.randint(0, 2)):  # scanned, then left without pressing anything
         record_opened_count(counter_id, day)
+    if habit.stuffed:  # what the survey's checks would have counted (app/survey/integrity.py)
+        integrity.count(counter_id, day, *[integrity.IDENTICAL] * habit.stuffed,
+                        integrity.REFUSED_LIMIT)
     return counter_id, day, Counts(eligible + immediate + online + postal, immediate, online,
                                    postal)
 

@@ -31,6 +31,7 @@ def test_seed_demo_with_history_gives_a_dashboard_worth_reading(app, runner):
         counters = unit_report(campaign, province, ward, period.start, period.end).rows
         # One counter stuffs the box: more responses than eligible returns.
         assert ["responses_exceed_eligible" in r.flags for r in counters] == [False, True]
+        assert ["identical_runs" in r.flags for r in counters] == [False, True]
         assert "untallied_days" in flags["XATANLAP"]  # one commune never enters its tallies
     page = login(app, "admin", DEMO_PASSWORD).get("/reports/").get_data(as_text=True)
     assert "UBND phường Hòa Bình" in page and "Chưa đạt" in page

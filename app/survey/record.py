@@ -91,11 +91,11 @@ def _bump_rollups(campaign: Campaign, counter_id: int, day: date,
 
 
 def record_pressure(counter: Counter, day: date, kinds: list[str], text: str | None) -> None:
-    """Store a citizen's report of pressure with its ISO week only (not the day)."""
+    """Store a citizen's report of pressure with its ISO week only (not the day). No commit
+    (the survey's route commits it alone)."""
     db.session.execute(insert(PressureReport).values(
         id=uuid.uuid4(), counter_id=counter.id, week=monday(day), kinds=",".join(sorted(kinds)),
         text=text or None))
-    db.session.commit()
 
 
 def _ticket_hash(ticket: str) -> str:

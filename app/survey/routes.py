@@ -137,6 +137,7 @@ def pressure(code: str):
         return render_template("survey/pressure.html", form=form, counter=counter)
     if form.validate():
         record_pressure(counter, local_today(), form.kinds.data, form.text.data)
+        db.session.commit()
         session.pop("csrf_token", None)
         return render_template("survey/pressure.html", form=None, counter=counter)
     notice = None
