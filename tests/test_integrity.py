@@ -285,3 +285,21 @@ def test_an_honest_day_is_neither_refused_nor_flagged(strict, monkeypatch):
 def local_today_in(app):
     with app.app_context():
         return local_today()
+
+
+@pytest.mark.parametrize(("strict", "separate"), [({"TRUSTED_PROXY_HOPS": 1}, True),
+                                                  ({"TRUSTED_PROXY_HOPS": 0}, False)],
+                         indirect=["strict"])
+def test_behind_a_proxy_each_citizen_is_counted_apart_and_no_hop_is_forged(strict, counter,
+                                                                           monkeypatch,
+                                                                           separate):
+    """Behind one nginx (TRUSTED_PROXY_HOPS=1) two citizens on different addresses each get
+    their own limit; without a trusted proxy, a made-up X-Forwarded-For changes nothing."""
+    clock = Clock(monkeypatch)
+    got = 0
+    for n in range(12):  # six each from two addresses, through the same proxy
+        phone = strict.test_client()
+        phone.environ_base.update({"REMOTE_ADDR": "10.0.0.2",
+                                   "HTTP_X_FORWARDED_FOR": f"198.51.100.{1 + n % 2}"})
+        got += attempt(phone, counter.code, clock, {**HAPPY, "comment": f"Ý kiến {n}"})
+    assert got == (12 if separate else 6)

@@ -213,7 +213,8 @@ def _grouped(campaign: Campaign, counters, start: date, end: date, *,
 
 def add_integrity(counts: dict, counters, start: date, end: date, *, by: str) -> None:
     """Add the integrity counts of the period's days to `counts` (per counter or per the
-    counters' unit), making a Counts where a key has none yet."""
+    counters' unit), making a Counts where a key has none yet; answers set aside for review
+    leave the funnel's completed count too."""
     key = IntegrityDay.counter_id if by == "counter" else Counter.unit_id
     query = (select(key, *_sums(IntegrityDay, INTEGRITY)).select_from(IntegrityDay)
              .where(IntegrityDay.day.between(start, end), IntegrityDay.counter_id.in_(counters))
@@ -231,7 +232,9 @@ def add_integrity(counts: dict, counters, start: date, end: date, *, by: str) ->
     if by == "unit":
         query = query.join(Counter, Counter.id == QuarantinedDay.counter_id)
     for group, held in db.session.execute(query):
-        counts.setdefault(group, Counts()).integrity[QUARANTINED] = int(held or 0)
+        row = counts.setdefault(group, Counts())
+        row.integrity[QUARANTINED] = int(held or 0)
+        row.funnel["completed"] -= int(held or 0)  # set aside: out of every figure
 
 
 def counters_under(root: Unit):
