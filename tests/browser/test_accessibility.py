@@ -48,6 +48,16 @@ def test_survey_pages_pass_axe(live_server, phone, counter):
     assert violations(phone) == []
     phone.goto(f"{live_server}/q/ZZZZZZZZ")
     assert violations(phone) == []
+    # The report of pressure: blank, refused for want of anything, and received.
+    phone.goto(f"{live_server}/q/{counter.code}/phan-anh")
+    assert violations(phone) == []
+    phone.get_by_role("button", name="Gửi phản ánh").click()
+    phone.wait_for_load_state()
+    assert phone.locator(".summary").is_visible() and violations(phone) == []
+    phone.get_by_label("Bị theo dõi, nhìn vào khi đang trả lời").check()
+    phone.get_by_role("button", name="Gửi phản ánh").click()
+    phone.wait_for_load_state()
+    assert "Đã nhận phản ánh" in phone.content() and violations(phone) == []
 
 
 def test_staff_pages_pass_axe(live_server, phone, counter):
@@ -59,7 +69,8 @@ def test_staff_pages_pass_axe(live_server, phone, counter):
     phone.wait_for_load_state()
     found = {}
     for path in ("/staff/", "/staff/tallies", "/staff/counters", "/stickers", "/admin/units",
-                 "/admin/users/new", "/admin/campaigns/new", "/admin/audit"):
+                 "/admin/users/new", "/admin/campaigns/new", "/admin/audit", "/reports/review",
+                 "/reports/pressure"):
         phone.goto(f"{live_server}{path}")
         found[path] = violations(phone)
     assert {path: v for path, v in found.items() if v} == {}
