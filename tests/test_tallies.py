@@ -1,6 +1,9 @@
 """The denominator: tallies typed in by staff or imported from the one-stop system's export."""
 
 import io
+import time
+import tracemalloc
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -208,3 +211,52 @@ def test_an_oversized_upload_is_refused_on_the_page(app, clerk, setup):
     assert page.status_code == 422
     assert "Tệp lớn hơn 2 MB." in page.get_data(as_text=True)
     assert tallies(app) == {}
+
+
+def _bomb(member_size: int) -> bytes:
+    """An .xlsx-shaped zip whose sheet unpacks to `member_size` bytes of XML padding."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            chunk = b" " * (1024 * 1024)
+            for _ in range(member_size // len(chunk)):
+                sheet.write(chunk)
+    return out.getvalue()
+
+
+def _timed(app, clerk, name: str, data: bytes):
+    """Upload as the clerk; the page, the seconds it took, and the peak Python memory."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    page = upload(clerk, name, data)
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return page, elapsed, peak
+
+
+@pytest.mark.parametrize("size_mb", [100, 780])
+def test_a_zip_bomb_is_refused_before_it_is_opened(app, clerk, setup, size_mb):
+    bomb = _bomb(size_mb * 1024 * 1024)
+    assert len(bomb) < 2 * 1024 * 1024  # under the upload limit, as the attack was
+    page, elapsed, peak = _timed(app, clerk, "bom.xlsx", bomb)
+    assert page.status_code == 422
+    assert "giải nén ra quá lớn" in page.get_data(as_text=True)
+    assert elapsed < 2 and peak < 30 * 1024 * 1024
+    assert tallies(app) == {}
+
+
+def test_a_giant_cell_and_a_million_rows_stop_at_the_first_excess(app, clerk, setup):
+    book = Workbook()
+    book.active.append(HEADER.split(","))
+    book.active.append([day(setup, 1), setup["one"], "x" * 300, 0, 0, 0])
+    data = io.BytesIO()
+    book.save(data)
+    page, _elapsed, _peak = _timed(app, clerk, "o-dai.xlsx", data.getvalue())
+    assert page.status_code == 422 and "có ô dài quá 200 ký tự" in page.get_data(as_text=True)
+    rows = (HEADER + "\n" + "1\n" * 1_000_000).encode()
+    assert len(rows) < 2 * 1024 * 1024
+    page, elapsed, peak = _timed(app, clerk, "trieu-dong.csv", rows)
+    assert page.status_code == 422 and "quá 50000 dòng" in page.get_data(as_text=True)
+    assert elapsed < 3 and peak < 60 * 1024 * 1024

@@ -31,6 +31,12 @@ ALIASES = {
 }
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 50_000
+MAX_CELL = 200  # characters: a date, a code or a number, with room for spaces
+# An XLSX is a zip: what it says it unpacks to is checked before anything is opened (Python's
+# zipfile never returns more than a member declares), so a 2 MB file cannot become 1 GB.
+MAX_MEMBER = 40 * 1024 * 1024
+MAX_UNPACKED = 80 * 1024 * 1024
+MAX_RATIO = 100  # a spreadsheet's XML packs 5–20 times; a bomb thousands of times
 _THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 
 
@@ -96,56 +102,83 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
         raise TallyRejected([(0, _("Tệp lớn hơn 2 MB."))])
     name = filename.lower()
     if name.endswith(".xlsx"):
-        table = _xlsx_rows(data)
+        table = iter(_xlsx_rows(data))
     elif name.endswith(".csv"):
-        table = _csv_rows(data)
+        table = iter(_csv_rows(data))
     else:
         raise TallyRejected([(0, _("Chỉ nhận tệp .csv hoặc .xlsx."))])
-    if not table:
+    first = next(table, None)
+    if first is None:
         raise TallyRejected([(0, _("Tệp trống."))])
-    header = [_header_key(h) for h in table[0]]
+    header = [_header_key(h) for h in first[:len(CANONICAL) * 4]]
     missing = [c for c in CANONICAL if c not in header]
     if missing:
         raise TallyRejected([(1, _("thiếu cột %(cols)s; dòng tiêu đề phải là %(header)s",
                                     cols=", ".join(missing), header=",".join(CANONICAL)))])
     rows = []
-    for number, values in enumerate(table[1:], start=2):
+    for number, values in enumerate(table, start=2):
         if all(v is None or str(v).strip() == "" for v in values):
             continue  # blank lines at the end of an export
+        if len(rows) == MAX_ROWS:  # stop reading at the first row too many
+            raise TallyRejected([(0, _("Tệp có quá %(n)d dòng.", n=MAX_ROWS))])
+        long = next((v for v in values if isinstance(v, str) and len(v) > MAX_CELL), None)
+        if long is not None:
+            raise TallyRejected([(number, _("có ô dài quá %(n)d ký tự", n=MAX_CELL))])
         rows.append((number, {h: (values[i] if i < len(values) else None)
                               for i, h in enumerate(header) if h in CANONICAL}))
-    if len(rows) > MAX_ROWS:
-        raise TallyRejected([(0, _("Tệp có quá %(n)d dòng.", n=MAX_ROWS))])
     if not rows:
         raise TallyRejected([(0, _("Tệp không có dòng số liệu nào."))])
     return rows
 
 
-def _csv_rows(data: bytes) -> list[list]:
+def _csv_rows(data: bytes):
+    """The CSV's rows, one at a time."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise TallyRejected([(0, _("Tệp CSV phải mã hoá UTF-8."))]) from None
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        yield from csv.reader(io.StringIO(text), delimiter=delimiter)
+    except csv.Error:
+        raise TallyRejected([(0, _("Tệp CSV không đọc được (có ô quá dài hoặc dấu ngoặc kép "
+                                   "không đóng)."))]) from None
 
 
-def _xlsx_rows(data: bytes) -> list[list]:
+def _check_archive(data: bytes) -> None:
+    """Refuse an XLSX whose members would unpack to too much, before opening any of them."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise TallyRejected([(0, _("Tệp .xlsx bị hỏng hoặc không phải tệp Excel."))]) from None
+    too_big = (len(members) > 200
+               or sum(m.file_size for m in members) > MAX_UNPACKED
+               or any(m.file_size > MAX_MEMBER
+                      or m.file_size > MAX_RATIO * max(m.compress_size, 1024)
+                      for m in members))
+    if too_big:
+        raise TallyRejected([(0, _("Tệp .xlsx giải nén ra quá lớn so với một bảng số hồ sơ trả; "
+                                   "hãy xuất lại chỉ trang số liệu."))])
+
+
+def _xlsx_rows(data: bytes):
+    """The first sheet's rows (values), one at a time; refused if any cell holds a formula."""
+    _check_archive(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
         raise TallyRejected([(0, _("Tệp .xlsx bị hỏng hoặc không phải tệp Excel."))]) from None
+    formulas = []
     try:
-        sheet = book.worksheets[0]
-        table, formulas = [], []
-        for number, row in enumerate(sheet.iter_rows(), start=1):
-            table.append([cell.value for cell in row])
+        for number, row in enumerate(book.worksheets[0].iter_rows(), start=1):
             if any(cell.data_type == "f" for cell in row):
                 formulas.append(number)
+            yield [cell.value for cell in row]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise TallyRejected([(0, _("Tệp .xlsx bị hỏng hoặc không phải tệp Excel."))]) from None
     finally:
         book.close()
     if formulas:
         raise TallyRejected([(n, _("có công thức; hãy dán giá trị (Paste Values) rồi nhập lại"))
                               for n in formulas])
-    return table
