@@ -47,6 +47,8 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
+        # A failed INSERT must not write a citizen's comment into the error log.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         # Above the 2 MB an import may have, so an oversized file gets the import's own message.
         "MAX_CONTENT_LENGTH": 3 * 1024 * 1024,
     }

@@ -42,10 +42,24 @@ class _Messages:
         return self.gettext(singular if n == 1 else plural)
 
 
+# Control characters no one types (NUL breaks PostgreSQL text); tab and line breaks stay.
+_CONTROLS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127])
+
+
+def strip_controls(value):
+    return value.translate(_CONTROLS) if isinstance(value, str) else value
+
+
 class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _Messages()
+
+        def bind_field(self, form, unbound_field, options):
+            """Every field of every form drops control characters before its checks."""
+            options["filters"] = (strip_controls, *options.get("filters", ()),
+                                  *unbound_field.kwargs.get("filters", ()))
+            return unbound_field.bind(form=form, **options)
 
 
 def unit_choices(units, *, by: str = "id") -> list[SelectChoice]:

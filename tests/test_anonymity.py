@@ -8,11 +8,12 @@ from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import inspect, select
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import Response
 from app.privacy import DropSurveyRequests
-from tests.factories import make_surveyed_counter, ref
+from tests.factories import GOOD_ANSWERS, make_surveyed_counter, ref
 from tests.helpers import open_survey, submit
 
 CITIZEN_IP = "203.0.113.77"
@@ -113,7 +114,7 @@ def test_server_error_on_a_survey_page_is_logged_without_its_code(app, counter, 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(routes, "record_opened", broken)
+    monkeypatch.setattr(routes, "active_campaign_for", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     caplog.set_level(logging.ERROR)
     page = app.test_client().get(f"/q/{counter.code}")
@@ -122,6 +123,45 @@ def test_server_error_on_a_survey_page_is_logged_without_its_code(app, counter, 
     messages = [r.getMessage() for r in caplog.records]
     assert "Exception on a survey page [GET]" in messages
     assert not any(counter.code in m for m in messages)
+
+
+def test_a_failed_insert_writes_no_comment_into_the_log(app, counter, caplog, monkeypatch):
+    """SQLAlchemy puts a failed statement's parameters into its error; not ours."""
+    from sqlalchemy import text
+
+    import app.survey.routes as routes
+
+    def failing(**kwargs):
+        db.session.execute(text("INSERT INTO response (id, comment) VALUES (:id, :comment)"),
+                           {"id": "x", "comment": kwargs["comment"]})
+
+    monkeypatch.setattr(routes, "record_outcome", failing)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    caplog.set_level(logging.DEBUG)
+    secret = "Góp ý riêng tư 4711"
+    page = submit(app.test_client(), counter.code, {**GOOD_ANSWERS, "comment": secret})
+    assert page.status_code == 500
+    assert "parameters hidden" in caplog.text and secret not in caplog.text
+
+
+def test_control_characters_are_dropped_before_storing(app, counter):
+    """A NUL byte made PostgreSQL refuse the insert (and log the comment); it is dropped."""
+    submit(app.test_client(), counter.code, {**GOOD_ANSWERS, "comment": "Tốt\x00 lắm\x07\nCảm ơn"})
+    with app.app_context():
+        assert db.session.scalars(select(Response.comment)).one() == "Tốt lắm\nCảm ơn"
+
+
+def test_the_form_still_shows_when_its_opening_cannot_be_counted(app, counter, monkeypatch,
+                                                                 caplog):
+    import app.survey.routes as routes
+
+    def broken(*args, **kwargs):
+        raise OperationalError("UPDATE daily_funnel", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(routes, "record_opened", broken)
+    page = app.test_client().get(f"/q/{counter.code}")
+    assert page.status_code == 200 and 'name="ticket"' in page.get_data(as_text=True)
+    assert counter.code not in caplog.text
 
 
 def test_development_server_access_log_drops_survey_lines():

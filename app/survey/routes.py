@@ -11,6 +11,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.clock import local_today
 from app.domain.campaigns import active_campaign_for
@@ -70,7 +71,11 @@ def entry(code: str):
         form.ticket.data = integrity.issue_ticket(counter.id)
         page = _show(form, counter, campaign)  # before the commit, which expires what it reads
         if request.method == "GET":  # HEAD is what link previews send; it opens nothing
-            record_opened(counter, day)
+            try:
+                record_opened(counter, day)
+            except SQLAlchemyError:  # a lost count must not cost the citizen the form
+                db.session.rollback()
+                current_app.logger.warning("The opening of a survey page was not counted.")
         return page
 
     form.validate()
