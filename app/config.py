@@ -47,6 +47,9 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
+        # A staff login ends after this long unused, and after this long in any case.
+        "STAFF_IDLE_MINUTES": int(os.environ.get("STAFF_IDLE_MINUTES", "480")),
+        "STAFF_SESSION_HOURS": int(os.environ.get("STAFF_SESSION_HOURS", "12")),
         # A failed INSERT must not write a citizen's comment into the error log.
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         # Above the 2 MB an import may have, so an oversized file gets the import's own message.

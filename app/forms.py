@@ -6,6 +6,7 @@ WTForms ships no Vietnamese catalog, so its built-in messages are mapped here on
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
+from wtforms.validators import ValidationError
 
 WTFORMS_MESSAGES = {
     "This field is required.": _l("Vui lòng điền mục này."),
@@ -76,3 +77,17 @@ def counter_choices(counters, *, by: str = "id") -> list[SelectChoice]:
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms wants them."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+MAX_PAGE = 100_000
+
+
+def page_arg(args) -> int:
+    """The ?page= of a list, between 1 and MAX_PAGE whatever was typed."""
+    return min(max(args.get("page", 1, type=int), 1), MAX_PAGE)
+
+
+def sane_date(form, field) -> None:
+    """A date filter between 2000 and 2100: others overflow the day arithmetic."""
+    if field.data is not None and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(_l("Chọn ngày trong khoảng 2000–2100."))

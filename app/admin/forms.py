@@ -5,7 +5,7 @@ from wtforms import BooleanField, DateField, PasswordField, SelectField, StringF
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from app.domain.accounts import MIN_PASSWORD_LENGTH
-from app.forms import Form, choices
+from app.forms import Form, choices, sane_date
 from app.models.org import UNIT_KINDS
 from app.models.staff import ROLES
 
@@ -67,5 +67,5 @@ class AuditFilterForm(Form):
         ("", _l("Tất cả")), ("unit", _l("Đơn vị")), ("counter", _l("Quầy")),
         ("user", _l("Tài khoản")), ("campaign", _l("Đợt khảo sát")),
         ("tally", _l("Số hồ sơ trả"))]), validators=[Optional()])
-    since = DateField(_l("Từ ngày"), validators=[Optional()])
-    until = DateField(_l("Đến ngày"), validators=[Optional()])
+    since = DateField(_l("Từ ngày"), validators=[Optional(), sane_date])
+    until = DateField(_l("Đến ngày"), validators=[Optional(), sane_date])

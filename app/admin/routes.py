@@ -44,7 +44,7 @@ from app.domain.campaigns import (
 )
 from app.domain.org import HoursError, OrgError, add_unit, set_opening_hours, update_unit
 from app.extensions import db
-from app.forms import choices, unit_choices
+from app.forms import choices, page_arg, unit_choices
 from app.models import AuditEvent, Campaign, Questionnaire, Unit
 
 # --- units ------------------------------------------------------------------------------
@@ -298,7 +298,7 @@ def audit():
         if form.until.data:
             end = datetime.combine(form.until.data + timedelta(days=1), time(), zone)
             query = query.where(AuditEvent.at < end.astimezone(UTC))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg(request.args)
     events = db.session.scalars(query.limit(101).offset((page - 1) * 100)).all()
     filters = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("admin/audit.html", form=form, events=events[:100], page=page,

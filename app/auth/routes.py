@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
 from app.auth.forms import EmptyForm, LoginForm, PasswordForm
-from app.auth.sessions import authenticate
+from app.auth.sessions import authenticate, start_session
 from app.db_setup import transaction
 from app.domain.accounts import AccountError, change_password, end_sessions
 from app.extensions import limiter
@@ -36,6 +36,7 @@ def login():
         if user is not None:
             session.clear()  # a fresh session at login: nothing carried over from before
             login_user(user)
+            start_session()
             return redirect(_safe_next(request.args.get("next")), code=303)
         # The same words whether the username exists or not.
         flash(_("Sai tên đăng nhập hoặc mật khẩu."), "error")
@@ -44,7 +45,8 @@ def login():
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: a crafted ?next= must not send staff elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    if (target and target.startswith("/") and not target.startswith("//")
+            and target.isprintable() and "\\" not in target):  # no CR/LF into a header
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
@@ -75,6 +77,7 @@ def password():
             form.current.errors.append(str(exc))
         else:
             login_user(current_user._get_current_object())  # this session: new version
+            start_session()
             flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc."), "info")
             return redirect(url_for("staff.home"), code=303)
     return render_template("auth/password.html", form=form)

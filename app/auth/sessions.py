@@ -1,8 +1,9 @@
 """Who is logged in: checking a password at login and loading the session's account."""
 
+import time
 from functools import cache
 
-from flask import current_app
+from flask import current_app, session
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
@@ -17,11 +18,28 @@ def _dummy_hash(method: str) -> str:
     return hash_password("no such user, no such password")
 
 
+def start_session() -> None:
+    """Note when this login began and was last used (the staff cookie; never a citizen's)."""
+    session["_since"] = session["_seen"] = int(time.time())
+
+
+def _expired() -> bool:
+    """Unused for STAFF_IDLE_MINUTES, or older than STAFF_SESSION_HOURS: log in again."""
+    now, config = int(time.time()), current_app.config
+    since, seen = session.get("_since", 0), session.get("_seen", 0)
+    if (now - seen > config["STAFF_IDLE_MINUTES"] * 60
+            or now - since > config["STAFF_SESSION_HOURS"] * 3600):
+        return True
+    session["_seen"] = now
+    return False
+
+
 @login.user_loader
 def load_user(session_id: str) -> User | None:
-    """The session's user, unless disabled or the session predates a logout or reset."""
+    """The session's user, unless disabled, the session predates a logout or reset, or it
+    has gone unused or lived too long."""
     user_id, _sep, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    if not user_id.isdigit() or not version.isdigit() or _expired():
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or user.session_version != int(version):

@@ -56,12 +56,18 @@ class ImportResult:
     replaced: int = 0
 
 
+MAX_COUNT = 100_000  # results one counter returns in a day: far above any real one
+
+
 def problems_with(counter: Counter, day: date, counts: Counts, *, today: date) -> list[str]:
     """Why these numbers cannot be a tally of this counter on this day (empty when fine)."""
     problems = []
     parts = (counts.returned, counts.immediate, counts.online, counts.postal)
     if any(n < 0 for n in parts):
         problems.append(_("Số lượng không được âm."))
+    elif any(n > MAX_COUNT for n in parts):  # also what a database integer cannot hold
+        problems.append(_("Số lượng quá lớn cho một quầy trong một ngày (tối đa %(n)s).",
+                          n=f"{MAX_COUNT:,}".replace(",", ".")))
     elif counts.eligible < 0:
         problems.append(_("Tổng trả ngay, trực tuyến và bưu chính không được lớn hơn số đã trả."))
     if day > today:

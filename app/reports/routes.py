@@ -10,7 +10,7 @@ from app.auth.scope import campaigns_to_report, can, counter_or_404, requires, u
 from app.clock import local_today
 from app.db_setup import transaction
 from app.extensions import db
-from app.forms import choices
+from app.forms import choices, page_arg
 from app.models import Campaign, Unit
 from app.reports import bp, exports, periods, pressure
 from app.reports import review as review_queries
@@ -110,7 +110,7 @@ def _report_or_422(*, every_counter: bool = True):
 def details():
     """Each question's answers for the report's top, and (for managers and admins) comments."""
     report = _report_or_422(every_counter=False)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg(request.args)
     comments, total = (comments_for(report, page=page, per_page=COMMENTS_PER_PAGE)
                        if can("comments") else (None, 0))
     args = {k: v for k, v in request.args.items() if k != "page"}
@@ -162,7 +162,7 @@ def export_pdf():
 @requires("pressure")
 def pressure_reports():
     """Citizens' reports of pressure or interference (Home Affairs at the province only)."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg(request.args)
     rows, total = pressure.listing(current_user.unit, page=page)
     return render_template("reports/pressure.html", rows=rows, total=total, page=page,
                            pages=max(1, -(-total // pressure.PER_PAGE)),

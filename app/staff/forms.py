@@ -5,6 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from app.domain.tallies import MAX_COUNT
 from app.forms import Form
 
 
@@ -19,7 +20,8 @@ class CounterForm(Form):
 def _count(label):
     return IntegerField(label, default=0, validators=[
         InputRequired(message=_l("Nhập một số (0 nếu không có).")),
-        NumberRange(min=0, message=_l("Số lượng không được âm."))])
+        NumberRange(min=0, message=_l("Số lượng không được âm.")),
+        NumberRange(max=MAX_COUNT, message=_l("Số lượng quá lớn cho một quầy trong một ngày."))])
 
 
 class TallyForm(Form):

@@ -25,6 +25,15 @@ from app.survey.screening import OUTCOME_COMPLETED, OUTCOME_DECLINED, outcome_of
 SCREENING_FIELDS = ("channel", "immediate")
 
 
+SURVEY_MAX_BODY = 64 * 1024  # a whole form with a 500-character comment is a few KB
+
+
+@bp.before_request
+def small_bodies_only():
+    """A 1 MB comment is refused (413) before it is read, not echoed back in the page."""
+    request.max_content_length = SURVEY_MAX_BODY
+
+
 @bp.after_request
 def survey_headers(response):
     """Nothing cached, nothing leaked to other sites, nothing loaded from elsewhere."""
