@@ -36,3 +36,13 @@ class SurveyPrivateLogger(Logger):
 
 
 logger_class = SurveyPrivateLogger
+
+
+def on_starting(server):
+    """Limits kept in memory count per worker: with several, a guesser or a stuffing script
+    gets that many times the allowance. Production with more than one worker needs Redis."""
+    memory = os.environ.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory")
+    if os.environ["KHAOSAT_ENV"] == "production" and workers > 1 and memory:
+        raise RuntimeError("With more than one gunicorn worker, set RATELIMIT_STORAGE_URI="
+                           "redis://host:6379/0 (limits in memory count per worker), or run "
+                           "GUNICORN_WORKERS=1.")

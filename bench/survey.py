@@ -127,6 +127,9 @@ def main() -> None:
             url = f"sqlite:///{tmp}/bench.sqlite"
         env = {**os.environ, "KHAOSAT_ENV": "production", "SECRET_KEY": "b" * 64,
                "DATABASE_URL": url, "PUBLIC_BASE_URL": "https://khaosat.example.vn",
+               # Production with 2 workers keeps its limits in Redis (gunicorn.conf.py).
+               "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI",
+                                                       "redis://127.0.0.1:6379/0"),
                **OPEN_GATES}
         try:
             run(args, env, Path(tmp))

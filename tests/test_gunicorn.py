@@ -68,3 +68,12 @@ def test_gunicorn_serves_the_survey_without_logging_the_visit(production_env, tm
     assert "127.0.0.1" not in log and "203.0.113.9" not in log and "marker" not in log
     assert "v=2" not in log  # no query strings at all
     assert code not in output and "203.0.113.9" not in output
+
+
+def test_production_with_several_workers_refuses_limits_kept_in_memory(production_env):
+    env = {**production_env, "GUNICORN_WORKERS": "2", "RATELIMIT_STORAGE_URI": "memory://",
+           "GUNICORN_BIND": "127.0.0.1:0"}
+    started = subprocess.run([BIN / "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert started.returncode != 0
+    assert "set RATELIMIT_STORAGE_URI=redis://" in started.stderr

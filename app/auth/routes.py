@@ -1,10 +1,28 @@
-"""Login (slowed, then locked, per username and per client), logout, own password."""
+"""Login, logout, own password.
+
+Guessing is slowed without locking the owner out (OWASP, "account lockout"): five failures a
+minute (twenty an hour) for one username from one address; thirty failures an hour for one
+username from anywhere, except on a device that logged in as that user before (a signed
+"known device" cookie); thirty a minute from one address whatever the username. Addresses
+are read through TRUSTED_PROXY_HOPS; only form bodies are accepted, so every request is
+counted under its username.
+"""
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.auth import bp
 from app.auth.forms import EmptyForm, LoginForm, PasswordForm
@@ -13,10 +31,31 @@ from app.db_setup import transaction
 from app.domain.accounts import AccountError, change_password, end_sessions
 from app.extensions import limiter
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+KNOWN_DEVICE = "khaosat_known_device"
+KNOWN_DEVICE_DAYS = 90
+
+
+def _username() -> str:
+    return request.form.get("username", "").strip().lower()
+
+
+def _username_here_key() -> str:
+    return f"login:{_username()}|{request.remote_addr}"
+
 
 def _username_key() -> str:
-    # Per username whatever the client address, so rotating addresses does not help.
-    return "login:" + request.form.get("username", "").strip().lower()
+    # Per username whatever the address, so rotating addresses does not help the guesser.
+    return "login:" + _username()
+
+
+def _known_device() -> bool:
+    """This browser logged in as this username before: the owner is not slowed with others."""
+    try:
+        signed = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="known-device")
+        return signed.loads(request.cookies.get(KNOWN_DEVICE, "")) == _username()
+    except BadSignature:
+        return False
 
 
 def _failed(response) -> bool:
@@ -24,12 +63,16 @@ def _failed(response) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("5/minute;20/hour", key_func=_username_key, methods=["POST"],
+@limiter.limit("5/minute;20/hour", key_func=_username_here_key, methods=["POST"],
                deduct_when=_failed)
+@limiter.limit("30/hour", key_func=_username_key, methods=["POST"], deduct_when=_failed,
+               exempt_when=_known_device)
 @limiter.limit("30/minute;200/hour", methods=["POST"], deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("staff.home"))
+    if request.method == "POST" and request.mimetype not in FORM_TYPES:
+        abort(415)  # a JSON body would slip past the per-username count
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.username.data, form.password.data)
@@ -37,7 +80,13 @@ def login():
             session.clear()  # a fresh session at login: nothing carried over from before
             login_user(user)
             start_session()
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            response = redirect(_safe_next(request.args.get("next")), code=303)
+            signed = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="known-device")
+            response.set_cookie(KNOWN_DEVICE, signed.dumps(user.username.lower()),
+                                max_age=KNOWN_DEVICE_DAYS * 86400, httponly=True,
+                                samesite="Lax", path="/login",
+                                secure=current_app.config["KHAOSAT_ENV"] == "production")
+            return response
         # The same words whether the username exists or not.
         flash(_("Sai tên đăng nhập hoặc mật khẩu."), "error")
     return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
