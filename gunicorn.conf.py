@@ -5,8 +5,19 @@ to a counter are never written); only their server errors are noted, without add
 """
 
 import os
+import re
 
 from gunicorn.glogging import Logger
+
+# gunicorn's own error lines name the client ("Invalid request from ip=…") and the path
+# ("Error handling request POST /q/…"): neither reaches the log.
+_ADDRESS = re.compile(r"ip=\S+")
+_SURVEY_PATH = re.compile(r"/q/\S*")
+
+
+def _scrub(msg, args) -> str:
+    text = str(msg) % args if args else str(msg)
+    return _SURVEY_PATH.sub("/q/…", _ADDRESS.sub("ip=…", text))
 
 # Importing wsgi under gunicorn means production unless said otherwise.
 os.environ.setdefault("KHAOSAT_ENV", "production")
@@ -33,6 +44,12 @@ class SurveyPrivateLogger(Logger):
                 self.error_log.error("a survey request failed with %s", resp.status_code)
             return
         super().access(resp, req, environ, request_time)
+
+    def warning(self, msg, *args, **kwargs):
+        super().warning(_scrub(msg, args), **kwargs)
+
+    def exception(self, msg, *args, **kwargs):
+        super().exception(_scrub(msg, args), **kwargs)
 
 
 logger_class = SurveyPrivateLogger

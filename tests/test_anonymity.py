@@ -219,6 +219,21 @@ def test_gunicorn_access_log_keeps_survey_visits_out(path, query, logged):
     assert query not in line or not query
 
 
+def test_gunicorn_error_log_names_no_client_and_no_survey_path():
+    logger, _stream = _gunicorn_logger()
+    stream = io.StringIO()
+    for handler in logger.error_log.handlers:
+        handler.setStream(stream)
+    logger.warning(f"Invalid request from ip={CITIZEN_IP}: Invalid HTTP method")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logger.exception("Error handling request %s %s", "POST", "/q/ABCDEFGH?lang=en")
+    text = stream.getvalue()
+    assert "Invalid request from ip=…" in text and "Error handling request POST /q/…" in text
+    assert CITIZEN_IP not in text and "ABCDEFGH" not in text
+
+
 def test_sqlite_keeps_no_hidden_insertion_order_of_responses(app):
     """A table keyed by a random id still has a rowid in insertion order on SQLite, unless
     it is WITHOUT ROWID (migration 0004). PostgreSQL has no such column."""
