@@ -243,7 +243,7 @@ def test_sqlite_keeps_no_hidden_insertion_order_of_responses(app):
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("only SQLite keeps a hidden rowid")
-        for table in ("response", "answer", "pressure_report"):
+        for table in ("response", "answer", "pressure_report", "used_ticket"):
             with pytest.raises(OperationalError, match="rowid"):
                 db.session.execute(text(f"SELECT rowid FROM {table}"))  # noqa: S608
             db.session.rollback()

@@ -228,6 +228,7 @@ class UsedTicket(db.Model):
     """
 
     __tablename__ = "used_ticket"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # stored in hash order, not arrival
 
     ticket_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     outcome: Mapped[str] = mapped_column(String(20))
