@@ -11,7 +11,7 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 
 from app.domain import DomainError
 from app.domain.audit import log_change
@@ -27,7 +27,7 @@ from app.models import (
     RolledWeek,
     User,
 )
-from app.survey.record import recount_rollups
+from app.survey.record import recount_rollups, store_rollups
 
 
 class QuarantineError(DomainError):
@@ -65,16 +65,7 @@ def release_day(counter: Counter, day: date, *, actor: User | str) -> int:
     responses = held.responses
     db.session.delete(held)
     db.session.flush()
-    days, answers = recount_rollups(counter_id=counter.id, day=day)
-    if days:
-        db.session.execute(insert(ResponseDay), [
-            {"campaign_id": key[0], "counter_id": key[1], "day": key[2], "responses": v[0],
-             **{f"overall_{n}": v[n] for n in range(1, 6)}} for key, v in days.items()])
-    if answers:
-        db.session.execute(insert(AnswerDay), [
-            {"campaign_id": key[0], "counter_id": key[1], "day": key[2],
-             "question_key": key[3], "value": key[4], "responses": v}
-            for key, v in answers.items()])
+    store_rollups(*recount_rollups(counter_id=counter.id, day=day))
     _refresh(counter.id, day)
     log_change(actor=actor, action="release", object_type="counter", object_id=counter.id,
                unit=counter.unit, before={"day": day.isoformat(), "responses": responses})

@@ -32,6 +32,7 @@ from app.models import (
     ResponseDay,
     UsedTicket,
 )
+from app.survey import integrity
 from app.survey.questionnaire import overall_key
 from app.survey.screening import OUTCOME_COMPLETED, OUTCOME_DECLINED, REASONS
 
@@ -149,9 +150,7 @@ def record_outcome(
     store_outcome(counter_id=counter.id, day=day, outcome=outcome, campaign=campaign,
                   answers=answers, comment=comment)
     if flags:
-        from app.survey.integrity import count
-
-        count(counter.id, day, *flags)
+        integrity.count(counter.id, day, *flags)
     db.session.commit()
     return outcome
 
@@ -227,6 +226,12 @@ def rebuild_rollups() -> int:
     db.session.execute(delete(ResponseDay))
     db.session.execute(delete(AnswerDay))
     forget_all()  # the weekly sums are made from the daily ones: the next report redoes them
+    store_rollups(days, answers)
+    return len(days)
+
+
+def store_rollups(days: dict, answers: dict) -> None:
+    """Insert daily roll-up rows as recount_rollups() returns them (no commit)."""
     if days:
         db.session.execute(insert(ResponseDay), [
             {"campaign_id": k[0], "counter_id": k[1], "day": k[2], "responses": v[0],
@@ -235,4 +240,3 @@ def rebuild_rollups() -> int:
         db.session.execute(insert(AnswerDay), [
             {"campaign_id": k[0], "counter_id": k[1], "day": k[2], "question_key": k[3],
              "value": k[4], "responses": v} for k, v in answers.items()])
-    return len(days)
