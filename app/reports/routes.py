@@ -185,47 +185,46 @@ def export_pressure():
 @requires("quarantine")
 def review():
     """Flagged counter-days to set aside for review, and the days set aside (Home Affairs)."""
-    root = current_user.unit
-    return render_template("reports/review.html", flagged=review_queries.flagged_days(
-        root, local_today()), held=review_queries.held_days(root), form=ReviewForm(),
-        today=local_today(),
-        labels=flag_labels())
+    root, today = current_user.unit, local_today()
+    return render_template("reports/review.html",
+                           flagged=review_queries.flagged_days(root, today),
+                           held=review_queries.held_days(root), form=ReviewForm(), today=today,
+                           labels=flag_labels())
 
 
 @bp.route("/review/hold", methods=["POST"])
 @requires("quarantine")
 def review_hold():
-    form = ReviewForm()
-    counter = counter_or_404(form.counter.data or 0)
-    if form.validate_on_submit():
-        try:
-            with transaction():
-                n = quarantine_day(counter, form.day.data, reason=form.reason.data,
-                                   actor=current_user, today=local_today())
-        except QuarantineError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(_("Đã tạm loại %(n)d phiếu của %(counter)s ngày %(day)s để xem xét.", n=n,
-                    counter=counter.name, day=form.day.data.strftime("%d/%m/%Y")), "info")
-    else:
-        flash(_("Không rõ quầy hoặc ngày cần tạm loại."), "error")
-    return redirect(url_for("reports.review"), code=303)
+    return _review_step(
+        lambda counter, form: quarantine_day(counter, form.day.data, reason=form.reason.data,
+                                             actor=current_user, today=local_today()),
+        done=_("Đã tạm loại %(n)d phiếu của %(counter)s ngày %(day)s để xem xét."),
+        unclear=_("Không rõ quầy hoặc ngày cần tạm loại."))
 
 
 @bp.route("/review/release", methods=["POST"])
 @requires("quarantine")
 def review_release():
+    return _review_step(
+        lambda counter, form: release_day(counter, form.day.data, actor=current_user),
+        done=_("Đã tính lại %(n)d phiếu của %(counter)s ngày %(day)s vào số liệu."),
+        unclear=_("Không rõ quầy hoặc ngày cần tính lại."))
+
+
+def _review_step(step, *, done: str, unclear: str):
+    """Set a counter's day aside or give it back (`step` returns how many answers), say what
+    happened, and go back to the review page."""
     form = ReviewForm()
     counter = counter_or_404(form.counter.data or 0)
     if form.validate_on_submit():
         try:
             with transaction():
-                n = release_day(counter, form.day.data, actor=current_user)
+                n = step(counter, form)
         except QuarantineError as exc:
             flash(str(exc), "error")
         else:
-            flash(_("Đã tính lại %(n)d phiếu của %(counter)s ngày %(day)s vào số liệu.", n=n,
-                    counter=counter.name, day=form.day.data.strftime("%d/%m/%Y")), "info")
+            flash(done % {"n": n, "counter": counter.name,
+                          "day": form.day.data.strftime("%d/%m/%Y")}, "info")
     else:
-        flash(_("Không rõ quầy hoặc ngày cần tính lại."), "error")
+        flash(unclear, "error")
     return redirect(url_for("reports.review"), code=303)
