@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Counter, PressureReport, Unit
+from app.reports.queries import per_counter_or_unit
 
 PER_PAGE = 100
 
@@ -15,13 +16,8 @@ PER_PAGE = 100
 def counts_by(counters, start: date, end: date, *, by: str) -> dict[int, int]:
     """How many reports per counter (by="counter") or per the counters' unit (by="unit") in
     the weeks from start to end."""
-    key = PressureReport.counter_id if by == "counter" else Counter.unit_id
-    query = (select(key, func.count()).select_from(PressureReport)
-             .where(PressureReport.week.between(start - timedelta(days=start.weekday()), end),
-                    PressureReport.counter_id.in_(counters))
-             .group_by(key))
-    if by == "unit":
-        query = query.join(Counter, Counter.id == PressureReport.counter_id)
+    query = per_counter_or_unit(PressureReport, counters, func.count(), by=by).where(
+        PressureReport.week.between(start - timedelta(days=start.weekday()), end))
     return dict(db.session.execute(query).all())
 
 

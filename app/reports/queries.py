@@ -211,27 +211,28 @@ def _grouped(campaign: Campaign, counters, start: date, end: date, *,
     return counts, {key: value for key, value in answers.items() if value.responses}
 
 
+def per_counter_or_unit(model, counters, *columns, by: str):
+    """SELECT key, *columns FROM `model` for these counters, grouped by the row's counter
+    (by="counter") or by that counter's unit (by="unit"); callers add their own WHERE."""
+    key = model.counter_id if by == "counter" else Counter.unit_id
+    query = (select(key, *columns).select_from(model)
+             .where(model.counter_id.in_(counters)).group_by(key))
+    if by == "unit":
+        query = query.join(Counter, Counter.id == model.counter_id)
+    return query
+
+
 def add_integrity(counts: dict, counters, start: date, end: date, *, by: str) -> None:
     """Add the integrity counts of the period's days to `counts` (per counter or per the
     counters' unit), making a Counts where a key has none yet; answers set aside for review
     leave the funnel's completed count too."""
-    key = IntegrityDay.counter_id if by == "counter" else Counter.unit_id
-    query = (select(key, *_sums(IntegrityDay, INTEGRITY)).select_from(IntegrityDay)
-             .where(IntegrityDay.day.between(start, end), IntegrityDay.counter_id.in_(counters))
-             .group_by(key))
-    if by == "unit":
-        query = query.join(Counter, Counter.id == IntegrityDay.counter_id)
-    for group, *values in db.session.execute(query):
+    query = per_counter_or_unit(IntegrityDay, counters, *_sums(IntegrityDay, INTEGRITY), by=by)
+    for group, *values in db.session.execute(query.where(IntegrityDay.day.between(start, end))):
         counts.setdefault(group, Counts()).integrity.update(
             zip(INTEGRITY, (int(v or 0) for v in values), strict=True))
-    key = QuarantinedDay.counter_id if by == "counter" else Counter.unit_id
-    query = (select(key, func.sum(QuarantinedDay.responses)).select_from(QuarantinedDay)
-             .where(QuarantinedDay.day.between(start, end),
-                    QuarantinedDay.counter_id.in_(counters))
-             .group_by(key))
-    if by == "unit":
-        query = query.join(Counter, Counter.id == QuarantinedDay.counter_id)
-    for group, held in db.session.execute(query):
+    query = per_counter_or_unit(QuarantinedDay, counters, func.sum(QuarantinedDay.responses),
+                                by=by)
+    for group, held in db.session.execute(query.where(QuarantinedDay.day.between(start, end))):
         row = counts.setdefault(group, Counts())
         row.integrity[QUARANTINED] = int(held or 0)
         row.funnel["completed"] -= int(held or 0)  # set aside: out of every figure
