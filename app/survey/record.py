@@ -109,6 +109,12 @@ def record_opened(counter: Counter, day: date) -> None:
     db.session.commit()
 
 
+def record_refusal(counter_id: int, day: date, reason: str) -> None:
+    """Count one refused form (integrity.REFUSED_*) at this counter today."""
+    integrity.count(counter_id, day, reason)
+    db.session.commit()
+
+
 def previous_outcome(ticket: str) -> str | None:
     """What an already submitted form came to, or None if this ticket is unused."""
     return db.session.scalar(

@@ -19,7 +19,13 @@ from app.domain.org import find_by_public_code
 from app.extensions import csrf, db, limiter
 from app.survey import bp, integrity
 from app.survey.forms import PressureForm, survey_form_class
-from app.survey.record import previous_outcome, record_opened, record_outcome, record_pressure
+from app.survey.record import (
+    previous_outcome,
+    record_opened,
+    record_outcome,
+    record_pressure,
+    record_refusal,
+)
 from app.survey.screening import OUTCOME_COMPLETED, OUTCOME_DECLINED, outcome_of
 
 SCREENING_FIELDS = ("channel", "immediate")
@@ -53,8 +59,7 @@ def _refused_limit(_limit):
     """One client sent too many forms at one counter: a calm page, and one more refusal."""
     counter, _retired = find_by_public_code((request.view_args or {}).get("code", ""))
     if counter is not None:
-        integrity.count(counter.id, local_today(), integrity.REFUSED_LIMIT)
-        db.session.commit()
+        record_refusal(counter.id, local_today(), integrity.REFUSED_LIMIT)
     return make_response(render_template("survey/refused.html", counter=counter,
                                          reason="limit"), 429)
 
@@ -96,8 +101,7 @@ def entry(code: str):
         if ticket != integrity.TICKET_FORGED and (outcome := previous_outcome(form.ticket.data)):
             return _done(outcome, counter)
         if ticket == integrity.TICKET_FORGED:  # made up, another counter's, or pre-upgrade
-            integrity.count(counter.id, day, integrity.REFUSED_TICKET)
-            db.session.commit()
+            record_refusal(counter.id, day, integrity.REFUSED_TICKET)
         if ticket != integrity.TICKET_OK:
             form.ticket.data = integrity.issue_ticket(counter.id)
         notice = _(
@@ -116,15 +120,13 @@ def entry(code: str):
         return _done(record_outcome(ticket=form.ticket.data, counter=counter, day=day,
                                     outcome=outcome), counter)
     if ticket == integrity.TICKET_TOO_FAST:  # nobody reads the questions that fast
-        integrity.count(counter.id, day, integrity.REFUSED_FAST)
-        db.session.commit()
+        record_refusal(counter.id, day, integrity.REFUSED_FAST)
         notice = _("Ông/Bà vui lòng xem lại các câu trả lời bên dưới, rồi bấm Gửi một lần nữa.")
         return _show(form, counter, campaign, notice=notice, clear_errors=True)
     if integrity.answered_here_today(counter.id, day):
         if previous := previous_outcome(form.ticket.data):
             return _done(previous, counter)  # this very form, sent again
-        integrity.count(counter.id, day, integrity.REFUSED_REPEAT)
-        db.session.commit()
+        record_refusal(counter.id, day, integrity.REFUSED_REPEAT)
         return render_template("survey/refused.html", counter=counter, reason="answered")
     answers = form.answers()
     stored = record_outcome(
