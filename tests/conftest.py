@@ -83,6 +83,11 @@ def migrated_database(database_url):
 def app(migrated_database):
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": migrated_database})
     yield app
+    empty(app)
+
+
+def empty(app) -> None:
+    """Leave nothing for the next test: limiter counts, rows, connections."""
     with app.app_context():
         limiter.reset()  # login attempts counted in Redis must not leak into the next test
         db.session.remove()

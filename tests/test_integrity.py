@@ -15,10 +15,10 @@ from sqlalchemy import select
 from app import config as config_module
 from app import create_app
 from app.clock import local_today
-from app.extensions import db, limiter
+from app.extensions import db
 from app.models import IntegrityDay, Response, Unit
 from app.survey import integrity
-from tests.conftest import BASE_CONFIG
+from tests.conftest import BASE_CONFIG, empty
 from tests.factories import GOOD_ANSWERS, make_counter, make_surveyed_counter, ref
 from tests.helpers import hidden_fields, open_survey, submit
 
@@ -36,13 +36,7 @@ def strict(migrated_database, request, tmp_path):
                       **{key: defaults[key] for key in INTEGRITY},
                       **getattr(request, "param", {})})
     yield app
-    with app.app_context():
-        limiter.reset()
-        db.session.remove()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
-        db.engine.dispose()
+    empty(app)
 
 
 @pytest.fixture
