@@ -255,3 +255,20 @@ def test_weeks_read_day_by_day_give_the_same_counts_as_summed_weeks(app, runner,
         ensure_summed(campaign, monday(period.start) + timedelta(days=7 * 7), limit=None)
         assert db.session.scalar(select(func.count()).select_from(RolledWeek)) > 0
         assert counts() == day_by_day
+
+
+def test_batches_are_made_again_when_k_changes(app, runner):
+    assert runner.invoke(args=["seed-demo", "--history-days", "30"]).exit_code == 0
+    with app.app_context():
+        campaign = db.session.scalars(select(Campaign)).one()
+        assert set(db.session.scalars(select(RolledWeek.batch_k))) == {5}
+        app.config["SUPPRESSION_K"] = 40
+        ensure_summed(campaign, monday(local_today()), limit=None)
+        db.session.commit()
+        assert set(db.session.scalars(select(RolledWeek.batch_k))) == {40}
+        sizes = db.session.execute(
+            select(CampaignWeek.counter_id, CampaignWeek.batch_week,
+                   func.sum(CampaignWeek.responses))
+            .where(CampaignWeek.batch_week.is_not(None))
+            .group_by(CampaignWeek.counter_id, CampaignWeek.batch_week)).all()
+        assert sizes and all(size >= 40 for _counter, _week, size in sizes)

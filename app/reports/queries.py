@@ -114,13 +114,14 @@ def ensure_summed(campaign: Campaign, through: date, now: datetime | None = None
     its own that claims the week first, so two app servers never sum it twice."""
     now = now or local_now()
     k = current_app.config["SUPPRESSION_K"]
-    with db.engine.begin() as conn:  # batches made with another K are made again
-        if conn.scalar(select(RolledWeek.week).where(RolledWeek.campaign_id == campaign.id,
-                                                     RolledWeek.batch_k != k).limit(1)):
+    rolled = db.session.execute(select(RolledWeek.week, RolledWeek.batch_k).where(
+        RolledWeek.campaign_id == campaign.id)).all()
+    if any(batch_k is not None and batch_k != k for _week, batch_k in rolled):
+        with db.engine.begin() as conn:  # batches made with another K are made again
             for table in (CampaignWeek, AnswerWeek, RolledWeek):
                 conn.execute(delete(table).where(table.campaign_id == campaign.id))
-    done = set(db.session.scalars(select(RolledWeek.week).where(
-        RolledWeek.campaign_id == campaign.id)))
+        rolled = []
+    done = {week for week, _k in rolled}
     week, last = monday(campaign.starts_on), min(through, monday(campaign.ends_on))
     while week <= last and is_settled(week, now) and limit != 0:
         if week not in done:
