@@ -18,6 +18,7 @@ def flagged_days(root: Unit, today: date) -> list[dict]:
     since = today - timedelta(days=RECENT_DAYS)
     answers = (select(ResponseDay.counter_id, ResponseDay.day,
                       func.sum(ResponseDay.responses).label("responses"))
+               .where(ResponseDay.day >= since)  # not the whole table's history
                .group_by(ResponseDay.counter_id, ResponseDay.day).subquery())
     query = (select(IntegrityDay, Counter.name, Counter.code, Unit.name, answers.c.responses,
                     QuarantinedDay.responses)
