@@ -27,7 +27,7 @@ from app.printing.render import layouts
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
     for command in (seed_demo, create_user, load_questionnaires, list_counters, purge_tickets,
-                    print_stickers, reissue_code, import_tallies, rebuild_rollups,
+                    move_answers, print_stickers, reissue_code, import_tallies, rebuild_rollups,
                     sum_weeks, export_report):
         app.cli.add_command(command)
 
@@ -120,6 +120,17 @@ def purge_tickets(days: int) -> None:
     with transaction():
         result = db.session.execute(delete(UsedTicket).where(UsedTicket.used_on < cutoff))
     click.echo(f"Deleted {result.rowcount} tickets older than {cutoff.isoformat()}.")
+
+
+@click.command("move-answers")
+@with_appcontext
+def move_answers() -> None:
+    """Move the survey's inbox into the responses if a move is due (run from cron, e.g. every
+    15 minutes, so quiet hours' answers reach the reports too)."""
+    from app.survey import inbox
+
+    moved = inbox.move_due()
+    click.echo(f"{moved} answers moved; {inbox.waiting()} wait for the next move.")
 
 
 @click.command("print-stickers")

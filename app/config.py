@@ -40,6 +40,10 @@ def from_environment(instance_path: str) -> dict:
         "SURVEY_ONE_PLACE": os.environ.get("SURVEY_ONE_PLACE", "40 per day"),
         "SURVEY_IDENTICAL_RUN": int(os.environ.get("SURVEY_IDENTICAL_RUN", "5")),
         "OFFICE_HOURS": os.environ.get("OFFICE_HOURS", "07:00-17:30"),
+        # Completed forms wait in an inbox and move into `response` in shuffled batches at most
+        # this often, so the database keeps no order or time of them (app/survey/inbox.py).
+        "SURVEY_MOVE_MINUTES": int(os.environ.get("SURVEY_MOVE_MINUTES",
+                                                  "60" if production else "0")),
         # Werkzeug's scrypt; only the test suite sets a cheaper method (app/domain/accounts.py).
         "PASSWORD_HASH_METHOD": "scrypt",
         "BABEL_DEFAULT_LOCALE": "vi",

@@ -103,8 +103,9 @@ def wrk(url: str, seconds: int, script: Path | None = None) -> tuple[float, floa
 def count_responses(env: dict) -> int:
     code = ("from app import create_app; from app.extensions import db; "
             "from sqlalchemy import text; app = create_app()\n"
-            "with app.app_context(): print(db.session.execute(text('select count(*) from "
-            "response')).scalar())")
+            # Answers wait in the inbox for their batch (app/survey/inbox.py): count both.
+            "with app.app_context(): print(db.session.execute(text('select (select count(*) "
+            "from response) + (select count(*) from response_inbox)')).scalar())")
     out = subprocess.run([BIN / "python", "-c", code], cwd=ROOT, env=env, capture_output=True,
                          text=True, check=True).stdout
     return int(out.strip().splitlines()[-1])

@@ -41,6 +41,8 @@ BASE_CONFIG = {
     "SURVEY_IDENTICAL_RUN": 1000,
     "SURVEY_ONE_PLACE": "1000 per minute",
     "OFFICE_HOURS": "00:00-23:59:59",
+    # Each completed form moves from the inbox at once; tests/test_anonymity.py plays batches.
+    "SURVEY_MOVE_MINUTES": 0,
 }
 
 

@@ -77,6 +77,11 @@ def test_response_rows_hold_only_the_allowed_columns(app, counter):
                                  "outside_hours", "from_one_place"}
     # A citizen's report of pressure: the counter and the ISO week, never the day.
     assert pressure_columns == {"id", "counter_id", "week", "kinds", "text"}
+    with app.app_context():
+        inbox_columns = {c["name"] for c in inspect(db.engine).get_columns("response_inbox")}
+    # A form waiting for its batch (app/survey/inbox.py): what `response` + `answer` hold.
+    assert inbox_columns == {"id", "counter_id", "campaign_id", "questionnaire_id",
+                             "submitted_on", "answers", "comment"}
     # A calendar day, not a moment.
     assert type(response.submitted_on) is date
 
@@ -243,7 +248,7 @@ def test_sqlite_keeps_no_hidden_insertion_order_of_responses(app):
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("only SQLite keeps a hidden rowid")
-        for table in ("response", "answer", "pressure_report", "used_ticket"):
+        for table in ("response", "answer", "pressure_report", "used_ticket", "response_inbox"):
             with pytest.raises(OperationalError, match="rowid"):
                 db.session.execute(text(f"SELECT rowid FROM {table}"))  # noqa: S608
             db.session.rollback()

@@ -4,13 +4,14 @@ What a response row may hold is decided in app/survey/record.py; keep this schem
 """
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -218,6 +219,32 @@ class PressureReport(db.Model):
     week: Mapped[date] = mapped_column(Date)
     kinds: Mapped[str] = mapped_column(String(200))  # e.g. "pressured,told_what_to_answer"
     text: Mapped[str | None] = mapped_column(Text)
+
+
+class InboxResponse(db.Model):
+    """A completed survey waiting to be moved into `response` with the others of its batch
+    (app/survey/inbox.py): the same fields, its answers as JSON. Rows live here for at most
+    SURVEY_MOVE_MINUTES, then leave in one transaction, in random order."""
+
+    __tablename__ = "response_inbox"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # see Response
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire.id"))
+    submitted_on: Mapped[date] = mapped_column(Date)
+    answers: Mapped[dict] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class InboxMove(db.Model):
+    """When the inbox was last emptied (one row): the time of a batch, never of an answer."""
+
+    __tablename__ = "inbox_move"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    moved_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
 
 
 class UsedTicket(db.Model):

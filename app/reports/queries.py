@@ -38,6 +38,7 @@ from app.models import (
     RolledWeek,
     Unit,
 )
+from app.survey import inbox
 from app.survey.integrity import COUNTS as INTEGRITY
 from app.survey.integrity import FLAGS, QUARANTINED
 
@@ -113,6 +114,7 @@ def ensure_summed(campaign: Campaign, through: date, now: datetime | None = None
     A report fills these sums as it reads, like a cache: each week in a short transaction of
     its own that claims the week first, so two app servers never sum it twice."""
     now = now or local_now()
+    inbox.move_due()  # so what waits in the survey's inbox counts, at most a move late
     k = current_app.config["SUPPRESSION_K"]
     rolled = db.session.execute(select(RolledWeek.week, RolledWeek.batch_k).where(
         RolledWeek.campaign_id == campaign.id)).all()
@@ -122,9 +124,13 @@ def ensure_summed(campaign: Campaign, through: date, now: datetime | None = None
                 conn.execute(delete(table).where(table.campaign_id == campaign.id))
         rolled = []
     done = {week for week, _k in rolled}
+    emptied = False
     week, last = monday(campaign.starts_on), min(through, monday(campaign.ends_on))
     while week <= last and is_settled(week, now) and limit != 0:
         if week not in done:
+            if not emptied:  # a settled week's last answers may still wait in the inbox
+                inbox.move_due(force=True)
+                emptied = True
             if limit is not None:
                 limit -= 1
             with db.engine.begin() as conn:

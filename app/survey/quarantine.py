@@ -27,6 +27,7 @@ from app.models import (
     RolledWeek,
     User,
 )
+from app.survey import inbox
 from app.survey.record import recount_rollups, store_rollups
 
 
@@ -41,6 +42,7 @@ def quarantine_day(counter: Counter, day: date, *, reason: str | None, actor: Us
         raise QuarantineError(_("Chỉ tạm loại được những ngày đã qua."))
     if db.session.get(QuarantinedDay, (counter.id, day)):
         raise QuarantineError(_("Ngày này của quầy đã đang được xem xét."))
+    inbox.move(db.session.connection())  # the day's last forms may still wait there
     responses = db.session.scalar(select(func.count()).select_from(Response).where(
         Response.counter_id == counter.id, Response.submitted_on == day))
     if not responses:

@@ -10,10 +10,12 @@ Unlike app/domain/, these functions commit: each is the whole of its request's w
 
 import hashlib
 import uuid
+from collections import Counter as Counter_
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from sqlalchemy import bindparam, delete, exists, insert, select
+from sqlalchemy import Connection, bindparam, delete, exists, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -28,11 +30,12 @@ from app.models import (
     DailyFunnel,
     PressureReport,
     QuarantinedDay,
+    Questionnaire,
     Response,
     ResponseDay,
     UsedTicket,
 )
-from app.survey import integrity
+from app.survey import inbox, integrity
 from app.survey.questionnaire import overall_key
 from app.survey.screening import OUTCOME_COMPLETED, OUTCOME_DECLINED, REASONS
 
@@ -61,34 +64,83 @@ def _bump_funnel(counter_id: int, day: date, step: str) -> None:
     db.session.execute(stmt, {"counter_id": counter_id, "day": day})
 
 
-@cache
-def _response_day_upsert(dialect: str, level: int | None):
-    """Adds one response (and one to its overall level) to the campaign's counter and day."""
-    bumped = {"responses": 1} | ({f"overall_{level}": 1} if level else {})
-    table = ResponseDay.__table__
-    stmt = _insert(dialect)(ResponseDay).values(
-        campaign_id=bindparam("campaign_id"), counter_id=bindparam("counter_id"),
-        day=bindparam("day"), **bumped)
+def _add_upsert(dialect: str, model, keys: tuple[str, ...], counts: tuple[str, ...]):
+    """INSERT … ON CONFLICT that adds the given counts to a roll-up row."""
+    table = model.__table__
+    stmt = _insert(dialect)(model)
     return stmt.on_conflict_do_update(
-        index_elements=["campaign_id", "counter_id", "day"],
-        set_={column: table.c[column] + 1 for column in bumped})
+        index_elements=list(keys),
+        set_={name: table.c[name] + stmt.excluded[name] for name in counts})
 
 
-def _bump_rollups(campaign: Campaign, counter_id: int, day: date,
-                  answers: dict[str, int]) -> None:
-    """Keep response_day and answer_day in step with the response just stored (one UPSERT
-    each), so reports never read the raw answers."""
-    dialect = db.engine.dialect.name
-    level = answers.get(overall_key(campaign.questionnaire.definition))
-    db.session.execute(_response_day_upsert(dialect, level),
-                       {"campaign_id": campaign.id, "counter_id": counter_id, "day": day})
-    rows = [{"campaign_id": campaign.id, "counter_id": counter_id, "day": day,
-             "question_key": key, "value": value, "responses": 1}
-            for key, value in answers.items()]
-    stmt = _insert(dialect)(AnswerDay).values(rows)
-    db.session.execute(stmt.on_conflict_do_update(
-        index_elements=["campaign_id", "counter_id", "day", "question_key", "value"],
-        set_={"responses": AnswerDay.__table__.c.responses + 1}))
+@dataclass(frozen=True)
+class Completed:
+    """One completed form, as the inbox holds it and `response` + `answer` will."""
+
+    id: uuid.UUID
+    counter_id: int
+    campaign_id: int
+    questionnaire_id: int
+    day: date
+    answers: dict[str, int]
+    comment: str | None = None
+
+
+def store_completed(conn: Connection, forms: list[Completed]) -> None:
+    """Write completed forms into `response` and `answer` in the order given, and add them to
+    the daily roll-ups (so reports never read raw answers) and to the funnel's "completed".
+    A day set aside for review (quarantine.py) gets them counted there instead. No commit."""
+    if not forms:
+        return
+    dialect = conn.dialect.name
+    conn.execute(insert(Response), [
+        {"id": f.id, "counter_id": f.counter_id, "campaign_id": f.campaign_id,
+         "questionnaire_id": f.questionnaire_id, "submitted_on": f.day,
+         "comment": f.comment or None} for f in forms])
+    conn.execute(insert(Answer), [
+        {"response_id": f.id, "question_key": key, "value": value}
+        for f in forms for key, value in f.answers.items()])
+    overall = dict(conn.execute(
+        select(Campaign.id, Questionnaire.definition).join(Questionnaire)
+        .where(Campaign.id.in_({f.campaign_id for f in forms}))).all())
+    held = set(conn.execute(select(QuarantinedDay.counter_id, QuarantinedDay.day).where(
+        QuarantinedDay.counter_id.in_({f.counter_id for f in forms}))).all())
+    days: dict[tuple, Counter_] = {}
+    answers: Counter_[tuple] = Counter_()
+    completed: Counter_[tuple] = Counter_()
+    set_aside: Counter_[tuple] = Counter_()
+    for f in forms:
+        completed[f.counter_id, f.day] += 1
+        if (f.counter_id, f.day) in held:
+            set_aside[f.counter_id, f.day] += 1
+            continue
+        day = days.setdefault((f.campaign_id, f.counter_id, f.day), Counter_())
+        day["responses"] += 1
+        level = f.answers.get(overall_key(overall[f.campaign_id]))
+        if level:
+            day[f"overall_{level}"] += 1
+        for key, value in f.answers.items():
+            answers[f.campaign_id, f.counter_id, f.day, key, value] += 1
+    levels = tuple(f"overall_{n}" for n in range(1, 6))
+    if days:
+        conn.execute(_add_upsert(dialect, ResponseDay, ("campaign_id", "counter_id", "day"),
+                                 ("responses", *levels)),
+                     [{"campaign_id": k[0], "counter_id": k[1], "day": k[2],
+                       "responses": v["responses"], **{n: v[n] for n in levels}}
+                      for k, v in days.items()])
+    if answers:
+        conn.execute(_add_upsert(dialect, AnswerDay, ("campaign_id", "counter_id", "day",
+                                                      "question_key", "value"), ("responses",)),
+                     [{"campaign_id": k[0], "counter_id": k[1], "day": k[2],
+                       "question_key": k[3], "value": k[4], "responses": n}
+                      for k, n in answers.items()])
+    conn.execute(_add_upsert(dialect, DailyFunnel, ("counter_id", "day"), ("completed",)),
+                 [{"counter_id": k[0], "day": k[1], "completed": n}
+                  for k, n in completed.items()])
+    for (counter_id, day), n in set_aside.items():
+        conn.execute(update(QuarantinedDay).where(
+            QuarantinedDay.counter_id == counter_id, QuarantinedDay.day == day)
+            .values(responses=QuarantinedDay.responses + n))
 
 
 def record_pressure(counter: Counter, day: date, kinds: list[str], text: str | None) -> None:
@@ -153,30 +205,31 @@ def record_outcome(
         if first is None:  # the conflict was not the ticket: a real error
             raise
         return first
-    store_outcome(counter_id=counter.id, day=day, outcome=outcome, campaign=campaign,
-                  answers=answers, comment=comment)
+    own = None
+    if outcome == OUTCOME_COMPLETED:  # into the inbox: it moves later with others (inbox.py)
+        own = inbox.put(counter_id=counter.id, campaign=campaign, day=day, answers=answers,
+                        comment=comment)
+    else:
+        _bump_funnel(counter.id, day, outcome)
     if flags:
         integrity.count(counter.id, day, *flags)
     db.session.commit()
+    inbox.move_due(keep=own)
     return outcome
 
 
 def store_outcome(*, counter_id: int, day: date, outcome: str, campaign: Campaign | None = None,
                   answers: dict[str, int] | None = None, comment: str | None = None) -> None:
-    """Store what one form came to: the response and its answers when completed, the
-    roll-ups, and one more in the day's funnel. No commit; record_outcome and the demo
-    history (app/demo.py) both store through here."""
+    """Store what one form came to straight into the tables the inbox moves answers to (and
+    one more in the day's funnel). No commit. For made-up history only (app/demo.py, tests):
+    a citizen's form goes through record_outcome and the inbox."""
     if outcome == OUTCOME_COMPLETED:
-        response_id = uuid.uuid4()
-        db.session.execute(insert(Response).values(
-            id=response_id, counter_id=counter_id, campaign_id=campaign.id,
-            questionnaire_id=campaign.questionnaire_id, submitted_on=day,
-            comment=comment or None))
-        db.session.execute(insert(Answer), [
-            {"response_id": response_id, "question_key": key, "value": value}
-            for key, value in answers.items()])
-        _bump_rollups(campaign, counter_id, day, answers)
-    _bump_funnel(counter_id, day, outcome)
+        store_completed(db.session.connection(), [Completed(
+            id=uuid.uuid4(), counter_id=counter_id, campaign_id=campaign.id,
+            questionnaire_id=campaign.questionnaire_id, day=day, answers=answers,
+            comment=comment)])
+    else:
+        _bump_funnel(counter_id, day, outcome)
 
 
 def record_opened_count(counter_id: int, day: date) -> None:

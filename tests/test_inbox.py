@@ -1,0 +1,144 @@
+"""Completed forms wait in the inbox and move in shuffled batches (app/survey/inbox.py), so
+nothing in the database — not even PostgreSQL's xmin and ctid, nor SQLite's row order — tells
+when, or in what order, citizens answered."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select, text
+
+from app import create_app
+from app.cli import move_answers
+from app.extensions import db
+from app.models import AnswerDay, Campaign, DailyFunnel, InboxResponse, Response, ResponseDay
+from app.reports.queries import ensure_summed
+from app.survey import inbox
+from tests.conftest import BASE_CONFIG, empty
+from tests.factories import GOOD_ANSWERS, make_surveyed_counter, ref
+from tests.helpers import submit
+
+START = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội, a Tuesday
+
+
+@pytest.fixture
+def hourly(migrated_database):
+    """An app whose inbox moves at most every hour (the production default)."""
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": migrated_database,
+                      "SURVEY_MOVE_MINUTES": 60})
+    yield app
+    empty(app)
+
+
+def rows(app, model) -> int:
+    with app.app_context():
+        return len(db.session.execute(select(model)).all())
+
+
+def send(app, counter, n: int, first: int = 0) -> None:
+    """n citizens answer one after another, minutes apart; comment "phiếu 07" names the 7th."""
+    client = app.test_client()
+    for i in range(first, first + n):
+        page = submit(client, counter.code, {**GOOD_ANSWERS, "comment": f"phiếu {i:02d}"})
+        assert "đã được ghi nhận" in page.get_data(as_text=True)
+
+
+def test_answers_wait_in_the_inbox_and_move_together_after_the_hour(hourly):
+    with time_machine.travel(START, tick=False) as clock:
+        with hourly.app_context():
+            counter = ref(make_surveyed_counter())
+        send(hourly, counter, 3)
+        # The first form found no move yet and stamped one (moving nothing else): all wait.
+        assert rows(hourly, Response) == 0 and rows(hourly, InboxResponse) == 3
+        assert rows(hourly, ResponseDay) == rows(hourly, AnswerDay) == 0
+        with hourly.app_context():  # the funnel's "completed" moves with them
+            assert not db.session.scalar(select(DailyFunnel.completed))
+        clock.shift(timedelta(minutes=59))
+        send(hourly, counter, 1, first=3)
+        assert rows(hourly, Response) == 0
+        clock.shift(timedelta(minutes=2))
+        send(hourly, counter, 1, first=4)  # due: moves the four before it, not itself
+        assert rows(hourly, Response) == 4 and rows(hourly, InboxResponse) == 1
+        with hourly.app_context():
+            assert db.session.scalar(select(ResponseDay.responses)) == 4
+            assert db.session.scalar(select(DailyFunnel.completed)) == 4
+            comments = set(db.session.scalars(select(Response.comment)))
+        assert comments == {f"phiếu {i:02d}" for i in range(4)}
+
+
+def test_a_report_or_cron_moves_what_waits_once_it_is_due(hourly):
+    with time_machine.travel(START, tick=False) as clock:
+        with hourly.app_context():
+            counter = ref(make_surveyed_counter())
+        send(hourly, counter, 2)
+        runner = hourly.test_cli_runner()
+        assert "0 answers moved; 2 wait" in runner.invoke(move_answers).output
+        clock.shift(timedelta(minutes=61))
+        assert "2 answers moved; 0 wait" in runner.invoke(move_answers).output
+        send(hourly, counter, 1, first=2)
+        clock.shift(timedelta(minutes=61))
+        with hourly.app_context():
+            ensure_summed(db.session.scalars(select(Campaign)).one(), START.date())
+        assert rows(hourly, Response) == 3 and rows(hourly, InboxResponse) == 0
+
+
+def test_a_batch_keeps_no_order_or_moment_in_any_system_column(hourly):
+    """Twenty answers sent in a known order: after the move every row of the batch carries
+    the same transaction id (PostgreSQL xmin), the rows lie in another order on disk (ctid;
+    SQLite's table order), and the roll-ups carry the batch's transaction, not an answer's."""
+    n = 20
+    with time_machine.travel(START, tick=False) as clock:
+        with hourly.app_context():
+            counter = ref(make_surveyed_counter())
+        send(hourly, counter, n)
+        clock.shift(timedelta(minutes=61))
+        with hourly.app_context():
+            assert inbox.move_due() == n
+    sent = [f"phiếu {i:02d}" for i in range(n)]
+    with hourly.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+        if postgres:
+            stored = db.session.execute(text(
+                "SELECT comment, xmin::text FROM response ORDER BY ctid")).all()
+            answers = db.session.execute(text(
+                "SELECT r.comment, a.xmin::text FROM answer a JOIN response r"
+                " ON r.id = a.response_id WHERE a.question_key = 'overall' ORDER BY a.ctid")).all()
+            rollups = db.session.execute(text(
+                "SELECT xmin::text FROM response_day UNION SELECT xmin::text FROM answer_day"
+                " UNION SELECT xmin::text FROM daily_funnel WHERE completed > 0")).scalars().all()
+            batch = {x for _c, x in stored}
+            assert len(batch) == 1  # one transaction for the whole batch
+            assert {x for _c, x in answers} == batch and set(rollups) == batch
+        else:  # WITHOUT ROWID: the table's own order is that of the random ids
+            stored = db.session.execute(text("SELECT comment FROM response")).all()
+            answers = db.session.execute(text(
+                "SELECT r.comment FROM answer a JOIN response r ON r.id = a.response_id"
+                " WHERE a.question_key = 'overall'")).all()
+    on_disk = [row[0] for row in stored]
+    assert sorted(on_disk) == sent
+    assert on_disk != sent  # the chance of a shuffle keeping the order is 1 in 20!
+    assert [row[0] for row in answers] != sent
+
+
+def test_setting_a_day_aside_first_takes_its_forms_out_of_the_inbox(hourly):
+    """A form of yesterday still in the inbox moves before the day is set aside, and is
+    counted with the day's others, out of the figures."""
+    from app.models import Counter, QuarantinedDay
+    from app.survey.quarantine import quarantine_day
+
+    with time_machine.travel(START, tick=False) as clock:
+        with hourly.app_context():
+            counter = ref(make_surveyed_counter())
+        send(hourly, counter, 3)
+        clock.shift(timedelta(minutes=61))
+        send(hourly, counter, 1, first=3)  # moves three, keeps itself
+        clock.shift(timedelta(hours=20))  # the next day
+        with hourly.app_context():
+            held = quarantine_day(db.session.get(Counter, counter.id), START.date(),
+                                  reason="thử", actor="test",
+                                  today=START.date() + timedelta(days=1))
+            db.session.commit()
+            assert held == 4
+            assert db.session.get(QuarantinedDay, (counter.id, START.date())).responses == 4
+            assert db.session.scalar(select(ResponseDay.responses)) is None
+    assert rows(hourly, InboxResponse) == 0 and rows(hourly, Response) == 4
