@@ -132,9 +132,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    def render_error(error):
+    def render_error(error, *, csrf: bool = False):
         code = getattr(error, "code", 500)
-        return render_template("errors/error.html", code=code), code
+        if _signed_in_staff():  # keep the menu and a way back; say what the role may not do
+            return render_template("errors/staff_error.html", code=code, csrf=csrf), code
+        return render_template("errors/error.html", code=code, csrf=csrf), code
 
     for code in (400, 403, 404, 405, 410, 413, 415, 500):
         app.register_error_handler(code, render_error)
@@ -153,7 +155,21 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_template("errors/error.html", code=400, csrf=True), 400
+        return render_error(error, csrf=True)
+
+
+def _signed_in_staff() -> bool:
+    """A staff member is signed in and the page is not the citizen's (whose error pages
+    stay bare and anonymous)."""
+    from flask_login import current_user
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.privacy import is_survey_path
+
+    try:
+        return not is_survey_path(request.path) and current_user.is_authenticated
+    except SQLAlchemyError:  # the database itself may be why we are here
+        return False
 
 
 def register_commands(app: Flask) -> None:

@@ -122,3 +122,10 @@ def format_percent(value: Decimal | None, locale: str, no_data: str) -> str:
 def format_count(count: int, locale: str) -> str:
     """'17.383' in Vietnamese, '17,383' in English."""
     return f"{int(count):,}".translate(_separators(locale))
+
+
+def format_editable(value: Decimal, locale: str) -> str:
+    """A stored percentage to type over in a form: '30' or '30,5' in Vietnamese, '30.5' in
+    English (no sign, no trailing zeros; domain/campaigns.parse_rate reads both)."""
+    text = format(Decimal(value).normalize(), "f")
+    return text.replace(".", Locale.parse(locale).number_symbols["latn"]["decimal"])

@@ -1,6 +1,7 @@
 """What Home Affairs admins and unit managers change: units, counters, users, campaigns.
 Each change is audited and shows in the audit log."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -255,3 +256,37 @@ def test_a_unit_gets_its_own_opening_hours_and_bad_ones_are_explained(app, tree)
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.object_type == "unit")
                                   .order_by(AuditEvent.id.desc()))
         assert event.after == {"opening_hours": "07:00-11:30,13:30-17:00"}
+
+
+def test_a_new_account_starts_as_a_clerk_and_shows_every_missing_field_at_once(app, tree):
+    admin = login(app, "admin")
+    form = admin.get("/admin/users/new").get_data(as_text=True)
+    assert re.search(r'<option selected value="clerk">|<option value="clerk" selected>', form)
+    assert not re.search(r'<option[^>]*selected[^>]*value="admin"', form)
+    page = post(admin, "/admin/users/new", {"username": "", "role": "clerk", "unit": "XA",
+                                            "password": ""})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    # Both the empty username and the missing password are named on the first attempt.
+    assert "Nhập mật khẩu ban đầu cho tài khoản." in html
+    assert html.count('class="error"') >= 2
+    short = post(admin, "/admin/users/new", {"username": "lan", "role": "clerk", "unit": "XA",
+                                             "password": "short"})
+    assert "Mật khẩu cần ít nhất" in short.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.username == "lan")) is None
+
+
+def test_targets_are_written_as_the_pages_language_writes_numbers(app, tree):
+    admin = login(app, "admin")
+    with app.app_context():
+        today = local_today()
+    campaign = _campaign(app, admin, tree["province"], today, today + timedelta(days=30), "30,5")
+    post(admin, f"/admin/campaigns/{campaign}/target",
+         {"target-unit": tree["district"], "target-target_rate": "45"},
+         f"/admin/campaigns/{campaign}")
+    listing = admin.get("/admin/campaigns").get_data(as_text=True)
+    assert "30,50%" in listing and "30.50" not in listing
+    assert "30.50%" in admin.get("/admin/campaigns?lang=en").get_data(as_text=True)
+    form = admin.get(f"/admin/campaigns/{campaign}").get_data(as_text=True)
+    assert 'value="30,5"' in form and "45,00%" in form  # the field, and the unit's own target

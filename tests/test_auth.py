@@ -185,3 +185,23 @@ def test_staff_pages_are_not_cached_nor_framed(client, auth, manager):
     assert page.headers["Cache-Control"] == "no-store"
     assert page.headers["X-Frame-Options"] == "DENY"
     assert page.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_site_root_says_what_this_is_and_leads_staff_to_the_login(client, auth, manager):
+    page = client.get("/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'href="/login"' in html
+    assert "/q/" not in html  # no survey link for whoever types the address
+    assert "Satisfaction survey" in client.get("/?lang=en").get_data(as_text=True)
+    auth.login(manager)
+    assert client.get("/").headers["Location"].endswith("/staff/")
+
+
+def test_a_refused_page_keeps_the_staff_menu_and_says_what_the_role_may_not_do(client, auth,
+                                                                               manager):
+    auth.login(manager)
+    page = client.get("/admin/users")  # accounts are for admins
+    html = page.get_data(as_text=True)
+    assert page.status_code == 403
+    assert "Bạn không có quyền mở trang này" in html and "Lãnh đạo đơn vị" in html
+    assert 'href="/staff/"' in html and "Đăng xuất" in html  # the menu and a way back

@@ -5,10 +5,12 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app import figures
 from app.admin import bp
 from app.admin.forms import (
     KIND_LABELS,
@@ -32,7 +34,13 @@ from app.auth.scope import (
     users_in_scope,
 )
 from app.db_setup import transaction
-from app.domain.accounts import AccountError, create_user, reset_password, update_user
+from app.domain.accounts import (
+    AccountError,
+    check_password_strength,
+    create_user,
+    reset_password,
+    update_user,
+)
 from app.domain.campaigns import (
     CampaignError,
     create_campaign,
@@ -123,19 +131,28 @@ def users():
 def user_new():
     form = UserForm()
     form.unit.choices = unit_choices(units_in_scope(), by="code")
-    if form.validate_on_submit():
-        try:
+    if request.method == "GET":
+        form.role.data = "clerk"  # the least privilege unless the admin chooses more
+    if form.is_submitted():
+        valid = form.validate()
+        try:  # every missing or weak field is shown at once, not one per attempt
             if not form.password.data:
                 raise AccountError(_("Nhập mật khẩu ban đầu cho tài khoản."))
-            with transaction():
-                user = create_user(username=form.username.data, role=form.role.data,
-                                   unit=_account_unit(form.unit.data),
-                                   password=form.password.data, actor=current_user)
+            check_password_strength(form.password.data)
         except AccountError as exc:
-            form.username.errors.append(str(exc))
-        else:
-            flash(_("Đã tạo tài khoản %(name)s.", name=user.username), "info")
-            return redirect(url_for("admin.users"), code=303)
+            form.password.errors.append(str(exc))
+            valid = False
+        if valid:
+            try:
+                with transaction():
+                    user = create_user(username=form.username.data, role=form.role.data,
+                                       unit=_account_unit(form.unit.data),
+                                       password=form.password.data, actor=current_user)
+            except AccountError as exc:
+                form.username.errors.append(str(exc))
+            else:
+                flash(_("Đã tạo tài khoản %(name)s.", name=user.username), "info")
+                return redirect(url_for("admin.users"), code=303)
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -235,7 +252,7 @@ def campaign_edit(campaign_id: int):
             flash(_("Đã lưu đợt %(name)s.", name=campaign.name), "info")
             return redirect(url_for("admin.campaign_edit", campaign_id=campaign.id), code=303)
     if request.method == "GET":
-        form.target_rate.data = str(campaign.target_rate)
+        form.target_rate.data = figures.format_editable(campaign.target_rate, str(get_locale()))
     overrides = [(t.unit, t.target_rate) for t in campaign.targets]
     return render_template("admin/campaign_form.html", form=form, campaign=campaign,
                            target_form=target_form, overrides=overrides, target_for=target_for,

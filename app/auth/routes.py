@@ -62,6 +62,15 @@ def _failed(response) -> bool:
     return response.status_code != 303
 
 
+@bp.route("/")
+def index():
+    """Whoever types the site's address: staff are sent on, others told what this is (with no
+    survey link: citizens come by a counter's QR code)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("staff.home"))
+    return render_template("auth/index.html")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("5/minute;20/hour", key_func=_username_here_key, methods=["POST"],
                deduct_when=_failed)
