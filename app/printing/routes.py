@@ -2,8 +2,9 @@
 
 import os
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from app.auth.scope import current_scope, requires, units_in_scope
 from app.clock import local_today
@@ -40,6 +41,13 @@ def stickers():
 @bp.route("/stickers.pdf")
 @requires("print")
 def stickers_pdf():
+    shown = request.args.get("shown")
+    if shown is not None and shown != request.args.get("unit"):
+        # Another unit was chosen but its counters were never shown: show them, print nothing.
+        flash(_("Đã chọn đơn vị khác. Kiểm tra danh sách quầy bên dưới rồi bấm in lại."),
+              "info")
+        return redirect(url_for("printing.stickers", unit=request.args.get("unit"),
+                                layout=request.args.get("layout")), code=303)
     form = _form()
     if not form.validate():
         return render_template("printing/stickers.html", form=form), 422

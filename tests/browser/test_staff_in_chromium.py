@@ -38,3 +38,40 @@ def test_clerk_logs_in_and_records_a_tally(app, browser, live_server, tmp_path):
     with app.app_context():
         tally = db.session.scalars(select(Tally)).one()
         assert (tally.day, tally.returned, tally.eligible) == (today, 25, 20)
+
+
+def test_the_sticker_pdf_is_for_the_unit_the_page_shows(app, browser, live_server, tmp_path):
+    """Choosing a unit in the list and pressing "Tải PDF" without "Chọn đơn vị" first used to
+    print the whole province. Now the page shows the chosen unit's counters, prints nothing,
+    and the next press prints that unit only."""
+    with app.app_context():
+        province = make_unit()
+        commune = make_unit("XA", "UBND xã Thử", "commune", parent=province)
+        other = make_unit("PHUONG", "UBND phường Thử", "commune", parent=province)
+        make_counter(commune, "Quầy xã")
+        make_counter(other, "Quầy phường 1")
+        make_counter(other, "Quầy phường 2")
+        make_user("sonoivu", "admin", province)
+    context = browser.new_context(viewport={"width": 1024, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{live_server}/login?next=/stickers")
+    page.get_by_label("Tên đăng nhập").fill("sonoivu")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/stickers")
+    assert page.get_by_text("Quầy phường 1").count() == 1  # the province: every counter
+    page.get_by_label("Đơn vị").select_option(label="UBND xã Thử")
+    page.get_by_role("button", name="Tải PDF").click()  # without "Chọn đơn vị"
+    page.wait_for_url("**/stickers?unit=XA*")
+    assert page.get_by_text("Đã chọn đơn vị khác").is_visible()
+    assert page.get_by_text("Quầy xã").count() == 1 and page.get_by_text("Quầy phường").count() == 0
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Tải PDF").click()
+    pdf = tmp_path / "xa.pdf"
+    download.value.save_as(pdf)
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert "Quầy xã" in text and "Quầy phường" not in text
+    assert len(PdfReader(pdf).pages) == 1
+    context.close()
