@@ -118,6 +118,8 @@ def test_decline_is_counted_and_thanked(app, client, counter):
     page = submit(client, counter.code, {}, button="decline")
     assert page.status_code == 200
     assert "không tham gia khảo sát" in page.get_data(as_text=True)
+    assert "<header>" in page.get_data(as_text=True) and "Sở Tư pháp" in page.get_data(
+        as_text=True)  # the same header as the survey: the agency and the counter
     assert count_responses(app) == 0
     assert funnel(app, counter.id)["declined"] == 1
 
@@ -188,11 +190,16 @@ def test_missing_screening_answer_is_asked_again(app, client, counter):
 
 
 def test_overlong_comment_is_refused_and_kept(app, client, counter):
+    blank = client.get(f"/q/{counter.code}").get_data(as_text=True)
+    # The limit is said before typing, and tied to the box for screen readers.
+    assert "Tối đa 500 ký tự; ô nhập dừng lại khi đủ." in blank
+    assert re.search(r'<textarea[^>]*aria-describedby="comment-limit"[^>]*maxlength="500"', blank)
     long_comment = "Góp ý " * 100  # 600 characters
     page = submit(client, counter.code, {**GOOD_ANSWERS, "comment": long_comment})
     html = page.get_data(as_text=True)
     assert page.status_code == 422
     assert "Góp ý dài tối đa 500 ký tự." in html
+    assert 'aria-describedby="comment-limit comment-error"' in html
     assert long_comment.strip() in html
     assert count_responses(app) == 0
 
@@ -274,6 +281,10 @@ def test_unknown_code_gets_a_clear_404(client, counter, code):
     assert page.status_code == 404
     html = page.get_data(as_text=True)
     assert "Không tìm thấy mã" in html and "Traceback" not in html
+    # The survey's header, saying what this is, and a way to read it in English.
+    assert "<header>" in html and "Khảo sát mức độ hài lòng" in html
+    assert 'href="?lang=en"' in html
+    assert "Code not found" in client.get(f"/q/{code}?lang=en").get_data(as_text=True)
 
 
 def test_retired_code_says_no_longer_in_use(app, client, counter):
