@@ -2,6 +2,7 @@
 open and fill the survey; and count what the database holds. One module, imported by all."""
 
 import re
+from html import unescape as html_unescape
 
 from sqlalchemy import func, select
 
@@ -101,3 +102,19 @@ def funnel(app, counter_id: int) -> dict[str, int]:
             for step in steps:
                 totals[step] += getattr(row, step)
     return totals
+
+
+_FORM_ACTION = re.compile(r'<form method="post" action="([^"]+)" class="buttons">')
+_HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def confirm(client, page):
+    """Press the confirm button of an "are you sure?" page (app/confirm.py), which carries
+    the first submission's fields; return the response."""
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="confirmed" value="1"' in html, html[:500]
+    action = html_unescape(_FORM_ACTION.search(html).group(1))
+    data: dict[str, list[str]] = {}
+    for name, value in _HIDDEN_INPUT.findall(html):
+        data.setdefault(html_unescape(name), []).append(html_unescape(value))
+    return client.post(action, data=data)

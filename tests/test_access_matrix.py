@@ -15,7 +15,7 @@ from app.models import AuditEvent, Counter, Tally
 from tests.factories import make_campaign, make_counter, make_unit, make_user
 from tests.helpers import AuthActions, count_rows, csrf_token_of
 
-PUBLIC = {"static", "survey.entry", "survey.pressure", "auth.login"}
+PUBLIC = {"static", "survey.entry", "survey.pressure", "auth.login", "auth.index"}
 ROLES = ("clerk_a", "manager_a", "admin_a", "admin")
 
 
@@ -64,7 +64,8 @@ ROUTES = {
     "staff.counter_edit": ("GET", "/staff/counters/{w.counter_b}",
                            {"clerk_a": 403, "manager_a": 404, "admin_a": 404, "admin": 200}),
     "staff.counter_reissue": ("POST", "/staff/counters/{w.counter_b}/reissue",
-                              {"clerk_a": 403, "manager_a": 404, "admin_a": 404, "admin": 303}),
+                              # 200: the page asking to confirm (app/confirm.py)
+                              {"clerk_a": 403, "manager_a": 404, "admin_a": 404, "admin": 200}),
     "staff.tallies": ("GET", "/staff/tallies", ALLOWED_ALL),
     "staff.tallies_import": ("POST", "/staff/tallies/import", dict.fromkeys(ROLES, 422)),
     "reports.dashboard": ("GET", "/reports/", ALLOWED_ALL),
@@ -204,6 +205,7 @@ def test_refused_requests_change_nothing(app, world):
     client = app.test_client()
     AuthActions(client).login("manager_a")
     token = csrf_token_of(client.get("/staff/"))
-    client.post(f"/staff/counters/{world.counter_b}/reissue", data={"csrf_token": token})
+    client.post(f"/staff/counters/{world.counter_b}/reissue",
+                data={"csrf_token": token, "confirmed": "1"})
     client.post(f"/admin/campaigns/{world.campaign_b}/activate", data={"csrf_token": token})
     assert count_rows(app, AuditEvent) == before

@@ -12,7 +12,7 @@ from app.clock import local_today
 from app.extensions import db
 from app.models import AuditEvent, Campaign, Counter, Questionnaire, Unit, User
 from tests.factories import make_counter, make_unit, make_user
-from tests.helpers import AuthActions, login, post
+from tests.helpers import AuthActions, confirm, login, post
 
 
 @pytest.fixture
@@ -82,8 +82,15 @@ def test_deactivating_a_unit_retires_its_stickers(app, client, tree):
     with app.app_context():
         code = db.session.scalar(select(Counter.code))
     admin = login(app, "admin")
-    post(admin, f"/admin/units/{tree['commune']}", {"name": "UBND xã Thử", "kind": "commune",
-                                                    "parent": tree["district"], "code": "XA"})
+    asked = post(admin, f"/admin/units/{tree['commune']}", {"name": "UBND xã Thử (mới)",
+                                                            "kind": "commune",
+                                                            "parent": tree["district"],
+                                                            "code": "XA"})
+    # First a page saying what it does; nothing has changed yet.
+    assert "không nhận phiếu khảo sát nữa" in asked.get_data(as_text=True)
+    assert unit(app, tree["commune"])[3] is True and client.get(f"/q/{code}").status_code == 200
+    assert confirm(admin, asked).status_code == 303
+    assert unit(app, tree["commune"])[0] == "UBND xã Thử (mới)"  # the other fields came along
     assert unit(app, tree["commune"])[3] is False
     assert client.get(f"/q/{code}").status_code == 410
 
@@ -99,7 +106,11 @@ def test_manager_adds_and_renames_counters_in_their_subtree(app, tree):
         assert counter.operator == "Bưu điện huyện"
     post(manager, f"/staff/counters/{counter_id}", {"name": "Quầy trả kết quả",
                                                     "unit": tree["commune"], "active": "y"})
-    reissued = post(manager, f"/staff/counters/{counter_id}/reissue", {}, "/staff/counters")
+    asked = post(manager, f"/staff/counters/{counter_id}/reissue", {}, "/staff/counters")
+    assert "sẽ ngừng hoạt động ngay" in asked.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Counter, counter_id).code == old_code  # not before the yes
+    reissued = confirm(manager, asked)
     assert reissued.status_code == 303
     with app.app_context():
         counter = db.session.get(Counter, counter_id)
@@ -124,8 +135,12 @@ def test_admin_creates_disables_and_resets_accounts(app, tree):
     clerk = app.test_client()
     AuthActions(clerk).login("thu", "mật khẩu ban đầu")
     assert clerk.get("/staff/").status_code == 200
-    post(admin, f"/admin/users/{thu_id}", {"role": "clerk", "unit": "XA",
-                                           "password": "mật khẩu đặt lại", "username": "thu"})
+    asked = post(admin, f"/admin/users/{thu_id}", {"role": "clerk", "unit": "XA",
+                                                   "password": "mật khẩu đặt lại",
+                                                   "username": "thu"})
+    assert "sẽ bị đăng xuất khỏi mọi thiết bị ngay" in asked.get_data(as_text=True)
+    assert clerk.get("/staff/").status_code == 200  # asked, not yet done
+    confirm(admin, asked)
     assert clerk.get("/staff/").status_code == 302  # disabled and reset: the session is over
     assert AuthActions(app.test_client()).login("thu", "mật khẩu đặt lại").status_code == 401
     with app.app_context():
@@ -177,7 +192,10 @@ def test_campaigns_activate_unless_they_overlap_an_active_one(app, tree):
         assert db.session.get(Campaign, first).target_rate == Decimal("30.50")
     # Once the overlapping ones are closed, the second may start.
     for closing in (first, later):
-        post(admin, f"/admin/campaigns/{closing}/close", {}, f"/admin/campaigns/{closing}")
+        asked = post(admin, f"/admin/campaigns/{closing}/close", {},
+                     f"/admin/campaigns/{closing}")
+        assert "không mở lại được" in asked.get_data(as_text=True)
+        confirm(admin, asked)
     post(admin, f"/admin/campaigns/{second}/activate", {}, f"/admin/campaigns/{second}")
     with app.app_context():
         assert db.session.get(Campaign, second).status == "active"

@@ -33,6 +33,7 @@ from app.auth.scope import (
     user_or_404,
     users_in_scope,
 )
+from app.confirm import ask_first
 from app.db_setup import transaction
 from app.domain.accounts import (
     AccountError,
@@ -101,6 +102,13 @@ def unit_edit(unit_id: int):
     elif request.method == "GET":
         form.parent.data = unit.parent_id
     if form.validate_on_submit():
+        if unit.active and not form.active.data and (page := ask_first(
+                title=_("Ngừng hoạt động đơn vị %(name)s?", name=unit.name),
+                consequence=_("Các quầy của đơn vị và các đơn vị cấp dưới sẽ không nhận phiếu "
+                              "khảo sát nữa: người dân quét tem tại đó sẽ thấy “Mã này không "
+                              "còn sử dụng”. Số liệu đã có vẫn được giữ."),
+                button=_("Ngừng hoạt động"), back=url_for("admin.unit_edit", unit_id=unit.id))):
+            return page
         try:
             with transaction():
                 update_unit(unit, name=form.name.data, kind=form.kind.data,
@@ -166,6 +174,13 @@ def user_edit(user_id: int):
     if request.method == "GET":
         form.unit.data = user.unit.code
     if form.validate_on_submit():
+        if user.active and not form.active.data and (page := ask_first(
+                title=_("Khoá tài khoản %(name)s?", name=user.username),
+                consequence=_("%(name)s sẽ bị đăng xuất khỏi mọi thiết bị ngay và không đăng "
+                              "nhập được nữa cho đến khi tài khoản được mở lại.",
+                              name=user.username),
+                button=_("Khoá tài khoản"), back=url_for("admin.user_edit", user_id=user.id))):
+            return page
         try:
             with transaction():  # the role change and the new password stand or fall together
                 update_user(user, role=form.role.data, unit=_account_unit(form.unit.data),
@@ -284,6 +299,14 @@ def campaign_target(campaign_id: int):
 def campaign_status(campaign_id: int, action: str):
     campaign = campaign_or_404(campaign_id)
     if EmptyForm().validate_on_submit():
+        if action == "close" and (page := ask_first(
+                title=_("Kết thúc đợt %(name)s?", name=campaign.name),
+                consequence=_("Đợt đã kết thúc không mở lại được. Từ lúc này, người dân quét "
+                              "tem tại các quầy của đợt sẽ thấy “Hiện không có đợt khảo sát” "
+                              "cho đến khi một đợt mới bắt đầu."),
+                button=_("Kết thúc đợt"),
+                back=url_for("admin.campaign_edit", campaign_id=campaign.id))):
+            return page
         try:
             with transaction():
                 set_status(campaign, "active" if action == "activate" else "closed",

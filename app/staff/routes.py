@@ -16,6 +16,7 @@ from app.auth.scope import (
     units_in_scope,
 )
 from app.clock import local_today
+from app.confirm import ask_first
 from app.db_setup import transaction
 from app.domain.org import add_counter, reissue_code, update_counter
 from app.domain.tallies import Counts, TallyRejected, import_tallies, record_tally
@@ -84,6 +85,13 @@ def counter_edit(counter_id: int):
 def counter_reissue(counter_id: int):
     counter = counter_or_404(counter_id)
     if EmptyForm().validate_on_submit():
+        if page := ask_first(
+                title=_("Cấp mã mới cho %(name)s?", name=counter.name),
+                consequence=_("Tem QR đang dán tại quầy (mã %(code)s) sẽ ngừng hoạt động ngay: "
+                              "người dân quét tem cũ sẽ thấy “Mã này không còn sử dụng” cho "
+                              "đến khi tem mới được in và dán.", code=counter.code),
+                button=_("Cấp mã mới"), back=url_for("staff.counters")):
+            return page
         with transaction():
             new = reissue_code(counter, actor=current_user, today=local_today())
         flash(_("Quầy %(name)s có mã mới %(code)s; tem cũ không còn dùng được, hãy in tem mới.",
