@@ -69,8 +69,12 @@ def unit_choices(units, *, by: str = "id") -> list[SelectChoice]:
             for u in units]
 
 
-def counter_choices(counters, *, by: str = "id") -> list[SelectChoice]:
-    """Counters labelled with their unit, as staff tell them apart."""
+def counter_choices(counters, *, by: str = "id", grouped: bool = False) -> list[SelectChoice]:
+    """Counters labelled with their unit, as staff tell them apart; `grouped`: under their
+    unit's heading, named with their code, so a long list is found by unit, name or code."""
+    if grouped:
+        return [SelectChoice(getattr(c, by), f"{c.name} ({c.code})", optgroup=c.unit.name)
+                for c in counters]
     return [SelectChoice(getattr(c, by), f"{c.name} – {c.unit.name}") for c in counters]
 
 

@@ -67,6 +67,7 @@ ROUTES = {
                               # 200: the page asking to confirm (app/confirm.py)
                               {"clerk_a": 403, "manager_a": 404, "admin_a": 404, "admin": 200}),
     "staff.tallies": ("GET", "/staff/tallies", ALLOWED_ALL),
+    "staff.tallies_example": ("GET", "/staff/tallies/example.csv", ALLOWED_ALL),
     "staff.tallies_import": ("POST", "/staff/tallies/import", dict.fromkeys(ROLES, 422)),
     "reports.dashboard": ("GET", "/reports/", ALLOWED_ALL),
     "reports.details": ("GET", "/reports/details", ALLOWED_ALL),

@@ -150,6 +150,12 @@ def test_a_file_with_bad_rows_is_rejected_whole_with_every_reason(app, clerk, se
     assert "Dòng 5: Tổng trả ngay, trực tuyến và bưu chính không được lớn hơn" in html
     assert "Dòng 6: trùng quầy và ngày với dòng 2" in html
     assert tallies(app) == {}
+    # The reasons sit right under the file field, not at the top of the page, and the manual
+    # form above keeps its date.
+    field, problems = html.index('name="i-file"'), html.index('id="import-problems"')
+    assert field < problems < html.index("Tải tệp mẫu")
+    assert 'id="tally-problems"' not in html
+    assert f'value="{setup["today"].isoformat()}"' in html
 
 
 @pytest.mark.parametrize(("name", "data", "message"), [
@@ -193,16 +199,23 @@ def test_import_tallies_command(app, runner, setup, tmp_path):
     assert len(tallies(app)) == 1
 
 
-def test_the_example_file_offered_to_staff_is_in_the_canonical_format():
-    from pathlib import Path
+def test_the_example_file_is_made_of_the_clerks_own_counters_and_imports_as_it_is(
+        app, clerk, setup):
+    example = clerk.get("/staff/tallies/example.csv")
+    assert example.status_code == 200 and example.mimetype == "text/csv"
+    text = example.get_data(as_text=True)
+    assert text.splitlines()[0] == HEADER
+    assert setup["one"] in text and setup["two"] in text and setup["other"] not in text
+    assert setup["today"].isoformat() in text
+    page = upload(clerk, "so-ho-so-tra-mau.csv", example.data)
+    assert page.status_code == 303
+    assert set(tallies(app)) == {(setup["one"], setup["today"]), (setup["two"], setup["today"])}
 
-    from app.staff.tally_files import read_rows
 
-    example = Path(__file__).resolve().parent.parent / "app/static/examples/tallies-example.csv"
-    rows = read_rows(example.read_bytes(), example.name)
-    assert [number for number, _ in rows] == [2, 3, 4]
-    assert set(rows[0][1]) == {"date", "counter_code", "returned", "immediate", "online",
-                               "postal"}
+def test_the_counter_list_is_grouped_by_unit_and_names_each_code(app, clerk, setup):
+    html = clerk.get("/staff/tallies").get_data(as_text=True)
+    assert '<optgroup label="UBND xã Thử">' in html
+    assert f"Quầy 1 ({setup['one']})" in html and f"Quầy 2 ({setup['two']})" in html
 
 
 def test_an_oversized_upload_is_refused_on_the_page(app, clerk, setup):

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -101,18 +101,22 @@ def counter_reissue(counter_id: int):
 
 # --- tallies ----------------------------------------------------------------------------
 
-def _tally_page(form: TallyForm, import_form: ImportForm, problems=(), status: int = 200):
+def _tally_page(form: TallyForm, import_form: ImportForm, *, problems=(), import_problems=(),
+                status: int = 200):
+    """The page; `problems` are shown with the manual form, `import_problems` with the file
+    field, each where the person is looking."""
     since = local_today() - timedelta(days=31)
     recent = db.session.execute(tallies_in_scope().where(Tally.day >= since).limit(200)).all()
     return render_template("staff/tallies.html", form=form, import_form=import_form,
-                           recent=recent, problems=problems), status
+                           recent=recent, problems=problems,
+                           import_problems=import_problems), status
 
 
 def _tally_forms() -> tuple[TallyForm, ImportForm]:
     form = TallyForm(prefix="t")
     form.counter.choices = counter_choices(
-        db.session.scalars(counters_in_scope().where(Counter.active)))
-    if form.day.data is None and request.method == "GET":
+        db.session.scalars(counters_in_scope().where(Counter.active)), grouped=True)
+    if form.day.data is None and "t-day" not in request.form:  # e.g. after a refused import
         form.day.data = local_today()
     return form, ImportForm(prefix="i")
 
@@ -130,7 +134,8 @@ def tallies():
                 record_tally(counter, form.day.data, counts, actor=current_user,
                              today=local_today())
         except TallyRejected as exc:
-            return _tally_page(form, import_form, [p for _row, p in exc.problems], 422)
+            return _tally_page(form, import_form, problems=[p for _row, p in exc.problems],
+                               status=422)
         flash(_("Đã lưu: %(counter)s ngày %(day)s, %(n)d kết quả thuộc diện khảo sát.",
                 counter=counter.name, day=form.day.data.strftime("%d/%m/%Y"),
                 n=counts.eligible), "info")
@@ -156,7 +161,23 @@ def tallies_import():
     except TallyRejected as exc:
         problems = [(_("Dòng %(n)d: ", n=row) if row else "") + reason
                     for row, reason in exc.problems]
-        return _tally_page(form, import_form, problems, 422)
+        return _tally_page(form, import_form, import_problems=problems, status=422)
     flash(_("Đã nhập tệp %(file)s: %(added)d dòng mới, %(replaced)d dòng thay thế.",
             file=upload.filename, added=result.added, replaced=result.replaced), "info")
     return redirect(url_for("staff.tallies"), code=303)
+
+
+@bp.route("/tallies/example.csv")
+@requires("tally")
+def tallies_example():
+    """An example import file made of the viewer's own counters and today's date, so it
+    imports as it is (and shows the format with codes the clerk recognises)."""
+    counters = db.session.scalars(counters_in_scope().where(Counter.active).limit(3)).all()
+    if not counters:
+        abort(404)
+    today = local_today().isoformat()
+    lines = ["date,counter_code,returned,immediate,online,postal"]
+    lines += [f"{today},{c.code},{12 + 7 * n},{n},{1 + n},0" for n, c in enumerate(counters)]
+    return "\n".join(lines) + "\n", 200, {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": 'attachment; filename="so-ho-so-tra-mau.csv"'}
