@@ -92,3 +92,23 @@ def test_a_megabyte_comment_is_refused_before_it_is_read(app):
         counter = ref(make_surveyed_counter())
     page = submit(app.test_client(), counter.code, {**GOOD_ANSWERS, "comment": "x" * 1_000_000})
     assert page.status_code == 413 and "x" * 1000 not in page.get_data(as_text=True)
+
+
+def test_the_survey_still_takes_answers_with_rate_limits_switched_off(migrated_database):
+    """RATELIMIT_ENABLED=False (Flask-Limiter's switch, used by bench/security.py) left the
+    odd-answer counts without a storage: every completed form was a 500."""
+    from app import create_app
+    from tests.conftest import BASE_CONFIG, empty
+    from tests.factories import make_surveyed_counter, ref
+    from tests.helpers import count_responses, submit
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": migrated_database,
+                      "RATELIMIT_ENABLED": False})
+    try:
+        with app.app_context():
+            counter = ref(make_surveyed_counter())
+        page = submit(app.test_client(), counter.code)
+        assert page.status_code == 200 and "đã được ghi nhận" in page.get_data(as_text=True)
+        assert count_responses(app) == 1
+    finally:
+        empty(app)

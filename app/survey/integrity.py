@@ -138,6 +138,10 @@ def remember_answer(response, counter_id: int, day: date) -> None:
 def flags_for(counter: Counter, answers: dict[str, int]) -> list[str]:
     """What is odd about one more completed answer at this counter now (it is kept anyway)."""
     flags = []
+    if not is_open(counter.unit, local_now()):
+        flags.append(OUTSIDE_HOURS)
+    if not limiter.enabled:  # RATELIMIT_ENABLED=False: no counting storage to read
+        return flags
     config, strategy = current_app.config, limiter.limiter
     for item in _limits(config["SURVEY_BURST"]):
         if not strategy.hit(item, "survey-burst", str(counter.id)):
@@ -151,8 +155,6 @@ def flags_for(counter: Counter, answers: dict[str, int]) -> list[str]:
         if not strategy.hit(item, "survey-place", client_at_counter()):
             flags.append(ONE_PLACE)
             break
-    if not is_open(counter.unit, local_now()):
-        flags.append(OUTSIDE_HOURS)
     return flags
 
 
