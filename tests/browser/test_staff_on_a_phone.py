@@ -1,0 +1,56 @@
+"""Every staff page fits a clerk's phone (390 px wide): tables scroll inside their own box,
+the page itself never scrolls sideways, and the header spans the screen."""
+
+import pytest
+from sqlalchemy import select
+
+from app.demo import DEMO_PASSWORD
+from app.extensions import db
+from app.models import Campaign, Counter, Unit, User
+
+pytestmark = pytest.mark.browser
+WIDTH = 390
+
+
+@pytest.fixture
+def demo(app, runner):
+    """The demo province with two weeks of history (every list and report has rows)."""
+    assert runner.invoke(args=["seed-demo", "--history-days", "14"]).exit_code == 0
+    with app.app_context():
+        return {"counter": db.session.scalar(select(Counter.id)),
+                "unit": db.session.scalar(select(Unit.id).where(Unit.parent_id.is_not(None))),
+                "user": db.session.scalar(select(User.id)),
+                "campaign": db.session.scalar(select(Campaign.id))}
+
+
+def staff_pages(ids) -> list[str]:
+    return ["/staff/", "/staff/counters", "/staff/counters/new",
+            f"/staff/counters/{ids['counter']}", "/staff/tallies", "/stickers",
+            "/admin/units", "/admin/units/new",
+            f"/admin/units/{ids['unit']}", "/admin/users", "/admin/users/new",
+            f"/admin/users/{ids['user']}", "/admin/campaigns", "/admin/campaigns/new",
+            f"/admin/campaigns/{ids['campaign']}", "/admin/audit", "/reports/",
+            f"/reports/?unit={ids['unit']}", "/reports/details", "/reports/pressure",
+            "/reports/review", "/password", "/login"]
+
+
+def test_no_staff_page_scrolls_sideways_on_a_phone(browser, live_server, demo, tmp_path):
+    context = browser.new_context(viewport={"width": WIDTH, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Tên đăng nhập").fill("admin")
+    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/staff/")
+    too_wide = {}
+    for path in staff_pages(demo):
+        page.goto(live_server + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        header = page.evaluate("document.querySelector('header.top').getBoundingClientRect()"
+                               ".width")
+        if width > WIDTH or header < WIDTH:
+            too_wide[path] = (width, header)
+            page.screenshot(path=tmp_path / f"{path.strip('/').replace('/', '_') or 'home'}.png",
+                            full_page=True)
+    context.close()
+    assert too_wide == {}, f"page width, header width at {WIDTH} px (screenshots in {tmp_path})"
