@@ -102,6 +102,7 @@ ROUTES = {
     "admin.campaign_status": ("POST", "/admin/campaigns/{w.campaign_b}/activate",
                               {**ADMINS_OF_B, "admin": 303}),
     "admin.audit": ("GET", "/admin/audit", {**ADMINS_ONLY}),
+    "admin.audit_csv": ("GET", "/admin/audit.csv", {**ADMINS_ONLY}),
     "auth.password": ("GET", "/account/password", ALLOWED_ALL),
     "auth.logout": ("POST", "/logout", dict.fromkeys(ROLES, 303)),
 }

@@ -1,6 +1,9 @@
 """What Home Affairs admins and unit managers change: units, counters, users, campaigns.
 Each change is audited and shows in the audit log."""
 
+import csv
+import io
+import json
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -240,8 +243,8 @@ def test_audit_log_lists_and_filters_changes(app, tree):
     post(admin, "/admin/units/new", {"code": "XA2", "name": "UBND xã Hai", "kind": "commune",
                                      "parent": tree["district"]})
     page = admin.get("/admin/audit?object_type=unit&actor=admin").get_data(as_text=True)
-    assert "XA2" in page and "create" in page
-    assert "UBND xã Hai" in page
+    assert "XA2" in page and "Tạo mới" in page and ">create<" not in page
+    assert "Đơn vị UBND xã Hai" in page  # the object by its kind and name, not "unit 5"
     none = admin.get("/admin/audit?object_type=campaign").get_data(as_text=True)
     assert "Không có sự kiện nào." in none
     with app.app_context():
@@ -308,3 +311,24 @@ def test_targets_are_written_as_the_pages_language_writes_numbers(app, tree):
     assert "30.50%" in admin.get("/admin/campaigns?lang=en").get_data(as_text=True)
     form = admin.get(f"/admin/campaigns/{campaign}").get_data(as_text=True)
     assert 'value="30,5"' in form and "45,00%" in form  # the field, and the unit's own target
+
+
+def test_the_audit_log_shows_what_changed_in_words_and_keeps_the_raw_record(app, tree):
+    admin = login(app, "admin")
+    post(admin, f"/admin/units/{tree['commune']}", {"name": "UBND xã Thử Mới", "kind": "commune",
+                                                    "parent": tree["district"], "code": "XA",
+                                                    "active": "y"})
+    html = admin.get("/admin/audit?object_type=unit").get_data(as_text=True)
+    # Only the changed field, before → after; nothing unchanged, no JSON.
+    update = next(row for row in html.split("<tr>") if "<td>Sửa</td>" in row)
+    assert "tên:</span> UBND xã Thử → UBND xã Thử Mới" in update
+    assert "loại:" not in update and '{"' not in html
+    english = admin.get("/admin/audit?object_type=unit&lang=en").get_data(as_text=True)
+    assert "name:</span> UBND xã Thử → UBND xã Thử Mới" in english and "Edit" in english
+    raw = admin.get("/admin/audit.csv?object_type=unit")
+    assert raw.status_code == 200 and raw.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(raw.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:4] == ["id", "at_utc", "actor", "action"]
+    update = next(r for r in rows[1:] if r[3] == "update")
+    assert json.loads(update[7])["name"] == "UBND xã Thử" and json.loads(update[8])["kind"] == \
+        "commune"

@@ -31,7 +31,7 @@ def staff_pages(ids) -> list[str]:
             f"/admin/users/{ids['user']}", "/admin/campaigns", "/admin/campaigns/new",
             f"/admin/campaigns/{ids['campaign']}", "/admin/audit", "/reports/",
             f"/reports/?unit={ids['unit']}", "/reports/details", "/reports/pressure",
-            "/reports/review", "/password", "/login"]
+            "/reports/review", "/account/password", "/login", "/"]
 
 
 def test_no_staff_page_scrolls_sideways_on_a_phone(browser, live_server, demo, tmp_path):
