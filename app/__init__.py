@@ -53,11 +53,20 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def select_locale() -> str:
-    """Vietnamese unless the page was asked for in English (?lang=en); no cookie is set."""
+    """?lang= when the page asks (no cookie is set); else, on staff pages, the language the
+    signed-in person chose in their account; else Vietnamese."""
     if not has_request_context():  # CLI commands speak the default language
         return "vi"
     lang = request.args.get("lang")
-    return lang if lang in LOCALES else "vi"
+    if lang in LOCALES:
+        return lang
+    from flask_login import current_user
+
+    from app.privacy import is_survey_path
+
+    if not is_survey_path(request.path) and current_user.is_authenticated:
+        return current_user.language if current_user.language in LOCALES else "vi"
+    return "vi"
 
 
 def staff_headers(response):

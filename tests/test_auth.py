@@ -205,3 +205,21 @@ def test_a_refused_page_keeps_the_staff_menu_and_says_what_the_role_may_not_do(c
     assert page.status_code == 403
     assert "Bạn không có quyền mở trang này" in html and "Lãnh đạo đơn vị" in html
     assert 'href="/staff/"' in html and "Đăng xuất" in html  # the menu and a way back
+
+
+def test_staff_choose_their_language_and_keep_it_across_sessions(app, client, auth, manager):
+    auth.login(manager)
+    assert "Xin chào" in client.get("/staff/").get_data(as_text=True)
+    token = csrf_token_of(client.get("/staff/"))
+    assert client.post("/account/language/en", data={"csrf_token": token}).status_code == 303
+    assert "Hello" in client.get("/staff/").get_data(as_text=True)
+    auth.logout()
+    other = app.test_client()  # another device, a new session: still English
+    AuthActions(other).login(manager)
+    home = other.get("/staff/").get_data(as_text=True)
+    assert "Hello" in home and "Tiếng Việt" in home  # and the way back
+    assert "Xin chào" in other.get("/staff/?lang=vi").get_data(as_text=True)  # a link may ask
+    assert other.post("/account/language/fr", data={"csrf_token": token}).status_code in (
+        400, 404)
+    with app.app_context():
+        assert db.session.scalar(select(User.language).where(User.username == manager)) == "en"

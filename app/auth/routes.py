@@ -28,7 +28,7 @@ from app.auth import bp
 from app.auth.forms import EmptyForm, LoginForm, PasswordForm
 from app.auth.sessions import authenticate, start_session
 from app.db_setup import transaction
-from app.domain.accounts import AccountError, change_password, end_sessions
+from app.domain.accounts import AccountError, change_password, end_sessions, set_language
 from app.extensions import limiter
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -121,6 +121,19 @@ def logout():
         session.clear()
         flash(_("Đã đăng xuất."), "info")
     return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/account/language/<lang>", methods=["POST"])
+@login_required
+def language(lang: str):
+    """Keep the chosen language for this account (on every device, across sessions)."""
+    if EmptyForm().validate_on_submit():
+        try:
+            with transaction():
+                set_language(current_user, lang)
+        except AccountError:
+            abort(404)
+    return redirect(url_for("staff.home"), code=303)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

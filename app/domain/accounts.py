@@ -17,6 +17,9 @@ from app.models.staff import ROLES
 MIN_PASSWORD_LENGTH = 10
 
 
+LANGUAGES = ("vi", "en")
+
+
 class AccountError(DomainError):
     """An account request that cannot be carried out; the message says why."""
 
@@ -111,3 +114,11 @@ def _set_password(user: User, new: str, *, actor: User | str, action: str) -> No
     end_sessions(user)
     log_change(actor=actor, action=action, object_type="user", object_id=user.id,
                unit=user.unit)
+
+
+def set_language(user: User, language: str) -> None:
+    """The language of the person's own pages: a preference, not audited."""
+    if language not in LANGUAGES:
+        raise AccountError(_("Ngôn ngữ không hợp lệ."))
+    user.language = language
+    db.session.flush()

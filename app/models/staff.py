@@ -26,6 +26,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(10))
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The language of their pages (app/__init__.py select_locale), kept across sessions.
+    language: Mapped[str] = mapped_column(String(5), default="vi", server_default="vi")
     # Bumped on logout, disable or password reset: sessions carrying an older value end.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
