@@ -85,3 +85,24 @@ def test_decline_needs_no_answers(app, live_server, phone, counter):
     phone.wait_for_load_state()
     assert phone.get_by_text("Ông/Bà đã chọn không tham gia khảo sát.").is_visible()
     assert funnel(app, counter.id)["declined"] == 1
+
+
+def test_each_scale_is_one_row_of_five_legible_targets(app, live_server, phone, counter):
+    """Measured at 375×667: 4,051 px (6.1 screens) when each choice took a row; with a scale
+    on one row it is about 4.1 screens (README "What a citizen sees")."""
+    phone.goto(f"{live_server}/q/{counter.code}")
+    for key in ("access", "procedure", "officer", "result", "feedback", "overall"):
+        boxes = [o.bounding_box() for o in phone.locator(f"#{key} label.opt").all()]
+        assert len(boxes) == 5
+        assert len({round(b["y"]) for b in boxes}) == 1  # one row
+        assert all(b["width"] >= 44 and b["height"] >= 44 for b in boxes)  # a finger's target
+    sizes = phone.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => [...e.childNodes].some(n => n.nodeType == 3 && n.textContent.trim()))
+        .map(e => [e.closest('.scale') ? 'scale' : 'text',
+                   parseFloat(getComputedStyle(e).fontSize)])""")
+    assert min(size for kind, size in sizes if kind == "scale") >= 13
+    assert min(size for kind, size in sizes if kind == "text") >= 16
+    # Every choice's words are on the page, not a colour or a face alone.
+    assert phone.locator("#overall label.opt").nth(0).inner_text().strip() == "Rất không hài lòng"
+    height = phone.evaluate("document.documentElement.scrollHeight")
+    assert height < 0.75 * 4051  # at least a quarter shorter than one choice per row
