@@ -106,3 +106,75 @@ def test_each_scale_is_one_row_of_five_legible_targets(app, live_server, phone, 
     assert phone.locator("#overall label.opt").nth(0).inner_text().strip() == "Rất không hài lòng"
     height = phone.evaluate("document.documentElement.scrollHeight")
     assert height < 0.75 * 4051  # at least a quarter shorter than one choice per row
+
+
+def test_the_survey_can_be_answered_with_the_keyboard_alone(app, browser, live_server,
+                                                           counter):
+    """Tab to each question, arrows to choose within it (a radio group is one tab stop),
+    Space to tick, Enter to send; the focused control always shows a ring."""
+    context = browser.new_context(viewport={"width": 1024, "height": 800})
+    page = context.new_page()
+    page.goto(f"{live_server}/q/{counter.code}")
+    unseen = []
+
+    def tab(times: int = 1) -> None:
+        for _ in range(times):
+            page.keyboard.press("Tab")
+            ring = page.evaluate("""() => { const e = document.activeElement;
+                const own = getComputedStyle(e), box = getComputedStyle(e.closest('.opt') || e);
+                return own.outlineStyle !== 'none' || box.outlineStyle !== 'none'; }""")
+            if not ring:
+                unseen.append(page.evaluate("document.activeElement.outerHTML")[:80])
+
+    def focused(name: str) -> None:
+        assert page.evaluate("document.activeElement.name") == name
+
+    tab(2)  # the "Không tham gia" button, then the first question
+    focused("channel")
+    page.keyboard.press("Space")  # in person (the first choice)
+    tab()
+    focused("immediate")
+    page.keyboard.press("ArrowRight")  # "Không": not on the spot
+    # The five factors and overall: move right to the wanted level (arrows tick as they go).
+    for key, steps in (("access", 3), ("procedure", 4), ("officer", 2), ("result", 3),
+                       ("feedback", 1), ("overall", 4)):
+        tab()
+        focused(key)
+        page.keyboard.press("Space")
+        for _ in range(steps):
+            page.keyboard.press("ArrowRight")
+    tab()
+    focused("on_time")
+    page.keyboard.press("Space")  # "Có"
+    tab()
+    focused("extra_demand")
+    page.keyboard.press("ArrowRight")  # "Không"
+    tab()
+    focused("comment")
+    page.keyboard.type("Nhanh gọn.")
+    tab()
+    assert page.evaluate("document.activeElement.textContent").strip() == "Gửi"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_text("Ý kiến của Ông/Bà đã được ghi nhận ẩn danh.").is_visible()
+    assert unseen == []
+    context.close()
+    with app.app_context():
+        from app.models import Answer
+
+        stored = dict(db.session.execute(select(Answer.question_key, Answer.value)).all())
+    assert stored == {"access": 4, "procedure": 5, "officer": 3, "result": 4, "feedback": 2,
+                      "overall": 5, "on_time": 1, "extra_demand": 0}
+
+
+def test_at_200_percent_zoom_the_survey_reflows_without_sideways_scrolling(browser,
+                                                                           live_server,
+                                                                           counter):
+    """A 640 px window at 200 %: 320 CSS px (WCAG 1.4.10)."""
+    context = browser.new_context(viewport={"width": 320, "height": 568},
+                                  device_scale_factor=2)
+    page = context.new_page()
+    for path in (f"/q/{counter.code}", f"/q/{counter.code}/phan-anh", "/q/ZZZZZZZZ"):
+        page.goto(live_server + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
+    context.close()
