@@ -1,0 +1,44 @@
+"""The README works as written on a fresh clone: every command it names exists, every file or
+folder it points to is in the repository, and no example depends on a random code."""
+
+import re
+from pathlib import Path
+
+from app.demo import DEMO_PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_flask_command_in_the_readme_exists(app):
+    named = set(re.findall(r"flask --app wsgi ([a-z][a-z-]+)", README))
+    named |= set(re.findall(r"^\| `([a-z][a-z-]+)[ `]", README, re.M)) & {
+        c for c in app.cli.commands}  # the command table
+    known = set(app.cli.commands) | {"db", "run", "routes", "shell"}
+    assert named and named <= known, named - known
+    # Every command of the app is in the README's table.
+    table = set(re.findall(r"^\| `([a-z][a-z-]+)", README, re.M))
+    assert set(app.cli.commands) <= table | {"db"}, set(app.cli.commands) - table
+
+
+def test_every_path_the_readme_points_to_exists():
+    paths = set(re.findall(r"`((?:app|bench|tests|migrations|printables|\.ci)/[\w./-]+)`",
+                           README))
+    paths |= set(re.findall(r"`((?:Makefile|wsgi\.py|gunicorn\.conf\.py|requirements\.txt))`",
+                            README))
+    assert paths
+    missing = sorted(p for p in paths if not (ROOT / p.rstrip("/")).exists())
+    assert missing == []
+
+
+def test_make_targets_and_demo_login_are_as_written():
+    makefile = (ROOT / "Makefile").read_text()
+    for target in re.findall(r"^make ([a-z-]+)", README, re.M):
+        assert re.search(rf"^{target}:", makefile, re.M), target
+    assert f"`{DEMO_PASSWORD}`" in README
+
+
+def test_no_example_depends_on_a_random_counter_code_or_an_absent_document():
+    # Demo codes are random: an 8-character code in an example would not exist on a new clone.
+    assert not re.search(r"/q/[A-Z0-9]{8}\b", README)
+    assert "DESIGN.md" not in README
