@@ -37,10 +37,13 @@ class SurveyPrivateLogger(Logger):
     """Skips access-log lines for survey paths; notes their server errors without details."""
 
     def access(self, resp, req, environ, request_time):
-        from app.privacy import is_survey_path
+        from app.privacy import is_quiet, is_survey_path
 
-        if is_survey_path(environ.get("PATH_INFO", "")):
-            if resp.status_code and int(str(resp.status_code)[:3]) >= 500:
+        path, status = environ.get("PATH_INFO", ""), int(str(resp.status_code or 0)[:3])
+        if is_quiet(path, status):
+            return
+        if is_survey_path(path):
+            if status >= 500:
                 self.error_log.error("a survey request failed with %s", resp.status_code)
             return
         super().access(resp, req, environ, request_time)

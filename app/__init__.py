@@ -131,12 +131,14 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.health import bp as health_bp
     from app.printing import bp as printing_bp
     from app.reports import bp as reports_bp
     from app.staff import bp as staff_bp
     from app.survey import bp as survey_bp
 
-    for blueprint in (survey_bp, auth_bp, staff_bp, reports_bp, printing_bp, admin_bp):
+    for blueprint in (survey_bp, health_bp, auth_bp, staff_bp, reports_bp, printing_bp,
+                      admin_bp):
         app.register_blueprint(blueprint)
 
 

@@ -13,11 +13,18 @@ def is_survey_path(path: str) -> bool:
     return path.startswith(SURVEY_PREFIX)
 
 
+def is_quiet(path: str, status: int) -> bool:
+    """A successful health check: the load balancer's every few seconds, not worth a line."""
+    return path == "/health" and status < 400
+
+
 class DropSurveyRequests(logging.Filter):
-    """Drops the development server's access-log lines for survey paths."""
+    """Drops the development server's access-log lines for survey paths (and for successful
+    health checks)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return f" {SURVEY_PREFIX}" not in record.getMessage()
+        message = record.getMessage()
+        return f" {SURVEY_PREFIX}" not in message and '"GET /health HTTP/1.1" 200' not in message
 
 
 class DropSurveyLimits(logging.Filter):

@@ -203,15 +203,17 @@ def _gunicorn_logger():
 
 
 @pytest.mark.parametrize(
-    ("path", "query", "logged"),
-    [("/q/ABCDEFGH", "lang=en", False), ("/q/ABCDEFGH", "", False), ("/healthz", "x=1", True)],
+    ("path", "query", "logged", "status"),
+    [("/q/ABCDEFGH", "lang=en", False, 200), ("/q/ABCDEFGH", "", False, 200),
+     ("/healthz", "x=1", True, 200),
+     ("/health", "", False, 200), ("/health", "", True, 503)],  # a failing check is news
 )
-def test_gunicorn_access_log_keeps_survey_visits_out(path, query, logged):
+def test_gunicorn_access_log_keeps_survey_visits_out(path, query, logged, status):
     logger, stream = _gunicorn_logger()
     environ = {"PATH_INFO": path, "QUERY_STRING": query, "REQUEST_METHOD": "POST",
                "REMOTE_ADDR": CITIZEN_IP, "HTTP_USER_AGENT": CITIZEN_AGENT,
                "SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": f"{path}?{query}"}
-    resp = SimpleNamespace(status="200 OK", status_code=200, sent=1234, headers=[],
+    resp = SimpleNamespace(status=f"{status} X", status_code=status, sent=1234, headers=[],
                            response_length=1234)
     req = SimpleNamespace(headers=[], method="POST", path=path, query=query,
                           version=(1, 1), uri=f"{path}?{query}")
