@@ -154,6 +154,7 @@ def print_stickers(unit_code, counter_codes, layout, output) -> None:
         raise click.ClickException("No live counter to print.")
     result = print_run(counters, layouts()[layout], today=local_today(),
                        workers=os.cpu_count() or 1)
+    db.session.commit()  # QR codes encoded for this print are kept (app/qr.py)
     path = output or f"stickers-{layout}-{result.run.id}.pdf"
     with open(path, "wb") as fh:
         fh.write(result.pdf)

@@ -11,8 +11,8 @@ from app.extensions import db
 from app.models import AuditEvent, Counter, Unit
 from app.pdf import OutsideFetchRefused, html_to_pdf, printable_path
 from app.printing import render
-from app.printing.qr import QUIET_ZONE, qr_matrix
 from app.printing.render import layouts
+from app.qr import QUIET_ZONE, qr_matrix
 from tests.factories import make_campaign, make_counter, make_unit, make_user
 from tests.print_tools import (
     dark_box,
@@ -124,7 +124,7 @@ def test_label_stock_stickers_land_on_the_die_cut_grid(app, runner, tmp_path):
             make_counter(unit, f"Quầy số {i + 1}")
     _, pdf = print_cli(runner, tmp_path, "--layout", "labels-3x7")
     page = rasterise(pdf, tmp_path)[0]
-    modules, _ = qr_matrix(f"{BASE}/q/ABCDEFGH")
+    modules = len(qr_matrix(f"{BASE}/q/ABCDEFGH"))
     quiet = 34 * QUIET_ZONE / (modules + 2 * QUIET_ZONE)  # the 34 mm box holds the quiet zone
     for row in range(7):
         for col in range(3):
@@ -266,3 +266,28 @@ def test_clerk_prints_only_their_units_counters(app, client, auth, counters, tmp
     pdf = tmp_path / "own.pdf"
     pdf.write_bytes(own.data)
     assert decode(rasterise(pdf, tmp_path)) == [f"{BASE}/q/{counters[2]}"]
+
+
+def test_a_qr_code_is_encoded_once_when_its_code_is_issued_and_prints_reuse_it(
+        app, counters, monkeypatch):
+    from app import qr
+    from app.domain.org import reissue_code, survey_url
+    from app.models import QrCode
+
+    with app.app_context():
+        counter = db.session.scalars(select(Counter).order_by(Counter.id)).first()
+        assert db.session.get(QrCode, survey_url(counter.code)) is not None  # when added
+        db.session.delete(db.session.get(QrCode, survey_url(counter.code)))  # e.g. a new base
+        stickers = render.make_stickers([counter])  # the next print encodes it, and keeps it
+        db.session.commit()
+        kept = db.session.get(QrCode, survey_url(counter.code)).svg
+        assert stickers[0].qr_svg == kept and kept.startswith("<svg")
+        new = reissue_code(counter, actor="test", today=local_today())
+        db.session.commit()
+        assert db.session.get(QrCode, survey_url(new)) is not None  # encoded when issued
+
+        def no_encoding(url):
+            raise AssertionError(f"a print encoded {url} again")
+
+        monkeypatch.setattr(qr, "qr_svg", no_encoding)
+        assert render.make_stickers([counter])[0].qr_svg.startswith("<svg")

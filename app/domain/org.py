@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app import qr
 from app.domain import DomainError
 from app.domain.audit import log_change
 from app.domain.codes import new_counter_code, normalise_code
@@ -109,6 +110,7 @@ def add_counter(*, unit: Unit, name: str, operator: str | None = None,
                       code=_unused_code())
     db.session.add(counter)
     db.session.flush()
+    qr.remember(survey_url(counter.code))  # so its first print encodes nothing
     log_change(actor=actor, action="create", object_type="counter", object_id=counter.id,
                unit=unit, after=_counter_state(counter))
     return counter
@@ -147,6 +149,7 @@ def reissue_code(counter: Counter, *, actor: User | str, today: date) -> str:
     old = counter.code
     db.session.add(RetiredCode(code=old, counter_id=counter.id, retired_on=today))
     counter.code = _unused_code()
+    qr.remember(survey_url(counter.code))
     log_change(actor=actor, action="reissue-code", object_type="counter", object_id=counter.id,
                unit=counter.unit, before={"code": old}, after={"code": counter.code})
     return counter.code

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, String
+from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -82,3 +82,13 @@ class RetiredCode(db.Model):
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), index=True)
     retired_on: Mapped[date] = mapped_column(Date)
+
+
+class QrCode(db.Model):
+    """A survey URL's QR code as SVG, encoded once (app/qr.py): it depends only on
+    the URL, so prints read it instead of encoding it again."""
+
+    __tablename__ = "qr_code"
+
+    url: Mapped[str] = mapped_column(String(300), primary_key=True)
+    svg: Mapped[str] = mapped_column(Text)

@@ -16,7 +16,7 @@ from app.domain.codes import ALPHABET
 from app.domain.org import province_of, survey_url
 from app.models import Counter
 from app.pdf import PRINTABLES_DIR, html_to_pdf, render_html
-from app.printing.qr import qr_svg
+from app.qr import qr_svgs
 
 # Below this many sheets per process, starting processes costs more than it saves.
 MIN_SHEETS_PER_PROCESS = 8
@@ -88,13 +88,14 @@ def print_stickers(counters: list[Counter], layout: Layout, *, today: date,
 def make_stickers(counters: list[Counter]) -> list[Sticker]:
     """What each counter's sticker shows; the QR encodes the survey URL and nothing else."""
     stickers = []
+    svgs = qr_svgs([survey_url(c.code) for c in counters])  # encoded when issued, mostly
     for counter in counters:
         url = survey_url(counter.code)
         parts = urlsplit(url)
         stickers.append(Sticker(
             province_name=province_of(counter.unit).name, unit_name=counter.unit.name,
             counter_name=counter.name, operator=counter.operator, code=counter.code, url=url,
-            short_url=parts.netloc + parts.path, qr_svg=qr_svg(url),
+            short_url=parts.netloc + parts.path, qr_svg=svgs[url],
         ))
     return stickers
 

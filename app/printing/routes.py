@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from app.auth.scope import current_scope, requires, units_in_scope
 from app.clock import local_today
+from app.extensions import db
 from app.forms import choices, counter_choices, unit_choices
 from app.printing import bp
 from app.printing.forms import StickerForm
@@ -58,6 +59,7 @@ def stickers_pdf():
         return render_template("printing/stickers.html", form=form, error=str(exc)), 422
     result = print_stickers(counters, layouts()[form.layout.data], today=local_today(),
                             workers=os.cpu_count() or 1)
+    db.session.commit()  # QR codes encoded for this print are kept (app/qr.py)
     filename = f"tem-qr-{form.unit.data}-{form.layout.data}-{result.run.id}.pdf"
     disposition = "attachment" if request.args.get("download") else "inline"
     return result.pdf, 200, {
