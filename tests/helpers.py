@@ -2,7 +2,14 @@
 open and fill the survey; and count what the database holds. One module, imported by all."""
 
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from html import unescape as html_unescape
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -118,3 +125,32 @@ def confirm(client, page):
     for name, value in _HIDDEN_INPUT.findall(html):
         data.setdefault(html_unescape(name), []).append(html_unescape(value))
     return client.post(action, data=data)
+
+
+# --- servers ------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(env: dict, port: int, **popen) -> tuple[subprocess.Popen, str]:
+    """gunicorn with gunicorn.conf.py on 127.0.0.1:port, one worker; returns it once it
+    answers, with its base URL."""
+    root = Path(__file__).resolve().parent.parent
+    server = subprocess.Popen(
+        [Path(sys.executable).parent / "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=root, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1"},
+        **popen)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(f"{base}/health", timeout=1)
+            return server, base
+        except urllib.error.HTTPError:
+            return server, base
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError(f"gunicorn did not start on {base}")

@@ -2,23 +2,17 @@
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import free_port, start_gunicorn
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -36,21 +30,11 @@ def test_gunicorn_serves_the_survey_without_logging_the_visit(production_env, tm
     listing = subprocess.run([BIN / "flask", "--app", "wsgi", "list-counters"], cwd=ROOT,
                              env=production_env, check=True, capture_output=True, text=True)
     code = re.search(r"/q/([0-9A-Z]{8})", listing.stdout).group(1)
-    port = free_port()
     access_log = tmp_path / "access.log"
-    env = {**production_env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1",
-           "GUNICORN_ACCESSLOG": str(access_log)}
-    server = subprocess.Popen([BIN / "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
+    env = {**production_env, "GUNICORN_ACCESSLOG": str(access_log)}
+    server, base = start_gunicorn(env, free_port(), stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/static/survey.css", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         headers = {"User-Agent": "CheapPhone/1.0 marker", "X-Forwarded-For": "203.0.113.9"}
         page = urllib.request.urlopen(
             urllib.request.Request(f"{base}/q/{code}?lang=en", headers=headers), timeout=5)

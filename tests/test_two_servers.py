@@ -1,0 +1,93 @@
+"""Two app servers behind one load balancer share one database and one Redis: a citizen's
+rate limit, a form's one-time ticket and a re-issued sticker code hold across both."""
+
+import http.cookiejar
+import os
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+
+from app.domain.org import reissue_code
+from app.extensions import db
+from app.models import Counter, Response
+from tests.factories import GOOD_ANSWERS, make_surveyed_counter, ref
+from tests.helpers import count_rows, free_port, start_gunicorn
+
+REDIS = os.environ.get("RATELIMIT_STORAGE_URI", "")
+
+
+def phone():
+    """A new phone: its own cookies."""
+    return urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+
+def open_form(client, base: str, code: str) -> dict:
+    html = client.open(f"{base}/q/{code}", timeout=10).read().decode()
+    return dict(re.findall(r'name="(csrf_token|ticket)"[^>]*value="([^"]*)"', html))
+
+
+def send(client, base: str, code: str, hidden: dict) -> tuple[int, str]:
+    body = urllib.parse.urlencode({**hidden, **GOOD_ANSWERS, "submit": "1"}).encode()
+    try:
+        page = client.open(f"{base}/q/{code}", body, timeout=10)
+        return page.status, page.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+@pytest.fixture
+def servers(app, migrated_database):
+    if not REDIS.startswith("redis"):  # the SQLite run; `make test-postgres` runs it on Redis
+        pytest.skip("two servers share limits through Redis: RATELIMIT_STORAGE_URI not set")
+    with app.app_context():
+        counter = ref(make_surveyed_counter())
+    # Development mode only so that cookies go over plain HTTP (production marks them Secure).
+    env = {**os.environ, "KHAOSAT_ENV": "development", "SECRET_KEY": "s" * 64,
+           "DATABASE_URL": migrated_database, "PUBLIC_BASE_URL": "https://khaosat.example.vn",
+           "RATELIMIT_STORAGE_URI": REDIS, "RATELIMIT_KEY_PREFIX": f"two-{uuid.uuid4().hex}",
+           "SURVEY_MIN_SECONDS": "0", "SURVEY_SUBMIT_LIMIT": "3 per 10 minutes",
+           "OFFICE_HOURS": "00:00-23:59:59", "GUNICORN_ACCESSLOG": "/dev/null"}
+    started = [start_gunicorn(env, free_port()) for _ in range(2)]
+    yield counter, [base for _server, base in started]
+    for server, _base in started:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_limit_a_ticket_and_a_new_code_hold_across_two_servers(app, servers):
+    counter, (a, b) = servers
+    # One form, sent to A and then again to B (a double tap split by the balancer): one answer.
+    citizen = phone()
+    hidden = open_form(citizen, a, counter.code)
+    assert "đã được ghi nhận" in send(citizen, a, counter.code, hidden)[1]
+    second = phone()  # the same form from a copy of the page, without the first's cookies
+    second.open(f"{b}/q/{counter.code}", timeout=10)  # a session of its own on B
+    status, _page = send(second, b, counter.code, hidden)
+    assert count_rows(app, Response) == 1, status
+    # Three forms per address and counter in ten minutes (the repeat above was one), on both.
+    results = []
+    for base in (b, a):
+        client = phone()
+        results.append(send(client, base, counter.code, open_form(client, base, counter.code)))
+    assert results[0][0] == 200 and "đã được ghi nhận" in results[0][1]
+    assert results[1][0] == 429  # the fourth form from this address, whichever server
+    assert count_rows(app, Response) == 2
+    # A re-issued code: the old sticker stops working on both servers at once.
+    with app.app_context():
+        reissue_code(db.session.get(Counter, counter.id), actor="test", today=_today())
+        db.session.commit()
+    for base in (a, b):
+        with pytest.raises(urllib.error.HTTPError) as gone:
+            phone().open(f"{base}/q/{counter.code}", timeout=10)
+        assert gone.value.code == 410
+
+
+def _today():
+    from app.clock import local_today
+
+    return local_today()
