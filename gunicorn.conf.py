@@ -31,6 +31,8 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 # No %(h)s (client address) and no %(q)s (query string) even for staff pages.
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# LOG_FORMAT=json: one JSON object a line in both logs, with the same fields as the text.
+LOG_JSON = os.environ.get("LOG_FORMAT", "text") == "json"
 
 
 class SurveyPrivateLogger(Logger):
@@ -46,7 +48,23 @@ class SurveyPrivateLogger(Logger):
             if status >= 500:
                 self.error_log.error("a survey request failed with %s", resp.status_code)
             return
+        if LOG_JSON:
+            import json
+
+            self.access_log.info(json.dumps({
+                "method": environ.get("REQUEST_METHOD"), "path": path, "status": status,
+                "bytes": getattr(resp, "sent", None),
+                "ms": round(request_time.total_seconds() * 1000)}, ensure_ascii=False))
+            return
         super().access(resp, req, environ, request_time)
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        if LOG_JSON:
+            from app.privacy import JsonFormatter
+
+            for handler in self.error_log.handlers:
+                handler.setFormatter(JsonFormatter())
 
     def warning(self, msg, *args, **kwargs):
         super().warning(_scrub(msg, args), **kwargs)

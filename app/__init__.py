@@ -47,6 +47,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_commands(app)
     load_survey_css(app)
     install_log_filters()
+    if app.config["LOG_FORMAT"] == "json":  # Flask's own log as one JSON object a line
+        from flask.logging import default_handler
+
+        from app.privacy import JsonFormatter
+
+        default_handler.setFormatter(JsonFormatter())
     register_template_helpers(app)
     app.after_request(staff_headers)
     return app

@@ -28,6 +28,8 @@ def from_environment(instance_path: str) -> dict:
         ),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # "json": the app's and gunicorn's logs as one JSON object a line.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
         # Two deployments (or test runs) sharing one Redis keep their counts apart.
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "khaosat"),
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh"),

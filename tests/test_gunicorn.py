@@ -61,3 +61,28 @@ def test_production_with_several_workers_refuses_limits_kept_in_memory(productio
                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert started.returncode != 0
     assert "set RATELIMIT_STORAGE_URI=redis://" in started.stderr
+
+
+def test_json_logs_are_one_object_a_line_and_still_leave_survey_visits_out(production_env,
+                                                                          tmp_path):
+    import json
+
+    listing = subprocess.run([BIN / "flask", "--app", "wsgi", "list-counters"], cwd=ROOT,
+                             env=production_env, check=True, capture_output=True, text=True)
+    code = re.search(r"/q/([0-9A-Z]{8})", listing.stdout).group(1)
+    access_log = tmp_path / "access.log"
+    env = {**production_env, "GUNICORN_ACCESSLOG": str(access_log), "LOG_FORMAT": "json"}
+    server, base = start_gunicorn(env, free_port(), stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT)
+    try:
+        urllib.request.urlopen(f"{base}/login?next=/x", timeout=5)
+        urllib.request.urlopen(f"{base}/q/{code}", timeout=5)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0].decode()
+    lines = [json.loads(line) for line in access_log.read_text().splitlines()]
+    assert {"method": "GET", "path": "/login", "status": 200}.items() <= lines[-1].items()
+    assert all("/q/" not in line["path"] for line in lines)  # no survey visit, no query
+    errors = [json.loads(line) for line in output.splitlines() if line.strip()]
+    assert errors and all({"time", "level", "message"} <= set(e) for e in errors)
+    assert code not in output
