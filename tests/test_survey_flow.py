@@ -370,3 +370,32 @@ def test_double_tap_arriving_before_the_first_answer_counts_once(app, client, co
     assert "đã được ghi nhận" in second.get_data(as_text=True)
     assert count_responses(app) == 1 and count_answers(app) == 8
     assert funnel(app, counter.id)["completed"] == 1
+
+
+def test_a_database_failure_while_storing_keeps_the_answers_for_a_second_press(
+        app, client, counter, monkeypatch):
+    """The database is busy or restarting when Gửi is pressed: the form comes back with every
+    answer and a "please press again" notice (503, not a bare error page); pressing again once
+    it is back stores the answer once."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.survey import routes
+
+    real = routes.record_outcome
+
+    def down(**_kwargs):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(routes, "record_outcome", down)
+    _, hidden = open_survey(client, counter.code)
+    answers = {**GOOD_ANSWERS, "comment": "Nhanh gọn."}
+    page = submit(client, counter.code, answers, hidden=hidden)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 503 and "vui lòng bấm Gửi lại sau ít phút" in html
+    assert "Nhanh gọn." in html and re.search(r'value="5"[^>]*checked|checked[^>]*value="5"',
+                                               html)
+    assert count_responses(app) == 0
+    monkeypatch.setattr(routes, "record_outcome", real)
+    again = client.post(f"/q/{counter.code}", data={**hidden_fields(html), **answers,
+                                                    "submit": "1"})
+    assert "đã được ghi nhận" in again.get_data(as_text=True) and count_responses(app) == 1

@@ -117,8 +117,12 @@ def entry(code: str):
     if outcome is None:
         return _show(form, counter, campaign), 422
     if outcome != OUTCOME_COMPLETED:
-        return _done(record_outcome(ticket=form.ticket.data, counter=counter, day=day,
-                                    outcome=outcome), counter)
+        try:
+            stored = record_outcome(ticket=form.ticket.data, counter=counter, day=day,
+                                    outcome=outcome)
+        except SQLAlchemyError:
+            return _try_again(form, counter, campaign)
+        return _done(stored, counter)
     if ticket == integrity.TICKET_TOO_FAST:  # nobody reads the questions that fast
         record_refusal(counter.id, day, integrity.REFUSED_FAST)
         notice = _("Ông/Bà vui lòng xem lại các câu trả lời bên dưới, rồi bấm Gửi một lần nữa.")
@@ -129,10 +133,13 @@ def entry(code: str):
         record_refusal(counter.id, day, integrity.REFUSED_REPEAT)
         return render_template("survey/refused.html", counter=counter, reason="answered")
     answers = form.answers()
-    stored = record_outcome(
-        ticket=form.ticket.data, counter=counter, day=day, outcome=OUTCOME_COMPLETED,
-        campaign=campaign, answers=answers, comment=form.comment.data,
-        flags=integrity.flags_for(counter, answers))
+    try:
+        stored = record_outcome(
+            ticket=form.ticket.data, counter=counter, day=day, outcome=OUTCOME_COMPLETED,
+            campaign=campaign, answers=answers, comment=form.comment.data,
+            flags=integrity.flags_for(counter, answers))
+    except SQLAlchemyError:
+        return _try_again(form, counter, campaign)
     response = make_response(_done(stored, counter))
     if stored == OUTCOME_COMPLETED:
         integrity.remember_answer(response, counter.id, day)
@@ -184,6 +191,18 @@ def _show(form, counter, campaign, *, notice: str | None = None, clear_errors: b
         questions = _blank_questions[key]
     return render_template("survey/form.html", form=form, counter=counter, campaign=campaign,
                            notice=notice, questions_html=questions)
+
+
+def _try_again(form, counter, campaign):
+    """The database failed to store the form (busy, restarting): the same form back with every
+    answer kept and its ticket unused, so pressing again later stores it once."""
+    current_app.logger.warning("A survey form could not be stored; the citizen was asked to "
+                               "send it again.")
+    notice = _("Hệ thống đang bận nên chưa ghi nhận được. Câu trả lời của Ông/Bà vẫn được giữ "
+               "nguyên, vui lòng bấm Gửi lại sau ít phút.")
+    page = _show(form, counter, campaign, notice=notice, clear_errors=True)  # before rollback:
+    db.session.rollback()  # it would expire what the page reads, from a database that is down
+    return page, 503
 
 
 def _done(outcome: str, counter=None):
