@@ -197,7 +197,7 @@ def _try_again(form, counter, campaign):
     """The database failed to store the form (busy, restarting): the same form back with every
     answer kept and its ticket unused, so pressing again later stores it once."""
     current_app.logger.warning("A survey form could not be stored; the citizen was asked to "
-                               "send it again.")
+                               "send it again.", exc_info=True)  # parameters hidden: no answers
     notice = _("Hệ thống đang bận nên chưa ghi nhận được. Câu trả lời của Ông/Bà vẫn được giữ "
                "nguyên, vui lòng bấm Gửi lại sau ít phút.")
     page = _show(form, counter, campaign, notice=notice, clear_errors=True)  # before rollback:
