@@ -3,8 +3,11 @@ workers can write), and the one transaction a page or CLI command commits."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 
 from app.extensions import db
@@ -20,6 +23,23 @@ def transaction() -> Iterator[None]:
         db.session.rollback()
         raise
     db.session.commit()
+
+
+def insert_for(dialect: str):
+    """The INSERT with ON CONFLICT of the database in use ("postgresql" or "sqlite")."""
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+@cache
+def counting_upsert(dialect: str, model, keys: tuple[str, ...], counts: tuple[str, ...]):
+    """INSERT … ON CONFLICT (keys) that adds the given counts to the row if it is there: every
+    count per counter and day (funnel, roll-ups, integrity) is kept this way. Built once per
+    shape; executed with the keys' and counts' values."""
+    table = model.__table__
+    stmt = insert_for(dialect)(model)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: table.c[name] + stmt.excluded[name] for name in counts})
 
 
 def configure_engine_events(engine: Engine) -> None:

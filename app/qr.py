@@ -10,9 +10,8 @@ kept in `qr_code`. A print run reads them all in one query and encodes only what
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.db_setup import insert_for
 from app.extensions import db
 from app.models import QrCode
 
@@ -68,7 +67,6 @@ def qr_svgs(urls: list[str]) -> dict[str, str]:
         QrCode.url.in_(set(urls)))).all()) if urls else {}
     missing = {url: qr_svg(url) for url in dict.fromkeys(urls) if url not in known}
     if missing:
-        dialect_insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-        db.session.execute(dialect_insert(QrCode).on_conflict_do_nothing(),
+        db.session.execute(insert_for(db.engine.dialect.name)(QrCode).on_conflict_do_nothing(),
                            [{"url": url, "svg": svg} for url, svg in missing.items()])
     return known | missing

@@ -15,7 +15,7 @@ ALLOWED = {
     "app/models": ("app.extensions", "app.figures", "app.models"),
     "app/domain": ("app.domain", "app.models", "app.extensions", "app.figures", "app.privacy",
                    "app.qr"),
-    "app/qr.py": ("app.extensions", "app.models"),
+    "app/qr.py": ("app.db_setup", "app.extensions", "app.models"),
 }
 
 

@@ -12,11 +12,10 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import Date, and_, case, cast, delete, false, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import figures
 from app.clock import local_now
+from app.db_setup import insert_for
 from app.domain.weeks import (
     FUNNEL,
     LEVELS,
@@ -134,8 +133,7 @@ def ensure_summed(campaign: Campaign, through: date, now: datetime | None = None
             if limit is not None:
                 limit -= 1
             with db.engine.begin() as conn:
-                dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-                claimed = conn.execute(dialect_insert(RolledWeek).values(
+                claimed = conn.execute(insert_for(conn.dialect.name)(RolledWeek).values(
                     campaign_id=campaign.id, week=week, batch_k=k).on_conflict_do_nothing())
                 if claimed.rowcount:  # another server has summed it (or is summing it) otherwise
                     sum_week(conn, campaign, week)

@@ -21,9 +21,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Connection, delete, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.db_setup import insert_for
 from app.extensions import db
 from app.models import Campaign, InboxMove, InboxResponse
 from app.survey import record
@@ -65,8 +64,7 @@ def _utcnow() -> datetime:
 def _claim(conn: Connection, now: datetime, every: timedelta) -> datetime | None:
     """Stamp this moment as the last move if the last one is `every` old; return None if so,
     else when the last move was (the row lock makes one server win)."""
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = dialect_insert(InboxMove).values(id=1, moved_at=now)
+    stmt = insert_for(conn.dialect.name)(InboxMove).values(id=1, moved_at=now)
     stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={"moved_at": now},
                                       where=InboxMove.moved_at <= now - every)
     if conn.execute(stmt).rowcount:

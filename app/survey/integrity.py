@@ -27,11 +27,9 @@ from functools import lru_cache
 from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import parse_many
-from sqlalchemy import bindparam
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.clock import local_now
+from app.db_setup import counting_upsert
 from app.domain.org import parse_hours
 from app.extensions import db, limiter
 from app.models import Counter, IntegrityDay, Unit
@@ -183,18 +181,11 @@ def is_open(unit: Unit, moment: datetime) -> bool:
 
 # --- counting -----------------------------------------------------------------------------
 
-def _upsert(dialect: str, name: str):
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(IntegrityDay).values(counter_id=bindparam("counter_id"),
-                                       day=bindparam("day"), **{name: 1})
-    return stmt.on_conflict_do_update(index_elements=["counter_id", "day"],
-                                      set_={name: IntegrityDay.__table__.c[name] + 1})
-
-
 def count(counter_id: int, day: date, *names: str) -> None:
     """Add one to each named count of the counter's day (in the caller's transaction)."""
     for name in names:
         if name not in COUNTS:
             raise ValueError(f"unknown integrity count {name!r}")
-        db.session.execute(_upsert(db.engine.dialect.name, name),
-                           {"counter_id": counter_id, "day": day})
+        db.session.execute(
+            counting_upsert(db.engine.dialect.name, IntegrityDay, ("counter_id", "day"), (name,)),
+            {"counter_id": counter_id, "day": day, name: 1})

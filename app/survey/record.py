@@ -13,13 +13,11 @@ import uuid
 from collections import Counter as Counter_
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
-from sqlalchemy import Connection, bindparam, delete, exists, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.db_setup import counting_upsert
 from app.domain.weeks import forget_all, monday
 from app.extensions import db
 from app.models import (
@@ -42,35 +40,12 @@ from app.survey.screening import OUTCOME_COMPLETED, OUTCOME_DECLINED, REASONS
 FUNNEL_STEPS = ("opened", OUTCOME_DECLINED, *REASONS, OUTCOME_COMPLETED)
 
 
-def _insert(dialect: str):
-    return pg_insert if dialect == "postgresql" else sqlite_insert
-
-
-@cache
-def _funnel_upsert(dialect: str, step: str):
-    """INSERT … ON CONFLICT that adds one to a step; built once per step, it runs on every scan."""
-    if step not in FUNNEL_STEPS:
-        raise ValueError(f"unknown funnel step {step!r}")
-    column = DailyFunnel.__table__.c[step]
-    stmt = _insert(dialect)(DailyFunnel).values(
-        counter_id=bindparam("counter_id"), day=bindparam("day"), **{step: 1})
-    return stmt.on_conflict_do_update(
-        index_elements=["counter_id", "day"], set_={step: column + 1})
-
-
 def _bump_funnel(counter_id: int, day: date, step: str) -> None:
     """Add one to a funnel step, creating the counter's row for the day if needed."""
-    stmt = _funnel_upsert(db.engine.dialect.name, step)
-    db.session.execute(stmt, {"counter_id": counter_id, "day": day})
-
-
-def _add_upsert(dialect: str, model, keys: tuple[str, ...], counts: tuple[str, ...]):
-    """INSERT … ON CONFLICT that adds the given counts to a roll-up row."""
-    table = model.__table__
-    stmt = _insert(dialect)(model)
-    return stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={name: table.c[name] + stmt.excluded[name] for name in counts})
+    if step not in FUNNEL_STEPS:
+        raise ValueError(f"unknown funnel step {step!r}")
+    stmt = counting_upsert(db.engine.dialect.name, DailyFunnel, ("counter_id", "day"), (step,))
+    db.session.execute(stmt, {"counter_id": counter_id, "day": day, step: 1})
 
 
 @dataclass(frozen=True)
@@ -123,18 +98,18 @@ def store_completed(conn: Connection, forms: list[Completed]) -> None:
             answers[f.campaign_id, f.counter_id, f.day, key, value] += 1
     levels = tuple(f"overall_{n}" for n in range(1, 6))
     if days:
-        conn.execute(_add_upsert(dialect, ResponseDay, ("campaign_id", "counter_id", "day"),
+        conn.execute(counting_upsert(dialect, ResponseDay, ("campaign_id", "counter_id", "day"),
                                  ("responses", *levels)),
                      [{"campaign_id": k[0], "counter_id": k[1], "day": k[2],
                        "responses": v["responses"], **{n: v[n] for n in levels}}
                       for k, v in days.items()])
     if answers:
-        conn.execute(_add_upsert(dialect, AnswerDay, ("campaign_id", "counter_id", "day",
+        conn.execute(counting_upsert(dialect, AnswerDay, ("campaign_id", "counter_id", "day",
                                                       "question_key", "value"), ("responses",)),
                      [{"campaign_id": k[0], "counter_id": k[1], "day": k[2],
                        "question_key": k[3], "value": k[4], "responses": n}
                       for k, n in answers.items()])
-    conn.execute(_add_upsert(dialect, DailyFunnel, ("counter_id", "day"), ("completed",)),
+    conn.execute(counting_upsert(dialect, DailyFunnel, ("counter_id", "day"), ("completed",)),
                  [{"counter_id": k[0], "day": k[1], "completed": n}
                   for k, n in completed.items()])
     for (counter_id, day), n in set_aside.items():
