@@ -66,11 +66,9 @@ def select_locale() -> str:
     lang = request.args.get("lang")
     if lang in LOCALES:
         return lang
-    from flask_login import current_user
+    if _signed_in_staff():
+        from flask_login import current_user
 
-    from app.privacy import is_survey_path
-
-    if not is_survey_path(request.path) and current_user.is_authenticated:
         return current_user.language if current_user.language in LOCALES else "vi"
     return "vi"
 

@@ -19,9 +19,9 @@ bp = Blueprint("health", __name__)
 def health():
     try:
         db.session.execute(text("SELECT 1"))
-        db.session.rollback()
     except SQLAlchemyError:
-        db.session.rollback()
         current_app.logger.warning("Health check: the database does not answer.")
         return {"status": "unavailable", "database": "down"}, 503, {"Cache-Control": "no-store"}
+    finally:
+        db.session.rollback()
     return {"status": "ok", "database": "up"}, 200, {"Cache-Control": "no-store"}

@@ -58,8 +58,8 @@ def _value(key: str, value) -> str:
         return str(KIND_LABELS[value])
     if key == "status" and value in STATUSES:
         return str(STATUSES[value])
-    if isinstance(value, list | dict):
-        return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
     return str(value)
 
 
