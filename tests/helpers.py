@@ -45,6 +45,13 @@ class AuthActions:
         return self._client.post("/logout", data={"csrf_token": token})
 
 
+def sign_in(page, username: str, password: str = PASSWORD) -> None:
+    """Fill and send the login form a Playwright page shows; the caller waits for what follows."""
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+
+
 def login(app, username: str, password: str = PASSWORD):
     """A fresh client of `app`, logged in as `username`."""
     client = app.test_client()

@@ -3,7 +3,8 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.factories import PASSWORD, make_campaign, make_counter, make_unit, make_user, ref
+from tests.factories import make_campaign, make_counter, make_unit, make_user, ref
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
@@ -63,9 +64,7 @@ def test_survey_pages_pass_axe(live_server, phone, counter):
 def test_staff_pages_pass_axe(live_server, phone, counter):
     phone.goto(f"{live_server}/login")
     assert violations(phone) == []
-    phone.get_by_label("Tên đăng nhập").fill("admin")
-    phone.get_by_label("Mật khẩu").fill(PASSWORD)
-    phone.get_by_role("button", name="Đăng nhập").click()
+    sign_in(phone, "admin")
     phone.wait_for_load_state()
     found = {}
     for path in ("/staff/", "/staff/tallies", "/staff/counters", "/stickers", "/admin/units",
@@ -117,9 +116,7 @@ def test_report_pages_pass_axe(live_server, browser, reported, width):
                                    "/reports/?period=custom&start=2026-01-01&end=2026-01-02")),
                         ("clerk", ("/reports/",))):
         page.goto(f"{live_server}/login")
-        page.get_by_label("Tên đăng nhập").fill(user)
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        page.get_by_role("button", name="Đăng nhập").click()
+        sign_in(page, user)
         page.wait_for_load_state()
         for path in paths:
             page.goto(f"{live_server}{path}")

@@ -6,7 +6,8 @@ from sqlalchemy import select
 from app.clock import local_today
 from app.extensions import db
 from app.models import Tally
-from tests.factories import PASSWORD, make_campaign, make_counter, make_unit, make_user
+from tests.factories import make_campaign, make_counter, make_unit, make_user
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +24,7 @@ def test_clerk_logs_in_and_records_a_tally(app, browser, live_server, tmp_path):
     page = context.new_page()
     page.goto(f"{live_server}/staff/tallies")
     assert "/login" in page.url
-    page.get_by_label("Tên đăng nhập").fill("clerk")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    sign_in(page, "clerk")
     page.wait_for_url("**/staff/tallies")
     page.get_by_label("Số kết quả đã trả tại quầy").fill("25")
     page.get_by_label("Trong đó: trả ngay khi nộp").fill("4")
@@ -55,9 +54,7 @@ def test_the_sticker_pdf_is_for_the_unit_the_page_shows(app, browser, live_serve
     context = browser.new_context(viewport={"width": 1024, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.goto(f"{live_server}/login?next=/stickers")
-    page.get_by_label("Tên đăng nhập").fill("sonoivu")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    sign_in(page, "sonoivu")
     page.wait_for_url("**/stickers")
     assert page.get_by_text("Quầy phường 1").count() == 1  # the province: every counter
     page.get_by_label("Đơn vị").select_option(label="UBND xã Thử")

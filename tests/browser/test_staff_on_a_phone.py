@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from app.models import Campaign, Counter, Unit, User
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.browser
 WIDTH = 390
@@ -38,9 +39,7 @@ def test_no_staff_page_scrolls_sideways_on_a_phone(browser, live_server, demo, t
     context = browser.new_context(viewport={"width": WIDTH, "height": 844}, is_mobile=True)
     page = context.new_page()
     page.goto(f"{live_server}/login")
-    page.get_by_label("Tên đăng nhập").fill("admin")
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    sign_in(page, "admin", DEMO_PASSWORD)
     page.wait_for_url("**/staff/")
     too_wide = {}
     for path in staff_pages(demo):
