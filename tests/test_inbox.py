@@ -16,7 +16,7 @@ from app.reports.queries import ensure_summed
 from app.survey import inbox
 from tests.conftest import BASE_CONFIG, empty
 from tests.factories import GOOD_ANSWERS, make_surveyed_counter, ref
-from tests.helpers import submit
+from tests.helpers import count_rows, submit
 
 START = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội, a Tuesday
 
@@ -28,11 +28,6 @@ def hourly(migrated_database):
                       "SURVEY_MOVE_MINUTES": 60})
     yield app
     empty(app)
-
-
-def rows(app, model) -> int:
-    with app.app_context():
-        return len(db.session.execute(select(model)).all())
 
 
 def send(app, counter, n: int, first: int = 0) -> None:
@@ -49,16 +44,16 @@ def test_answers_wait_in_the_inbox_and_move_together_after_the_hour(hourly):
             counter = ref(make_surveyed_counter())
         send(hourly, counter, 3)
         # The first form found no move yet and stamped one (moving nothing else): all wait.
-        assert rows(hourly, Response) == 0 and rows(hourly, InboxResponse) == 3
-        assert rows(hourly, ResponseDay) == rows(hourly, AnswerDay) == 0
+        assert count_rows(hourly, Response) == 0 and count_rows(hourly, InboxResponse) == 3
+        assert count_rows(hourly, ResponseDay) == count_rows(hourly, AnswerDay) == 0
         with hourly.app_context():  # the funnel's "completed" moves with them
             assert not db.session.scalar(select(DailyFunnel.completed))
         clock.shift(timedelta(minutes=59))
         send(hourly, counter, 1, first=3)
-        assert rows(hourly, Response) == 0
+        assert count_rows(hourly, Response) == 0
         clock.shift(timedelta(minutes=2))
         send(hourly, counter, 1, first=4)  # due: moves the four before it, not itself
-        assert rows(hourly, Response) == 4 and rows(hourly, InboxResponse) == 1
+        assert count_rows(hourly, Response) == 4 and count_rows(hourly, InboxResponse) == 1
         with hourly.app_context():
             assert db.session.scalar(select(ResponseDay.responses)) == 4
             assert db.session.scalar(select(DailyFunnel.completed)) == 4
@@ -79,7 +74,7 @@ def test_a_report_or_cron_moves_what_waits_once_it_is_due(hourly):
         clock.shift(timedelta(minutes=61))
         with hourly.app_context():
             ensure_summed(db.session.scalars(select(Campaign)).one(), START.date())
-        assert rows(hourly, Response) == 3 and rows(hourly, InboxResponse) == 0
+        assert count_rows(hourly, Response) == 3 and count_rows(hourly, InboxResponse) == 0
 
 
 def test_a_batch_keeps_no_order_or_moment_in_any_system_column(hourly):
@@ -141,4 +136,4 @@ def test_setting_a_day_aside_first_takes_its_forms_out_of_the_inbox(hourly):
             assert held == 4
             assert db.session.get(QuarantinedDay, (counter.id, START.date())).responses == 4
             assert db.session.scalar(select(ResponseDay.responses)) is None
-    assert rows(hourly, InboxResponse) == 0 and rows(hourly, Response) == 4
+    assert count_rows(hourly, InboxResponse) == 0 and count_rows(hourly, Response) == 4

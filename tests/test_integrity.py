@@ -16,11 +16,11 @@ from app import config as config_module
 from app import create_app
 from app.clock import local_today
 from app.extensions import db
-from app.models import IntegrityDay, Response, Unit
+from app.models import IntegrityDay, Unit
 from app.survey import integrity
 from tests.conftest import BASE_CONFIG, empty
 from tests.factories import GOOD_ANSWERS, make_counter, make_surveyed_counter, ref
-from tests.helpers import hidden_fields, open_survey, submit
+from tests.helpers import count_responses, hidden_fields, open_survey, submit
 
 INTEGRITY = ("SURVEY_MIN_SECONDS", "SURVEY_SUBMIT_LIMIT", "SURVEY_OPEN_LIMIT", "SURVEY_BURST",
              "SURVEY_IDENTICAL_RUN", "SURVEY_ONE_PLACE", "OFFICE_HOURS")
@@ -51,11 +51,6 @@ def counts(app, counter_id: int) -> dict[str, int]:
         return {name: getattr(row, name) if row else 0 for name in integrity.COUNTS}
 
 
-def stored(app) -> int:
-    with app.app_context():
-        return len(db.session.scalars(select(Response.id)).all())
-
-
 class Clock:
     """The ticket's clock, moved by hand (the limiter keeps real time)."""
 
@@ -77,12 +72,12 @@ def test_a_made_up_ticket_stores_nothing_and_keeps_the_answers(strict, counter, 
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "bấm nút một lần nữa" in html
     assert re.search(r'value="5"[^>]*checked|checked[^>]*value="5"', html)  # answers kept
-    assert stored(strict) == 0 and counts(strict, counter.id)["refused_ticket"] == 1
+    assert count_responses(strict) == 0 and counts(strict, counter.id)["refused_ticket"] == 1
     # The page now carries a real ticket: pressing again (after reading) stores the answer.
     clock.wait(10)
     again = client.post(f"/q/{counter.code}", data={**hidden_fields(html), **HAPPY,
                                                     "submit": "1"})
-    assert "đã được ghi nhận" in again.get_data(as_text=True) and stored(strict) == 1
+    assert "đã được ghi nhận" in again.get_data(as_text=True) and count_responses(strict) == 1
 
 
 def test_another_counters_ticket_is_refused(strict, counter, monkeypatch):
@@ -94,7 +89,7 @@ def test_another_counters_ticket_is_refused(strict, counter, monkeypatch):
     _, hidden = open_survey(client, other.code)
     clock.wait(30)
     client.post(f"/q/{counter.code}", data={**hidden, **HAPPY, "submit": "1"})
-    assert stored(strict) == 0 and counts(strict, counter.id)["refused_ticket"] == 1
+    assert count_responses(strict) == 0 and counts(strict, counter.id)["refused_ticket"] == 1
 
 
 def test_an_answer_sent_before_anyone_could_read_is_refused_then_taken(strict, counter,
@@ -105,12 +100,12 @@ def test_an_answer_sent_before_anyone_could_read_is_refused_then_taken(strict, c
     clock.wait(2)
     page = client.post(f"/q/{counter.code}", data={**hidden, **HAPPY, "submit": "1"})
     assert "xem lại các câu trả lời" in page.get_data(as_text=True)
-    assert stored(strict) == 0 and counts(strict, counter.id)["refused_fast"] == 1
+    assert count_responses(strict) == 0 and counts(strict, counter.id)["refused_fast"] == 1
     clock.wait(8)  # the citizen reads, and presses Gửi again
     done = client.post(f"/q/{counter.code}",
                        data={**hidden_fields(page.get_data(as_text=True)), **HAPPY,
                              "submit": "1"})
-    assert "đã được ghi nhận" in done.get_data(as_text=True) and stored(strict) == 1
+    assert "đã được ghi nhận" in done.get_data(as_text=True) and count_responses(strict) == 1
     # Declining needs no reading time.
     _, hidden = open_survey(client, counter.code)
     client.delete_cookie(integrity.ANSWERED_COOKIE, path="/q/")
@@ -142,7 +137,7 @@ def test_one_phone_answers_once_a_day_at_a_counter(strict, counter, monkeypatch)
     again = submit(client, counter.code, HAPPY, same_phone=True,
                    hidden=hidden_fields(confirm.get_data(as_text=True)))
     assert "đã trả lời tại quầy này hôm nay" in again.get_data(as_text=True)
-    assert stored(strict) == 1 and counts(strict, counter.id)["refused_repeat"] == 1
+    assert count_responses(strict) == 1 and counts(strict, counter.id)["refused_repeat"] == 1
     # Another counter is another result: the same phone may answer there.
     with strict.app_context():
         other = ref(make_counter(db.session.scalar(select(Unit).where(Unit.code == "STP")),
@@ -170,7 +165,7 @@ def test_one_phone_stuffing_fifty_answers_is_stopped_and_flagged(strict, counter
     results = [attempt(client, counter.code, clock, HAPPY) for _ in range(50)]
     c = counts(strict, counter.id)
     # 30 forms opened in ten minutes, 6 sent: every other attempt is refused and counted.
-    assert sum(results) == 6 and stored(strict) == 6
+    assert sum(results) == 6 and count_responses(strict) == 6
     assert c["refused_limit"] == 44
     # The six that got through are five identical answers and more: the day is flagged.
     assert c["identical_runs"] >= 1
