@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from flask import Flask, current_app, flash, has_request_context, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -18,6 +19,8 @@ from app.extensions import babel, csrf, db, limiter, login, migrate
 from app.privacy import install_log_filters, is_survey_path
 
 LOCALES = ("vi", "en")
+# Parsed once: Babel would otherwise parse the name (and look for its data file) per request.
+_LOCALE_OBJECTS = {name: Locale.parse(name) for name in LOCALES}
 
 
 class KhaosatFlask(Flask):
@@ -58,19 +61,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """?lang= when the page asks (no cookie is set); else, on staff pages, the language the
     signed-in person chose in their account; else Vietnamese."""
-    if not has_request_context():  # CLI commands speak the default language
-        return "vi"
-    lang = request.args.get("lang")
-    if lang in LOCALES:
-        return lang
-    if _signed_in_staff():
-        from flask_login import current_user
+    lang = "vi"  # and CLI commands speak the default language
+    if has_request_context():
+        lang = request.args.get("lang")
+        if lang not in LOCALES:
+            lang = "vi"
+            if _signed_in_staff():
+                from flask_login import current_user
 
-        return current_user.language if current_user.language in LOCALES else "vi"
-    return "vi"
+                lang = current_user.language if current_user.language in LOCALES else "vi"
+    return _LOCALE_OBJECTS[lang]
 
 
 def staff_headers(response):

@@ -8,7 +8,7 @@ from flask import current_app
 
 def local_today() -> date:
     """Today's date where the counters are, not where the server is."""
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return local_now().date()
 
 
 def local_now() -> datetime:

@@ -48,6 +48,9 @@ def from_environment(instance_path: str) -> dict:
         # this often, so the database keeps no order or time of them (app/survey/inbox.py).
         "SURVEY_MOVE_MINUTES": int(os.environ.get("SURVEY_MOVE_MINUTES",
                                                   "60" if production else "0")),
+        # How long a server keeps a code's counter, campaign and blank page (app/survey/
+        # lookup.py): a change made on another server shows within this many seconds.
+        "SURVEY_LOOKUP_SECONDS": int(os.environ.get("SURVEY_LOOKUP_SECONDS", "30")),
         # Werkzeug's scrypt; only the test suite sets a cheaper method (app/domain/accounts.py).
         "PASSWORD_HASH_METHOD": "scrypt",
         "BABEL_DEFAULT_LOCALE": "vi",

@@ -114,12 +114,12 @@ def test_survey_requests_leave_no_trace_in_the_app_logs(app, counter, caplog):
 
 def test_server_error_on_a_survey_page_is_logged_without_its_code(app, counter, caplog,
                                                                   monkeypatch):
-    import app.survey.routes as routes
+    import app.survey.lookup as lookup
 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(routes, "active_campaign_for", broken)
+    monkeypatch.setattr(lookup, "active_campaign_for", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     caplog.set_level(logging.ERROR)
     page = app.test_client().get(f"/q/{counter.code}")

@@ -4,6 +4,7 @@ rate limit, a form's one-time ticket and a re-issued sticker code hold across bo
 import http.cookiejar
 import os
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,6 +24,9 @@ from tests.helpers import count_rows, free_port, start_gunicorn
 REDIS = os.environ.get("RATELIMIT_STORAGE_URI", "")
 if not REDIS.startswith("redis"):
     REDIS = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+LOOKUP_SECONDS = 2  # how long a server may keep showing a changed code's form (lookup.py)
 
 
 def phone():
@@ -62,7 +66,8 @@ def servers(app, migrated_database):
            "DATABASE_URL": migrated_database, "PUBLIC_BASE_URL": "https://khaosat.example.vn",
            "RATELIMIT_STORAGE_URI": REDIS, "RATELIMIT_KEY_PREFIX": f"two-{uuid.uuid4().hex}",
            "SURVEY_MIN_SECONDS": "0", "SURVEY_SUBMIT_LIMIT": "3 per 10 minutes",
-           "OFFICE_HOURS": "00:00-23:59:59", "GUNICORN_ACCESSLOG": "/dev/null"}
+           "OFFICE_HOURS": "00:00-23:59:59", "GUNICORN_ACCESSLOG": "/dev/null",
+           "SURVEY_LOOKUP_SECONDS": str(LOOKUP_SECONDS)}
     started = [start_gunicorn(env, free_port()) for _ in range(2)]
     yield counter, [base for _server, base in started]
     for server, _base in started:
@@ -80,19 +85,29 @@ def test_a_limit_a_ticket_and_a_new_code_hold_across_two_servers(app, servers):
     second.open(f"{b}/q/{counter.code}", timeout=10)  # a session of its own on B
     status, _page = send(second, b, counter.code, hidden)
     assert count_rows(app, Response) == 1, status
-    # Three forms per address and counter in ten minutes (the repeat above was one), on both.
-    results = []
-    for base in (b, a):
-        client = phone()
-        results.append(send(client, base, counter.code, open_form(client, base, counter.code)))
-    assert results[0][0] == 200 and "đã được ghi nhận" in results[0][1]
-    assert results[1][0] == 429  # the fourth form from this address, whichever server
-    assert count_rows(app, Response) == 2
-    # A re-issued code: the old sticker stops working on both servers at once.
+
+    # A re-issued code: a form B showed before stores nothing, even while B still knows the
+    # old code; after SURVEY_LOOKUP_SECONDS neither server shows the old sticker's form.
+    late = phone()
+    late_form = open_form(late, b, counter.code)
     with app.app_context():
-        reissue_code(db.session.get(Counter, counter.id), actor="test", today=local_today())
+        new_code = reissue_code(db.session.get(Counter, counter.id), actor="test",
+                                today=local_today())
         db.session.commit()
+    status, page = send(late, b, counter.code, late_form)
+    assert status == 410 and "không còn sử dụng" in page
+    assert count_rows(app, Response) == 1
+    time.sleep(LOOKUP_SECONDS + 0.5)
     for base in (a, b):
         with pytest.raises(urllib.error.HTTPError) as gone:
             phone().open(f"{base}/q/{counter.code}", timeout=10)
         assert gone.value.code == 410
+
+    # Three forms per address and counter in ten minutes, on both servers together.
+    results = []
+    for base in (b, a, b, a):
+        client = phone()
+        results.append(send(client, base, new_code, open_form(client, base, new_code)))
+    assert [r[0] for r in results] == [200, 200, 200, 429]
+    assert all("đã được ghi nhận" in r[1] for r in results[:3])
+    assert count_rows(app, Response) == 4

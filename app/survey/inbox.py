@@ -24,20 +24,24 @@ from sqlalchemy import Connection, delete, insert, select
 
 from app.db_setup import insert_for
 from app.extensions import db
-from app.models import Campaign, InboxMove, InboxResponse
+from app.models import InboxMove, InboxResponse
 from app.survey import record
 
 _shuffle = random.SystemRandom().shuffle
 
 
-def put(*, counter_id: int, campaign: Campaign, day: date, answers: dict[str, int],
+_PUT = insert(InboxResponse)
+
+
+def put(conn: Connection, *, counter_id: int, campaign, day: date, answers: dict[str, int],
         comment: str | None) -> uuid.UUID:
-    """Put one completed form in the inbox (the caller commits); return its id."""
+    """Put one completed form in the inbox in the caller's transaction on `conn`; return its
+    id. `campaign` has the campaign's id and questionnaire_id (a model or lookup's card)."""
     form_id = uuid.uuid4()
-    db.session.execute(insert(InboxResponse).values(
-        id=form_id, counter_id=counter_id, campaign_id=campaign.id,
-        questionnaire_id=campaign.questionnaire_id, submitted_on=day, answers=answers,
-        comment=comment or None))
+    conn.execute(_PUT, {  # one statement built once, values as parameters: compiled once
+        "id": form_id, "counter_id": counter_id, "campaign_id": campaign.id,
+        "questionnaire_id": campaign.questionnaire_id, "submitted_on": day,
+        "answers": answers, "comment": comment or None})
     return form_id
 
 

@@ -32,7 +32,7 @@ from app.clock import local_now
 from app.db_setup import counting_upsert
 from app.domain.org import parse_hours
 from app.extensions import db, limiter
-from app.models import Counter, IntegrityDay, Unit
+from app.models import IntegrityDay, Unit
 from app.privacy import SURVEY_PREFIX
 
 TICKET_OK = "ok"
@@ -59,7 +59,12 @@ def now_seconds() -> float:
 
 
 def _signer(salt: str) -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return _signer_for(current_app.config["SECRET_KEY"], salt)
+
+
+@lru_cache(maxsize=16)
+def _signer_for(secret: str, salt: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt=salt)  # built once: it runs on every scan
 
 
 # --- tickets ------------------------------------------------------------------------------
@@ -100,8 +105,16 @@ def submit_limit() -> str:
     return current_app.config["SURVEY_SUBMIT_LIMIT"]
 
 
-def open_limit() -> str:
-    return current_app.config["SURVEY_OPEN_LIMIT"]
+def within_limit(setting: str) -> bool:
+    """Count one more survey page opened ("SURVEY_OPEN_LIMIT") or form sent
+    ("SURVEY_SUBMIT_LIMIT") by this client at this counter; False once over the limit. The
+    survey's view calls it, on the limiter's storage: Flask-Limiter's decorator spent a
+    quarter of a scan's CPU time resolving the same limit (bench/survey.py)."""
+    if not limiter.enabled:
+        return True
+    key = client_at_counter()
+    return all([limiter.limiter.hit(item, setting, key)  # every window counts the request
+                for item in _limits(current_app.config[setting])])
 
 
 # --- the phone's own memory ---------------------------------------------------------------
@@ -133,10 +146,11 @@ def remember_answer(response, counter_id: int, day: date) -> None:
 
 # --- odd but kept -------------------------------------------------------------------------
 
-def flags_for(counter: Counter, answers: dict[str, int]) -> list[str]:
-    """What is odd about one more completed answer at this counter now (it is kept anyway)."""
+def flags_for(counter, answers: dict[str, int]) -> list[str]:
+    """What is odd about one more completed answer at this counter now (it is kept anyway).
+    `counter` has the counter's id and opening hours (lookup.CounterCard)."""
     flags = []
-    if not is_open(counter.unit, local_now()):
+    if not is_open(counter.hours, local_now()):
         flags.append(OUTSIDE_HOURS)
     if not limiter.enabled:  # RATELIMIT_ENABLED=False: no counting storage to read
         return flags
@@ -170,9 +184,10 @@ def opening_hours(unit: Unit) -> str:
     return current_app.config["OFFICE_HOURS"]
 
 
-def is_open(unit: Unit, moment: datetime) -> bool:
+def is_open(hours: str, moment: datetime) -> bool:
+    """Whether `moment` falls within opening hours written as opening_hours() returns them."""
     try:
-        spans = parse_hours(opening_hours(unit))
+        spans = parse_hours(hours)
     except ValueError:
         return True  # a broken setting flags nothing (the unit form refuses one)
     now = moment.time()
@@ -181,11 +196,12 @@ def is_open(unit: Unit, moment: datetime) -> bool:
 
 # --- counting -----------------------------------------------------------------------------
 
-def count(counter_id: int, day: date, *names: str) -> None:
-    """Add one to each named count of the counter's day (in the caller's transaction)."""
+def count(counter_id: int, day: date, *names: str, conn=None) -> None:
+    """Add one to each named count of the counter's day (in the caller's transaction: on
+    `conn`, else the session's)."""
     for name in names:
         if name not in COUNTS:
             raise ValueError(f"unknown integrity count {name!r}")
-        db.session.execute(
+        (conn or db.session).execute(
             counting_upsert(db.engine.dialect.name, IntegrityDay, ("counter_id", "day"), (name,)),
             {"counter_id": counter_id, "day": day, name: 1})

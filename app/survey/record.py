@@ -14,7 +14,7 @@ from collections import Counter as Counter_
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, delete, exists, insert, select, update
+from sqlalchemy import Connection, delete, exists, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.db_setup import counting_upsert
@@ -40,12 +40,13 @@ from app.survey.screening import OUTCOME_COMPLETED, OUTCOME_DECLINED, REASONS
 FUNNEL_STEPS = ("opened", OUTCOME_DECLINED, *REASONS, OUTCOME_COMPLETED)
 
 
-def _bump_funnel(counter_id: int, day: date, step: str) -> None:
-    """Add one to a funnel step, creating the counter's row for the day if needed."""
+def _bump_funnel(counter_id: int, day: date, step: str, *, conn=None) -> None:
+    """Add one to a funnel step, creating the counter's row for the day if needed (on `conn`,
+    else in the session's transaction)."""
     if step not in FUNNEL_STEPS:
         raise ValueError(f"unknown funnel step {step!r}")
     stmt = counting_upsert(db.engine.dialect.name, DailyFunnel, ("counter_id", "day"), (step,))
-    db.session.execute(stmt, {"counter_id": counter_id, "day": day, step: 1})
+    (conn or db.session).execute(stmt, {"counter_id": counter_id, "day": day, step: 1})
 
 
 @dataclass(frozen=True)
@@ -130,10 +131,23 @@ def _ticket_hash(ticket: str) -> str:
     return hashlib.sha256(ticket.encode()).hexdigest()
 
 
-def record_opened(counter: Counter, day: date) -> None:
-    """Count one opening of the survey form at this counter today."""
-    record_opened_count(counter.id, day)
-    db.session.commit()
+_OPENED = text(
+    "INSERT INTO daily_funnel (counter_id, day, opened, declined, screened_online, "
+    "screened_postal, screened_immediate, completed) VALUES (:counter_id, :day, 1, 0, 0, 0, 0, "
+    "0) ON CONFLICT (counter_id, day) DO UPDATE SET opened = daily_funnel.opened + 1")
+
+
+def record_opened(counter_id: int, day: date) -> None:
+    """Count one opening of the survey form at this counter today: one plain statement on a
+    connection of its own; this runs on every scan. On PostgreSQL the database commits it by
+    itself (no BEGIN and COMMIT round trips); SQLite's own transaction is cheaper there."""
+    engine, params = db.engine, {"counter_id": counter_id, "day": day}
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
+            conn.execute(_OPENED, params)
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(_OPENED, params)
 
 
 def record_refusal(counter_id: int, day: date, reason: str) -> None:
@@ -149,46 +163,60 @@ def previous_outcome(ticket: str) -> str | None:
     )
 
 
+# The ticket is used only if the code, its counter and unit, and the campaign are live now:
+# a page a server showed from its cache (lookup.py) after a change stores nothing.
+_USE_TICKET = text(
+    "INSERT INTO used_ticket (ticket_hash, outcome, used_on) SELECT :ticket_hash, :outcome, "
+    ":day WHERE EXISTS (SELECT 1 FROM counter JOIN unit ON unit.id = counter.unit_id "
+    "JOIN campaign ON campaign.id = :campaign_id WHERE counter.id = :counter_id "
+    "AND counter.code = :code AND counter.active AND unit.active AND campaign.status = 'active' "
+    "AND campaign.starts_on <= :day AND campaign.ends_on >= :day)")
+
+
 def record_outcome(
     *,
     ticket: str,
-    counter: Counter,
+    counter,
     day: date,
     outcome: str,
-    campaign: Campaign | None = None,
+    campaign,
     answers: dict[str, int] | None = None,
     comment: str | None = None,
     flags: list[str] | tuple[str, ...] = (),
-) -> str:
-    """Store one form's outcome once; return the outcome that stands for this ticket.
+) -> str | None:
+    """Store one form's outcome once; return the outcome that stands for this ticket, or None
+    when the code or the campaign is no longer live (nothing stored). `counter` and `campaign`
+    are what the page was shown for (lookup.py cards or models: id, code, questionnaire_id).
     `flags` are integrity counts to add for the counter's day with it (integrity.py).
 
-    outcome is "completed" (then campaign and answers are required), "declined", or a
-    screen-out reason. A second submission of the same form stores nothing and returns
-    the first one's outcome, so a double tap or a refresh cannot count twice.
+    outcome is "completed" (then answers are required), "declined", or a screen-out reason. A
+    second submission of the same form stores nothing and returns the first one's outcome, so
+    a double tap or a refresh cannot count twice.
     """
-    if outcome == OUTCOME_COMPLETED and (campaign is None or not answers):
-        raise ValueError("a completed response needs its campaign and answers")
-    # Plain INSERTs through the session (one transaction, no unit-of-work bookkeeping): this
-    # is the survey's hot path. The ticket goes first, so a repeated form fails right there.
+    if outcome == OUTCOME_COMPLETED and not answers:
+        raise ValueError("a completed response needs its answers")
+    # One transaction of plain statements on a connection of its own: the survey's hot path.
+    # The ticket goes first, so a repeated form fails right there.
+    own = None
     try:
-        db.session.execute(insert(UsedTicket).values(
-            ticket_hash=_ticket_hash(ticket), outcome=outcome, used_on=day))
+        with db.engine.begin() as conn:
+            used = conn.execute(_USE_TICKET, {
+                "ticket_hash": _ticket_hash(ticket), "outcome": outcome, "day": day,
+                "counter_id": counter.id, "code": counter.code, "campaign_id": campaign.id})
+            if not used.rowcount:
+                return None
+            if outcome == OUTCOME_COMPLETED:  # into the inbox: it moves later with others
+                own = inbox.put(conn, counter_id=counter.id, campaign=campaign, day=day,
+                                answers=answers, comment=comment)
+            else:
+                _bump_funnel(counter.id, day, outcome, conn=conn)
+            if flags:
+                integrity.count(counter.id, day, *flags, conn=conn)
     except IntegrityError:
-        db.session.rollback()
         first = previous_outcome(ticket)
         if first is None:  # the conflict was not the ticket: a real error
             raise
         return first
-    own = None
-    if outcome == OUTCOME_COMPLETED:  # into the inbox: it moves later with others (inbox.py)
-        own = inbox.put(counter_id=counter.id, campaign=campaign, day=day, answers=answers,
-                        comment=comment)
-    else:
-        _bump_funnel(counter.id, day, outcome)
-    if flags:
-        integrity.count(counter.id, day, *flags)
-    db.session.commit()
     inbox.move_due(keep=own)
     return outcome
 

@@ -10,14 +10,14 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.clock import local_today
-from app.domain.campaigns import active_campaign_for
 from app.domain.org import find_by_public_code
 from app.extensions import csrf, db, limiter
-from app.survey import bp, integrity
+from app.survey import bp, integrity, lookup
 from app.survey.forms import PressureForm, survey_form_class
 from app.survey.record import (
     previous_outcome,
@@ -57,7 +57,8 @@ def survey_headers(response):
 
 def _refused_limit(_limit):
     """One client sent too many forms at one counter: a calm page, and one more refusal."""
-    counter, _retired = find_by_public_code((request.view_args or {}).get("code", ""))
+    found, _retired = lookup.target((request.view_args or {}).get("code", ""), local_today())
+    counter = found.counter if found else None
     if counter is not None:
         record_refusal(counter.id, local_today(), integrity.REFUSED_LIMIT)
     return make_response(render_template("survey/refused.html", counter=counter,
@@ -65,33 +66,36 @@ def _refused_limit(_limit):
 
 
 @bp.route("/<code>", methods=["GET", "POST"])  # under SURVEY_PREFIX, /q/
-@limiter.limit(integrity.open_limit, key_func=integrity.client_at_counter, methods=["GET"],
-               on_breach=_refused_limit)
-@limiter.limit(integrity.submit_limit, key_func=integrity.client_at_counter, methods=["POST"],
-               on_breach=_refused_limit)
+@limiter.exempt  # counts its own limits, see integrity.within_limit
 @csrf.exempt  # the form checks its own token, so an expired one re-shows the answers instead
 def entry(code: str):
-    counter, retired = find_by_public_code(code)
-    if counter is None:
-        return render_template("survey/unknown.html", retired=retired), 410 if retired else 404
+    limit = {"GET": "SURVEY_OPEN_LIMIT", "POST": "SURVEY_SUBMIT_LIMIT"}.get(request.method)
+    if limit and not integrity.within_limit(limit):
+        return _refused_limit(None)
     day = local_today()
-    campaign = active_campaign_for(counter, day)
+    found, retired = lookup.target(code, day)  # cached for a short while (lookup.py)
+    if found is None:
+        return render_template("survey/unknown.html", retired=retired), 410 if retired else 404
+    counter, campaign = found.counter, found.campaign
     if campaign is None:
         return render_template("survey/no_campaign.html", counter=counter)
-    form = survey_form_class(campaign.questionnaire.definition, str(get_locale()))()
+    locale = str(get_locale())
+    form_class = survey_form_class(campaign.questionnaire.definition, locale)
     if request.method != "POST":
         if integrity.answered_here_today(counter.id, day):
             return render_template("survey/refused.html", counter=counter, reason="answered")
-        form.ticket.data = integrity.issue_ticket(counter.id)
-        page = _show(form, counter, campaign)  # before the commit, which expires what it reads
+        # The blank page is rendered once per code and language; each scan gets its own
+        # token and ticket in it.
+        page = found.page(("form", locale), lambda: _blank_page(form_class(), found))
+        page = lookup.fill(page, generate_csrf(), integrity.issue_ticket(counter.id))
         if request.method == "GET":  # HEAD is what link previews send; it opens nothing
             try:
-                record_opened(counter, day)
+                record_opened(counter.id, day)
             except SQLAlchemyError:  # a lost count must not cost the citizen the form
-                db.session.rollback()
                 current_app.logger.warning("The opening of a survey page was not counted.")
         return page
 
+    form = form_class()
     form.validate()
     ticket = integrity.check_ticket(form.ticket.data, counter.id)
     if form.csrf_token.errors or ticket in (integrity.TICKET_FORGED, integrity.TICKET_EXPIRED):
@@ -99,7 +103,7 @@ def entry(code: str):
         # but the ticket says what became of this form. (A double tap with a live token is
         # caught by the ticket's unique key in record_outcome.)
         if ticket != integrity.TICKET_FORGED and (outcome := previous_outcome(form.ticket.data)):
-            return _done(outcome, counter)
+            return _done(outcome, found)
         if ticket == integrity.TICKET_FORGED:  # made up, another counter's, or pre-upgrade
             record_refusal(counter.id, day, integrity.REFUSED_TICKET)
         if ticket != integrity.TICKET_OK:
@@ -119,17 +123,17 @@ def entry(code: str):
     if outcome != OUTCOME_COMPLETED:
         try:
             stored = record_outcome(ticket=form.ticket.data, counter=counter, day=day,
-                                    outcome=outcome)
+                                    outcome=outcome, campaign=campaign)
         except SQLAlchemyError:
             return _try_again(form, counter, campaign)
-        return _done(stored, counter)
+        return _done(stored, found) if stored else _no_longer_live(code, day)
     if ticket == integrity.TICKET_TOO_FAST:  # nobody reads the questions that fast
         record_refusal(counter.id, day, integrity.REFUSED_FAST)
         notice = _("Ông/Bà vui lòng xem lại các câu trả lời bên dưới, rồi bấm Gửi một lần nữa.")
         return _show(form, counter, campaign, notice=notice, clear_errors=True)
     if integrity.answered_here_today(counter.id, day):
         if previous := previous_outcome(form.ticket.data):
-            return _done(previous, counter)  # this very form, sent again
+            return _done(previous, found)  # this very form, sent again
         record_refusal(counter.id, day, integrity.REFUSED_REPEAT)
         return render_template("survey/refused.html", counter=counter, reason="answered")
     answers = form.answers()
@@ -140,10 +144,22 @@ def entry(code: str):
             flags=integrity.flags_for(counter, answers))
     except SQLAlchemyError:
         return _try_again(form, counter, campaign)
-    response = make_response(_done(stored, counter))
+    if stored is None:
+        return _no_longer_live(code, day)
+    response = make_response(_done(stored, found))
     if stored == OUTCOME_COMPLETED:
         integrity.remember_answer(response, counter.id, day)
     return response
+
+
+def _no_longer_live(code: str, day):
+    """The page was shown from this server's cache, but the code was re-issued or retired, or
+    the counter, unit or campaign closed since: nothing was stored; say what is true now."""
+    lookup.forget(code)
+    found, retired = lookup.target(code, day)
+    if found is None:
+        return render_template("survey/unknown.html", retired=retired), 410 if retired else 404
+    return render_template("survey/no_campaign.html", counter=found.counter), 409
 
 
 @bp.route("/<code>/phan-anh", methods=["GET", "POST"])
@@ -173,24 +189,31 @@ def pressure(code: str):
 
 
 # Rendered questions of a blank form, by (questionnaire code, version, language): every scan
-# shows the same ones, and rendering ~45 inputs through WTForms is most of a GET's time.
+# shows the same ones, and rendering ~45 inputs through WTForms is most of a page's time.
 _blank_questions: dict[tuple[str, int, str], Markup] = {}
 
 
+def _blank_page(form, found: lookup.Target) -> str:
+    """The survey page with markers where each scan's token and ticket go (lookup.fill)."""
+    definition = found.campaign.questionnaire.definition
+    key = (definition["code"], definition["version"], str(get_locale()))
+    if key not in _blank_questions:
+        macro = get_template_attribute("survey/_questions.html", "render_questions")
+        _blank_questions[key] = macro(form)  # Markup: the template autoescapes
+    form.csrf_token.current_token = lookup.CSRF_MARK
+    form.ticket.data = lookup.TICKET_MARK
+    return render_template("survey/form.html", form=form, counter=found.counter,
+                           campaign=found.campaign, notice=None,
+                           questions_html=_blank_questions[key])
+
+
 def _show(form, counter, campaign, *, notice: str | None = None, clear_errors: bool = False):
+    """The form again, with what the citizen entered (and why it went back, if it did)."""
     if clear_errors:  # the answers are fine; only the page's token needed renewing
         for field in form:
             field.errors = []
-    questions = None
-    if request.method != "POST":
-        definition = campaign.questionnaire.definition
-        key = (definition["code"], definition["version"], str(get_locale()))
-        if key not in _blank_questions:
-            macro = get_template_attribute("survey/_questions.html", "render_questions")
-            _blank_questions[key] = macro(form)  # Markup: the template autoescapes
-        questions = _blank_questions[key]
     return render_template("survey/form.html", form=form, counter=counter, campaign=campaign,
-                           notice=notice, questions_html=questions)
+                           notice=notice, questions_html=None)
 
 
 def _try_again(form, counter, campaign):
@@ -200,13 +223,12 @@ def _try_again(form, counter, campaign):
                                "send it again.", exc_info=True)  # parameters hidden: no answers
     notice = _("Hệ thống đang bận nên chưa ghi nhận được. Câu trả lời của Ông/Bà vẫn được giữ "
                "nguyên, vui lòng bấm Gửi lại sau ít phút.")
-    page = _show(form, counter, campaign, notice=notice, clear_errors=True)  # before rollback:
-    db.session.rollback()  # it would expire what the page reads, from a database that is down
-    return page, 503
+    return _show(form, counter, campaign, notice=notice, clear_errors=True), 503
 
 
-def _done(outcome: str, counter=None):
+def _done(outcome: str, found: lookup.Target):
     # The session held only the form's CSRF token; drop it so no cookie outlives the answer.
     session.pop("csrf_token", None)
-    return render_template("survey/done.html", outcome=outcome, declined=OUTCOME_DECLINED,
-                           completed=OUTCOME_COMPLETED, counter=counter)
+    return found.page(("done", outcome, str(get_locale())), lambda: render_template(
+        "survey/done.html", outcome=outcome, declined=OUTCOME_DECLINED,
+        completed=OUTCOME_COMPLETED, counter=found.counter))
