@@ -11,7 +11,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from app import figures
 from app.admin import audit_view, bp
@@ -56,16 +56,21 @@ from app.domain.campaigns import (
 )
 from app.domain.org import HoursError, OrgError, add_unit, set_opening_hours, update_unit
 from app.extensions import db
-from app.forms import choices, page_arg, unit_choices
-from app.models import AuditEvent, Campaign, Questionnaire, Unit
+from app.forms import choices, unit_choices
+from app.models import AuditEvent, Campaign, Counter, Questionnaire, Unit
 
 # --- units ------------------------------------------------------------------------------
 
 @bp.route("/units")
 @requires("units")
 def units():
-    return render_template("admin/units.html", units=units_in_scope(active_only=False),
-                           kinds=KIND_LABELS)
+    units = units_in_scope(active_only=False)
+    # One grouped count, not each unit's counters loaded to be counted.
+    numbers = dict(db.session.execute(
+        select(Counter.unit_id, func.count()).where(Counter.unit_id.in_([u.id for u in units]))
+        .group_by(Counter.unit_id)).all()) if units else {}
+    return render_template("admin/units.html", units=units, kinds=KIND_LABELS,
+                           counters_of=numbers)
 
 
 def _parent_choices(form: UnitForm, exclude: Unit | None = None) -> None:
@@ -323,16 +328,26 @@ def campaign_status(campaign_id: int, action: str):
 
 # --- audit log --------------------------------------------------------------------------
 
+AUDIT_PER_PAGE = 100
+
+
 @bp.route("/audit")
 @requires("audit")
 def audit():
     form = AuditFilterForm(request.args)
     query = _filtered_audit(form)
-    page = page_arg(request.args)
-    events = db.session.scalars(query.limit(101).offset((page - 1) * 100)).all()
-    filters = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("admin/audit.html", form=form, lines=audit_view.lines(events[:100]),
-                           page=page, more=len(events) > 100, filters=filters)
+    # Keyset paging: the next page starts below the last event shown (?before=<id>), so page
+    # 500 of a year's log costs what page 1 does (an index on `at`, not an OFFSET).
+    last = db.session.get(AuditEvent, request.args.get("before", 0, type=int))
+    if last is not None:
+        query = query.where(or_(AuditEvent.at < last.at,
+                                and_(AuditEvent.at == last.at, AuditEvent.id < last.id)))
+    events = db.session.scalars(query.limit(AUDIT_PER_PAGE + 1)).all()
+    shown = events[:AUDIT_PER_PAGE]
+    filters = {k: v for k, v in request.args.items() if k not in ("before", "page")}
+    return render_template("admin/audit.html", form=form, lines=audit_view.lines(shown),
+                           first_page=last is None, filters=filters,
+                           before=shown[-1].id if len(events) > AUDIT_PER_PAGE else None)
 
 
 @bp.route("/audit.csv")

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -14,6 +14,9 @@ def _now() -> datetime:
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
+    # The log's filters, newest first (migration 0012); keyset paging on (at, id).
+    __table_args__ = (Index("ix_audit_event_actor_at", "actor", "at"),
+                      Index("ix_audit_event_object_type_at", "object_type", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)

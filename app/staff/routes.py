@@ -5,6 +5,8 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import lazyload
 
 from app.auth.forms import EmptyForm
 from app.auth.scope import (
@@ -21,8 +23,8 @@ from app.db_setup import transaction
 from app.domain.org import add_counter, reissue_code, update_counter
 from app.domain.tallies import Counts, TallyRejected, import_tallies, record_tally
 from app.extensions import db
-from app.forms import counter_choices, unit_choices
-from app.models import Counter, Tally
+from app.forms import counter_choices, page_arg, unit_choices
+from app.models import Counter, Tally, Unit
 from app.staff import bp
 from app.staff.forms import CounterForm, ImportForm, TallyForm
 from app.staff.tally_files import read_tally_file
@@ -40,11 +42,27 @@ def _unit_choices(form_field) -> None:
     form_field.choices = unit_choices(units_in_scope())
 
 
+COUNTERS_PER_PAGE = 100  # a province has about a thousand: a page, not a 400 KB table
+
+
 @bp.route("/counters")
 @requires("counters")
 def counters():
-    rows = db.session.scalars(counters_in_scope()).all()
-    return render_template("staff/counters.html", counters=rows, form=EmptyForm())
+    """The counters of the viewer's units, searchable by name, code or operator, a page at a
+    time (two queries whatever the province's size)."""
+    q = (request.args.get("q") or "").strip()[:80]
+    query = counters_in_scope()
+    if q:
+        query = query.where(or_(*(column.icontains(q, autoescape=True) for column in (
+            Counter.name, Counter.code, Counter.operator, Unit.name))))
+    total = db.session.scalar(select(func.count()).select_from(
+        query.order_by(None).options(lazyload("*")).subquery()))
+    page = page_arg(request.args)
+    rows = db.session.scalars(query.limit(COUNTERS_PER_PAGE + 1)
+                              .offset((page - 1) * COUNTERS_PER_PAGE)).all()
+    return render_template("staff/counters.html", counters=rows[:COUNTERS_PER_PAGE],
+                           form=EmptyForm(), q=q, total=total, page=page,
+                           more=len(rows) > COUNTERS_PER_PAGE, filters={"q": q} if q else {})
 
 
 @bp.route("/counters/new", methods=["GET", "POST"])
