@@ -51,7 +51,7 @@ PAGES = (
     ("stickers", "/stickers"),
     ("stickers, one commune", "/stickers?unit=XA050"),
     ("audit log", "/admin/audit"),
-    ("audit log, page 500", "/admin/audit?page=500"),
+    ("audit log, half a year back", "/admin/audit?before=50000"),  # keyset: any depth
     ("audit log, one kind, one actor", "/admin/audit?object_type=tally&actor=canbo7"),
 )
 ACTIONS = (("tally.record", "tally"), ("counter.update", "counter"), ("user.update", "user"),
