@@ -142,13 +142,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(env: dict, port: int, **popen) -> tuple[subprocess.Popen, str]:
-    """gunicorn with gunicorn.conf.py on 127.0.0.1:port, one worker; returns it once it
-    answers, with its base URL."""
+def start_gunicorn(env: dict, port: int, workers: int = 1,
+                   **popen) -> tuple[subprocess.Popen, str]:
+    """gunicorn with gunicorn.conf.py on 127.0.0.1:port (one worker unless told); returns it
+    once it answers, with its base URL."""
     root = Path(__file__).resolve().parent.parent
     server = subprocess.Popen(
         [Path(sys.executable).parent / "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=root, env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1"},
+        cwd=root,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)},
         **popen)
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):

@@ -43,7 +43,7 @@ def test_a_repeated_scan_sends_only_its_count_to_the_database(app, client, count
     open_survey(client, counter.code)
     first = len(statements)
     statements.clear()
-    page, hidden = open_survey(client, counter.code)
+    page, _hidden = open_survey(client, counter.code)
     assert page.status_code == 200
     assert first >= 3  # counter, campaigns, the count: read once
     assert len(statements) == 1 and "daily_funnel" in statements[0]
@@ -52,7 +52,7 @@ def test_a_repeated_scan_sends_only_its_count_to_the_database(app, client, count
 
 def test_each_scan_gets_its_own_token_and_ticket_in_the_cached_page(app, counter):
     pages = [open_survey(app.test_client(), counter.code) for _ in range(2)]
-    (first, one), (second, two) = pages
+    (_first, one), (_second, two) = pages
     assert one["ticket"] != two["ticket"] and one["csrf_token"] != two["csrf_token"]
     for page, _hidden in pages:
         html = page.get_data(as_text=True)

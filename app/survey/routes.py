@@ -1,5 +1,7 @@
 """The survey: one GET shows everything, one POST ends in a thank-you (two round trips)."""
 
+from contextlib import suppress
+
 from flask import (
     current_app,
     get_template_attribute,
@@ -150,6 +152,18 @@ def entry(code: str):
     if stored == OUTCOME_COMPLETED:
         integrity.remember_answer(response, counter.id, day)
     return response
+
+
+@bp.errorhandler(SQLAlchemyError)
+def database_unavailable(_error):
+    """The database is down or locked (a restart, a failover) before a page could be shown:
+    "please try again in a few minutes", 503. A form already filled in never gets here: it
+    comes back whole (_try_again). The app recovers on its own: SQLAlchemy drops the broken
+    connections and the next request opens new ones."""
+    current_app.logger.warning("A survey page could not reach the database.")
+    with suppress(SQLAlchemyError):  # the connection itself is gone; the pool replaces it
+        db.session.rollback()
+    return render_template("errors/error.html", code=503), 503
 
 
 def _no_longer_live(code: str, day):
