@@ -30,6 +30,9 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 # No %(h)s (client address) and no %(q)s (query string) even for staff pages.
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# The master builds the app once and the workers share its pages (GUNICORN_PRELOAD=0: not)
+# (bench/memory.py measures both); each worker then opens its own database connections.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # LOG_FORMAT=json: one JSON object a line in both logs, with the same fields as the text.
 LOG_JSON = os.environ.get("LOG_FORMAT", "text") == "json"
@@ -84,3 +87,23 @@ def on_starting(server):
         raise RuntimeError("With more than one gunicorn worker, set RATELIMIT_STORAGE_URI="
                            "redis://host:6379/0 (limits in memory count per worker), or run "
                            "GUNICORN_WORKERS=1.")
+
+
+def pre_fork(server, worker):
+    """With preload_app, move what the master built out of the garbage collector's sight: its
+    passes would otherwise write to every shared object and copy the pages into each worker."""
+    if preload_app:
+        import gc
+
+        gc.freeze()
+
+
+def post_fork(server, worker):
+    """With preload_app, drop the connections the master's app may hold: a connection must
+    never be shared by two processes."""
+    if preload_app:
+        from app.extensions import db
+        from wsgi import app
+
+        with app.app_context():
+            db.engine.dispose(close=False)
