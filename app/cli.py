@@ -27,8 +27,8 @@ from app.printing.render import layouts
 def register(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
     for command in (seed_demo, create_user, load_questionnaires, list_counters, purge_tickets,
-                    move_answers, print_stickers, reissue_code, import_tallies, rebuild_rollups,
-                    sum_weeks, export_report):
+                    move_answers, print_stickers, print_job, reissue_code, import_tallies,
+                    rebuild_rollups, sum_weeks, export_report):
         app.cli.add_command(command)
 
 
@@ -161,6 +161,21 @@ def print_stickers(unit_code, counter_codes, layout, output) -> None:
     stickers = f"{result.stickers} sticker{'s' * (result.stickers != 1)}"
     sheets = f"{result.sheets} sheet{'s' * (result.sheets != 1)}"
     click.echo(f"Wrote {stickers} on {sheets} ({layout}, print run {result.run.id}) to {path}.")
+
+
+@click.command("print-job")
+@click.argument("job_id")
+@with_appcontext
+def print_job(job_id) -> None:
+    """Make the PDF of a large print started on the stickers page (the app runs this itself,
+    at lower priority; app/printing/jobs.py)."""
+    from app.printing.jobs import run
+
+    try:
+        job = run(job_id)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Print job {job_id}: {len(job.counter_ids)} stickers ready.")
 
 
 @click.command("reissue-code")

@@ -48,6 +48,9 @@ def from_environment(instance_path: str) -> dict:
         # this often, so the database keeps no order or time of them (app/survey/inbox.py).
         "SURVEY_MOVE_MINUTES": int(os.environ.get("SURVEY_MOVE_MINUTES",
                                                   "60" if production else "0")),
+        # A print of more stickers than this is made by a background process at lower priority
+        # (app/printing/jobs.py); smaller ones come straight back (~3 s for 200).
+        "PRINT_BACKGROUND_ABOVE": int(os.environ.get("PRINT_BACKGROUND_ABOVE", "200")),
         # How long a server keeps a code's counter, campaign and blank page (app/survey/
         # lookup.py): a change made on another server shows within this many seconds.
         "SURVEY_LOOKUP_SECONDS": int(os.environ.get("SURVEY_LOOKUP_SECONDS", "30")),

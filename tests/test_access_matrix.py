@@ -88,6 +88,9 @@ ROUTES = {
     "printing.stickers": ("GET", "/stickers", ALLOWED_ALL),
     "printing.stickers_pdf": ("GET", "/stickers.pdf?unit=XAB&layout=poster",
                               {"clerk_a": 422, "manager_a": 422, "admin_a": 422, "admin": 200}),
+    # A background print job is its requester's only (tests/test_print_jobs.py): none here.
+    "printing.job": ("GET", "/stickers/jobs/0123abcd", dict.fromkeys(ROLES, 404)),
+    "printing.job_pdf": ("GET", "/stickers/jobs/0123abcd.pdf", dict.fromkeys(ROLES, 404)),
     "admin.units": ("GET", "/admin/units", ADMINS_ONLY),
     "admin.unit_new": ("GET", "/admin/units/new", ADMINS_ONLY),
     "admin.unit_edit": ("GET", "/admin/units/{w.unit_b}", ADMINS_OF_B),

@@ -1,7 +1,7 @@
 """All models, importable from one place (Alembic and the app see the same metadata)."""
 
 from app.models.audit import AuditEvent
-from app.models.org import Counter, QrCode, RetiredCode, Unit
+from app.models.org import Counter, PrintJob, QrCode, RetiredCode, Unit
 from app.models.staff import User
 from app.models.survey import (
     Answer,
@@ -38,6 +38,7 @@ __all__ = [
     "InboxResponse",
     "IntegrityDay",
     "PressureReport",
+    "PrintJob",
     "QrCode",
     "QuarantinedDay",
     "Questionnaire",

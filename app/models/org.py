@@ -1,8 +1,18 @@
 """The organisation: a tree of units and the counters (quầy) where results are returned."""
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    Date,
+    DateTime,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -92,3 +102,20 @@ class QrCode(db.Model):
 
     url: Mapped[str] = mapped_column(String(300), primary_key=True)
     svg: Mapped[str] = mapped_column(Text)
+
+
+class PrintJob(db.Model):
+    """A large sticker print run made by a background process (app/printing/jobs.py), kept
+    in the database so whichever app server the staff member reaches next can hand it over."""
+
+    __tablename__ = "print_job"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    layout: Mapped[str] = mapped_column(String(40))
+    unit_code: Mapped[str] = mapped_column(String(40))
+    counter_ids: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="queued")  # running, done, failed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    filename: Mapped[str | None] = mapped_column(String(120))
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)

@@ -2,15 +2,17 @@
 
 import os
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.auth.scope import current_scope, requires, units_in_scope
 from app.clock import local_today
 from app.extensions import db
 from app.forms import choices, counter_choices, unit_choices
-from app.printing import bp
+from app.models import PrintJob
+from app.printing import bp, jobs
 from app.printing.forms import StickerForm
 from app.printing.render import layouts, print_stickers
 from app.printing.selection import SelectionError, counters_to_print
@@ -57,6 +59,10 @@ def stickers_pdf():
                                      counter_codes=form.counters.data)
     except SelectionError as exc:
         return render_template("printing/stickers.html", form=form, error=str(exc)), 422
+    if len(counters) > current_app.config["PRINT_BACKGROUND_ABOVE"]:  # off the worker
+        job = jobs.start(counters, layout=form.layout.data, unit_code=form.unit.data,
+                         user=current_user)
+        return redirect(url_for("printing.job", job_id=job.id), code=303)
     result = print_stickers(counters, layouts()[form.layout.data], today=local_today(),
                             workers=os.cpu_count() or 1)
     db.session.commit()  # QR codes encoded for this print are kept (app/qr.py)
@@ -65,5 +71,32 @@ def stickers_pdf():
     return result.pdf, 200, {
         "Content-Type": "application/pdf",
         "Content-Disposition": f'{disposition}; filename="{filename}"',
+        "Cache-Control": "no-store",
+    }
+
+
+def _own_job(job_id: str) -> PrintJob:
+    job = db.session.get(PrintJob, job_id)
+    if job is None or job.user_id != current_user.id:  # a job is its requester's only
+        abort(404)
+    return job
+
+
+@bp.route("/stickers/jobs/<job_id>")
+@requires("print")
+def job(job_id: str):
+    """A large print being made in the background: the page reloads itself until it is."""
+    return render_template("printing/job.html", job=_own_job(job_id))
+
+
+@bp.route("/stickers/jobs/<job_id>.pdf")
+@requires("print")
+def job_pdf(job_id: str):
+    job = _own_job(job_id)
+    if job.status != "done":
+        return redirect(url_for("printing.job", job_id=job.id), code=303)
+    return job.pdf, 200, {
+        "Content-Type": "application/pdf",
+        "Content-Disposition": f'attachment; filename="{job.filename}"',
         "Cache-Control": "no-store",
     }

@@ -1,0 +1,138 @@
+"""The survey while a province-wide sticker print runs: p99 of a survey GET, idle and during.
+
+    .venv/bin/python bench/print_load.py [--database postgresql://127.0.0.1:5432/test]
+                                         [--counters 1000] [--seconds 10]
+
+Builds a throwaway database with COUNTERS counters (the tree of bench/reports.py) and serves
+khaosat (production settings, 2 gunicorn workers, limits in Redis, gates open as in
+bench/survey.py). wrk (4 connections, a citizen-like load) measures a survey GET's p99:
+idle; while the print runs as the stickers page now starts it (`flask print-job`, nice 10, in
+a process of its own); and while the same print runs at normal priority, as a worker would
+have made it. Budget: p99 during the print ≤ 2× idle.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from survey import OPEN_GATES, serve
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SETUP = """
+import sys
+from datetime import UTC, datetime, timedelta
+sys.path.insert(0, "bench")
+from reports import build_tree
+from sqlalchemy import text
+from app import create_app
+from app.clock import local_today
+from app.extensions import db
+from app.models import PrintJob
+from app.survey.questionnaire import latest, load_all
+app = create_app()
+with app.app_context():
+    load_all()
+    q = latest("sipas-short").id
+    db.session.commit()
+    with db.engine.begin() as conn:
+        build_tree(conn, {counters})
+        conn.execute(text("INSERT INTO campaign (id, name, unit_id, questionnaire_id, "
+                          "starts_on, ends_on, target_rate, status) VALUES (1, 'Năm', 1, :q, "
+                          ":s, :e, 30, 'active')"),
+                     {{"q": q, "s": local_today() - timedelta(days=5),
+                      "e": local_today() + timedelta(days=30)}})
+        conn.execute(text("INSERT INTO user_account (id, username, password_hash, role, "
+                          "unit_id, active, language, session_version, created_at) VALUES "
+                          "(1, 'bench', 'x', 'admin', 1, TRUE, 'vi', 1, :now)"),
+                     {{"now": datetime.now(UTC)}})
+    for n in (1, 2):
+        db.session.add(PrintJob(id=f"job{{n}}", user_id=1, layout="a4-2x4", unit_code="BINHAN",
+                                counter_ids=list(range(1, {counters} + 1)), status="queued",
+                                created_at=datetime.now(UTC)))
+    db.session.commit()
+"""
+
+
+def p99(url: str, seconds: int) -> tuple[float, int]:
+    out = subprocess.run(["wrk", "-t2", "-c4", f"-d{seconds}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()
+    done = int(re.search(r"(\d+) requests in", out).group(1))
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit], done
+
+
+def during(env: dict, url: str, seconds: int, job: str, nice: int) -> tuple[float, int, float]:
+    """p99 while `flask print-job` runs at `nice` (the command sets 10 itself; 0 undoes it)."""
+    command = [BIN / "flask", "--app", "wsgi", "print-job", job]
+    if nice == 0:  # as a gunicorn worker would have made it: no lower priority
+        command = [BIN / "python", "-c", "import os; os.nice = lambda n: None\n"
+                   "from flask.cli import main; import sys\n"
+                   f"sys.argv = ['flask', '--app', 'wsgi', 'print-job', '{job}']; main()"]
+    started = time.perf_counter()
+    printer = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    time.sleep(1)  # past its start-up, into the layout
+    result = p99(url, seconds)
+    printer.wait()
+    if printer.returncode:
+        raise RuntimeError("the print failed")
+    return *result, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", help="a PostgreSQL URL (default: a temporary SQLite)")
+    parser.add_argument("--counters", type=int, default=1000)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.database:
+            name = f"khaosat_bench_{uuid.uuid4().hex[:8]}"
+            subprocess.run(["psql", args.database, "-qc", f'CREATE DATABASE "{name}"'],
+                           check=True)
+            url = args.database.rsplit("/", 1)[0] + "/" + name
+        else:
+            url = f"sqlite:///{tmp}/bench.sqlite"
+        env = {**os.environ, "KHAOSAT_ENV": "production", "SECRET_KEY": "p" * 64,
+               "DATABASE_URL": url, "PUBLIC_BASE_URL": "https://khaosat.example.vn",
+               "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI",
+                                                       "redis://127.0.0.1:6379/0"),
+               "RATELIMIT_KEY_PREFIX": f"print-{uuid.uuid4().hex[:8]}", **OPEN_GATES}
+        try:
+            subprocess.run([BIN / "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                           check=True, capture_output=True)
+            subprocess.run([BIN / "python", "-c", SETUP.format(counters=args.counters)],
+                           cwd=ROOT, env=env, check=True)
+            server, base = serve("wsgi:app", env, ["-c", "gunicorn.conf.py"])
+            try:
+                survey = f"{base}/q/C0000001"
+                idle, n_idle = p99(survey, args.seconds)
+                niced = during(env, survey, args.seconds, "job1", 10)
+                plain = during(env, survey, args.seconds, "job2", 0)
+            finally:
+                server.terminate()
+                server.wait()
+        finally:
+            if args.database:
+                subprocess.run(["psql", args.database, "-qc",
+                                f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
+    print(f"{'PostgreSQL' if args.database else 'SQLite'}, {args.counters:,} stickers, "
+          f"survey GET under wrk 4 connections, {args.seconds} s each")
+    print(f"idle                          p99 {idle:6.1f} ms  ({n_idle} requests)")
+    for label, (ms, n, took) in (("print job at nice 10 (now)", niced),
+                                 ("same print at nice 0", plain)):
+        print(f"{label:29} p99 {ms:6.1f} ms  ({n} requests)  {ms / idle:4.2f}× idle; "
+              f"print took {took:.0f} s")
+    verdict = "within budget" if niced[0] <= 2 * idle else "OVER BUDGET"
+    print(f"during the background print: {niced[0] / idle:.2f}× idle ({verdict}, ≤ 2×)")
+
+
+if __name__ == "__main__":
+    main()
