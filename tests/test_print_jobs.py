@@ -67,7 +67,7 @@ def test_a_large_print_is_made_in_the_background_and_handed_over(app, province, 
     assert login(app, "admin2").get(link).status_code == 404
 
 
-def test_the_print_job_lowers_its_own_priority(app, province, monkeypatch):
+def test_the_print_job_lowers_its_own_priority_to_idle_time(app, province, monkeypatch):
     with app.app_context():
         from app.models import User
 
@@ -75,12 +75,15 @@ def test_the_print_job_lowers_its_own_priority(app, province, monkeypatch):
         counters = list(db.session.scalars(db.select(jobs.Counter)))
         monkeypatch.setattr(jobs, "spawn", lambda job_id: None)  # made right here instead
         job = jobs.start(counters, layout="a4-2x4", unit_code="BINHAN", user=admin)
-        niceness = []
+        niceness, policy = [], []
         monkeypatch.setattr(jobs.os, "nice", lambda n: niceness.append(n))
+        monkeypatch.setattr(jobs.os, "sched_setscheduler",
+                            lambda pid, which, _param: policy.append((pid, which)))
         monkeypatch.setattr(jobs, "print_stickers", lambda *a, **k: type(
             "Result", (), {"pdf": b"%PDF-1.7", "run": type("Run", (), {"id": "ABC123"})})())
         jobs.run(job.id)
-        assert niceness == [jobs.PRIORITY] and jobs.PRIORITY >= 10
+        assert niceness == [jobs.PRIORITY] and jobs.PRIORITY == 19
+        assert policy == [(0, jobs.os.SCHED_IDLE)]  # only CPU time nobody else wants
         assert db.session.get(PrintJob, job.id).status == "done"
 
 
