@@ -131,23 +131,17 @@ def _ticket_hash(ticket: str) -> str:
     return hashlib.sha256(ticket.encode()).hexdigest()
 
 
-_OPENED = text(
-    "INSERT INTO daily_funnel (counter_id, day, opened, declined, screened_online, "
-    "screened_postal, screened_immediate, completed) VALUES (:counter_id, :day, 1, 0, 0, 0, 0, "
-    "0) ON CONFLICT (counter_id, day) DO UPDATE SET opened = daily_funnel.opened + 1")
-
-
 def record_opened(counter_id: int, day: date) -> None:
-    """Count one opening of the survey form at this counter today: one plain statement on a
-    connection of its own; this runs on every scan. On PostgreSQL the database commits it by
-    itself (no BEGIN and COMMIT round trips); SQLite's own transaction is cheaper there."""
-    engine, params = db.engine, {"counter_id": counter_id, "day": day}
+    """Count one opening of the survey form at this counter today, on a connection of its own;
+    this runs on every scan. On PostgreSQL the database commits it by itself (no BEGIN and
+    COMMIT round trips); SQLite's own transaction is cheaper there."""
+    engine = db.engine
     if engine.dialect.name != "postgresql":
         with engine.begin() as conn:
-            conn.execute(_OPENED, params)
+            _bump_funnel(counter_id, day, "opened", conn=conn)
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(_OPENED, params)
+        _bump_funnel(counter_id, day, "opened", conn=conn)
 
 
 def record_refusal(counter_id: int, day: date, reason: str) -> None:
