@@ -1,6 +1,7 @@
 """What tests do as a person would: log in through the form, post forms with their CSRF token,
 open and fill the survey; and count what the database holds. One module, imported by all."""
 
+import os
 import re
 import socket
 import subprocess
@@ -73,6 +74,14 @@ def count_rows(app, model) -> int:
 
 # --- the citizen's phone ----------------------------------------------------------------
 
+def checked(html: str, name: str, value: str) -> bool:
+    """True when the radio button name=value is rendered checked."""
+    for tag in re.findall(r"<input[^>]*>", html):
+        if f'name="{name}"' in tag and f'value="{value}"' in tag:
+            return " checked" in tag
+    return False
+
+
 def hidden_fields(html: str) -> dict[str, str]:
     """The CSRF token and the one-time ticket a survey page carries."""
     return dict(_HIDDEN.findall(html))
@@ -140,6 +149,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def server_env(database_url: str, **settings: str) -> dict:
+    """The environment of a gunicorn a test starts on the run's database: development mode
+    only so that cookies go over plain HTTP (production marks them Secure), answers taken at
+    any hour and at once, no access log; `settings` on top."""
+    return {**os.environ, "KHAOSAT_ENV": "development", "SECRET_KEY": "t" * 64,
+            "DATABASE_URL": database_url, "PUBLIC_BASE_URL": "https://khaosat.example.vn",
+            "SURVEY_MIN_SECONDS": "0", "OFFICE_HOURS": "00:00-23:59:59",
+            "GUNICORN_ACCESSLOG": "/dev/null", **settings}
 
 
 def start_gunicorn(env: dict, port: int, workers: int = 1,

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from app.config import normalise_database_url
 from app.extensions import db
 from tests.factories import GOOD_ANSWERS, make_surveyed_counter, ref
-from tests.helpers import count_responses, free_port, start_gunicorn
+from tests.helpers import checked, count_responses, free_port, server_env, start_gunicorn
 
 COMMENT = "Cán bộ tận tình, chờ hơi lâu"
 
@@ -28,11 +28,8 @@ COMMENT = "Cán bộ tận tình, chờ hơi lâu"
 def server(app, migrated_database, tmp_path):
     with app.app_context():
         counter = ref(make_surveyed_counter())
-    env = {**os.environ, "KHAOSAT_ENV": "development", "SECRET_KEY": "d" * 64,
-           "DATABASE_URL": migrated_database, "PUBLIC_BASE_URL": "https://khaosat.example.vn",
-           "SURVEY_MIN_SECONDS": "0", "OFFICE_HOURS": "00:00-23:59:59",
-           "GUNICORN_ACCESSLOG": "/dev/null"}
-    master, base = start_gunicorn(env, free_port(), stderr=(tmp_path / "gunicorn.log").open("w"))
+    master, base = start_gunicorn(server_env(migrated_database), free_port(),
+                                  stderr=(tmp_path / "gunicorn.log").open("w"))
     yield counter, base, migrated_database
     master.terminate()
     master.wait(timeout=20)
@@ -71,12 +68,6 @@ def fetch(opener, url: str, body: bytes | None = None) -> tuple[int, str]:
         return page.status, page.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
-
-
-def checked(html: str, name: str, value: str) -> bool:
-    """The radio button name=value is drawn checked."""
-    return any(f'name="{name}"' in tag and f'value="{value}"' in tag and " checked" in tag
-               for tag in re.findall(r"<input[^>]*>", html))
 
 
 def hidden_of(html: str) -> dict:

@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 from tests.factories import GOOD_ANSWERS, make_surveyed_counter, ref
-from tests.helpers import free_port, start_gunicorn
+from tests.helpers import free_port, server_env, start_gunicorn
 
 FORMS = int(os.environ.get("NOTHING_LOST_FORMS", "240"))
 CLIENTS = int(os.environ.get("NOTHING_LOST_CLIENTS", "8"))
@@ -39,10 +39,7 @@ def server(app, migrated_database, tmp_path):
     # One test client is many citizens here: the per-address limits are out of its reach.
     gates = {name: "1000000 per minute" for name in (
         "SURVEY_OPEN_LIMIT", "SURVEY_SUBMIT_LIMIT", "SURVEY_BURST", "SURVEY_ONE_PLACE")}
-    env = {**os.environ, "KHAOSAT_ENV": "development", "SECRET_KEY": "k" * 64,
-           "DATABASE_URL": migrated_database, "PUBLIC_BASE_URL": "https://khaosat.example.vn",
-           "SURVEY_MIN_SECONDS": "0", "OFFICE_HOURS": "00:00-23:59:59",
-           "GUNICORN_ACCESSLOG": "/dev/null", "SURVEY_IDENTICAL_RUN": "1000000", **gates}
+    env = server_env(migrated_database, SURVEY_IDENTICAL_RUN="1000000", **gates)
     master, base = start_gunicorn(env, free_port(), workers=2,
                                   stderr=(tmp_path / "gunicorn.log").open("w"))
     yield counter, master, base

@@ -18,7 +18,15 @@ from tests.factories import (
     make_unit,
     ref,
 )
-from tests.helpers import count_answers, count_responses, funnel, hidden_fields, open_survey, submit
+from tests.helpers import (
+    checked,
+    count_answers,
+    count_responses,
+    funnel,
+    hidden_fields,
+    open_survey,
+    submit,
+)
 
 SCREEN_OUTS = ("screened_online", "screened_postal", "screened_immediate")
 
@@ -27,14 +35,6 @@ SCREEN_OUTS = ("screened_online", "screened_postal", "screened_immediate")
 def counter(app):
     with app.app_context():
         return ref(make_surveyed_counter())
-
-
-def checked(html: str, name: str, value: str) -> bool:
-    """True when the radio button name=value is rendered checked."""
-    for tag in re.findall(r"<input[^>]*>", html):
-        if f'name="{name}"' in tag and f'value="{value}"' in tag:
-            return " checked" in tag
-    return False
 
 
 def signed_hours_ago(monkeypatch, hours: int) -> None:

@@ -17,7 +17,7 @@ from app.domain.org import reissue_code
 from app.extensions import db
 from app.models import Counter, Response
 from tests.factories import GOOD_ANSWERS, make_surveyed_counter, ref
-from tests.helpers import count_rows, free_port, start_gunicorn
+from tests.helpers import count_rows, free_port, server_env, start_gunicorn
 
 # The servers share limits through Redis: the run's own (the PostgreSQL pass sets it), else
 # the local one the Makefile names, so the SQLite pass plays it too.
@@ -61,13 +61,10 @@ def servers(app, migrated_database):
         pytest.skip(f"two servers share limits through Redis: none answers at {REDIS}")
     with app.app_context():
         counter = ref(make_surveyed_counter())
-    # Development mode only so that cookies go over plain HTTP (production marks them Secure).
-    env = {**os.environ, "KHAOSAT_ENV": "development", "SECRET_KEY": "s" * 64,
-           "DATABASE_URL": migrated_database, "PUBLIC_BASE_URL": "https://khaosat.example.vn",
-           "RATELIMIT_STORAGE_URI": REDIS, "RATELIMIT_KEY_PREFIX": f"two-{uuid.uuid4().hex}",
-           "SURVEY_MIN_SECONDS": "0", "SURVEY_SUBMIT_LIMIT": "3 per 10 minutes",
-           "OFFICE_HOURS": "00:00-23:59:59", "GUNICORN_ACCESSLOG": "/dev/null",
-           "SURVEY_LOOKUP_SECONDS": str(LOOKUP_SECONDS)}
+    env = server_env(migrated_database, RATELIMIT_STORAGE_URI=REDIS,
+                     RATELIMIT_KEY_PREFIX=f"two-{uuid.uuid4().hex}",
+                     SURVEY_SUBMIT_LIMIT="3 per 10 minutes",
+                     SURVEY_LOOKUP_SECONDS=str(LOOKUP_SECONDS))
     started = [start_gunicorn(env, free_port()) for _ in range(2)]
     yield counter, [base for _server, base in started]
     for server, _base in started:

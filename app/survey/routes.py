@@ -77,7 +77,7 @@ def entry(code: str):
     day = local_today()
     found, retired = lookup.target(code, day)  # cached for a short while (lookup.py)
     if found is None:
-        return render_template("survey/unknown.html", retired=retired), 410 if retired else 404
+        return _unknown(retired)
     counter, campaign = found.counter, found.campaign
     if campaign is None:
         return render_template("survey/no_campaign.html", counter=counter)
@@ -166,13 +166,18 @@ def database_unavailable(_error):
     return render_template("errors/error.html", code=503), 503
 
 
+def _unknown(retired: bool):
+    """No live counter has this code: 410 for a retired one (a replaced sticker), else 404."""
+    return render_template("survey/unknown.html", retired=retired), 410 if retired else 404
+
+
 def _no_longer_live(code: str, day):
     """The page was shown from this server's cache, but the code was re-issued or retired, or
     the counter, unit or campaign closed since: nothing was stored; say what is true now."""
     lookup.forget(code)
     found, retired = lookup.target(code, day)
     if found is None:
-        return render_template("survey/unknown.html", retired=retired), 410 if retired else 404
+        return _unknown(retired)
     return render_template("survey/no_campaign.html", counter=found.counter), 409
 
 
@@ -184,7 +189,7 @@ def pressure(code: str):
     """A citizen's anonymous report of pressure or interference: for Home Affairs only."""
     counter, retired = find_by_public_code(code)
     if counter is None:
-        return render_template("survey/unknown.html", retired=retired), 410 if retired else 404
+        return _unknown(retired)
     form = PressureForm()
     if request.method != "POST":
         return render_template("survey/pressure.html", form=form, counter=counter)
