@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from survey import OPEN_GATES, free_port
+from survey import OPEN_GATES, free_port, workers_of
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -36,10 +36,6 @@ def memory(pid: int) -> dict[str, float]:
         fields[name] = int(value.split()[0]) / 1024
     return {"rss": fields["Rss"], "pss": fields["Pss"],
             "private": fields["Private_Clean"] + fields["Private_Dirty"]}
-
-
-def workers_of(master: int) -> list[int]:
-    return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
 
 
 def show(label: str, master: int) -> None:

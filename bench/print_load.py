@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from survey import OPEN_GATES, serve
+from throwaway import throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -93,37 +94,25 @@ def main() -> None:
     parser.add_argument("--counters", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.database:
-            name = f"khaosat_bench_{uuid.uuid4().hex[:8]}"
-            subprocess.run(["psql", args.database, "-qc", f'CREATE DATABASE "{name}"'],
-                           check=True)
-            url = args.database.rsplit("/", 1)[0] + "/" + name
-        else:
-            url = f"sqlite:///{tmp}/bench.sqlite"
+    with tempfile.TemporaryDirectory() as tmp, throwaway_database(args.database, tmp) as url:
         env = {**os.environ, "KHAOSAT_ENV": "production", "SECRET_KEY": "p" * 64,
                "DATABASE_URL": url, "PUBLIC_BASE_URL": "https://khaosat.example.vn",
                "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI",
                                                        "redis://127.0.0.1:6379/0"),
                "RATELIMIT_KEY_PREFIX": f"print-{uuid.uuid4().hex[:8]}", **OPEN_GATES}
+        subprocess.run([BIN / "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                       check=True, capture_output=True)
+        subprocess.run([BIN / "python", "-c", SETUP.format(counters=args.counters)],
+                       cwd=ROOT, env=env, check=True)
+        server, base = serve("wsgi:app", env, ["-c", "gunicorn.conf.py"])
         try:
-            subprocess.run([BIN / "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
-                           check=True, capture_output=True)
-            subprocess.run([BIN / "python", "-c", SETUP.format(counters=args.counters)],
-                           cwd=ROOT, env=env, check=True)
-            server, base = serve("wsgi:app", env, ["-c", "gunicorn.conf.py"])
-            try:
-                survey = f"{base}/q/C0000001"
-                idle, n_idle = p99(survey, args.seconds)
-                niced = during(env, survey, args.seconds, "job1", 10)
-                plain = during(env, survey, args.seconds, "job2", 0)
-            finally:
-                server.terminate()
-                server.wait()
+            survey = f"{base}/q/C0000001"
+            idle, n_idle = p99(survey, args.seconds)
+            niced = during(env, survey, args.seconds, "job1", 10)
+            plain = during(env, survey, args.seconds, "job2", 0)
         finally:
-            if args.database:
-                subprocess.run(["psql", args.database, "-qc",
-                                f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
+            server.terminate()
+            server.wait()
     print(f"{'PostgreSQL' if args.database else 'SQLite'}, {args.counters:,} stickers, "
           f"survey GET under wrk 4 connections, {args.seconds} s each")
     print(f"idle                          p99 {idle:6.1f} ms  ({n_idle} requests)")

@@ -30,10 +30,11 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
+from throwaway import throwaway_database
 
 from app import create_app
 from app.clock import local_today
@@ -195,29 +196,15 @@ def main() -> None:
     postgres = bool(args.database)
     responses = args.responses or (5_000_000 if postgres else 1_000_000)
     counters = args.counters or (2000 if postgres else 400)
-    with tempfile.TemporaryDirectory() as tmp:
-        if postgres:
-            server = make_url(normalise_database_url(args.database))
-            name = f"khaosat_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(server, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            url = server.set(database=name).render_as_string(hide_password=False)
-        else:
-            url = f"sqlite:///{tmp}/bench.sqlite"
-        try:
-            run(url, postgres, responses, counters)
-        finally:
-            if postgres and args.keep:
-                print(f"kept: --existing {url}")
-            elif postgres:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with (tempfile.TemporaryDirectory() as tmp,
+          throwaway_database(args.database, tmp, keep=args.keep) as url):
+        run(url, postgres, responses, counters)
 
 
 def run(url: str, postgres: bool, responses: int, counters: int, build: bool = True) -> None:
     app = create_app({"KHAOSAT_ENV": "development", "SECRET_KEY": "bench", "TESTING": True,
-                      "SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+                      "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
                       "PUBLIC_BASE_URL": "https://khaosat.example.vn"})
     with app.app_context():
         if build:

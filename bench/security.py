@@ -39,8 +39,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from pathlib import Path
+
+from throwaway import throwaway_database  # bench/, the folder this script runs from
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -214,19 +215,8 @@ def main() -> None:
         sys.exit("bench/security.py needs sqlmap: apt-get install sqlmap")
     work = Path(tempfile.mkdtemp(prefix="khaosat-security-"))
     print(f"Logs and reports in {work}", flush=True)
-    name = f"khaosat_security_{uuid.uuid4().hex[:8]}"
-    if opts.database:
-        subprocess.run(["psql", opts.database, "-qc", f'CREATE DATABASE "{name}"'],
-                       check=True)
-        url = opts.database.rsplit("/", 1)[0] + "/" + name
-    else:
-        url = f"sqlite:///{work}/security.sqlite"
-    try:
+    with throwaway_database(opts.database, work) as url:
         failed = scan(opts, url, work)
-    finally:
-        if opts.database:
-            subprocess.run(["psql", opts.database, "-qc",
-                            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
     sys.exit(1 if failed else 0)
 
 

@@ -19,7 +19,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from flask_migrate import upgrade
 from reports import build_tree, working_days
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, text
+from throwaway import throwaway_database
 
 from app import create_app
 from app.clock import local_today
@@ -154,32 +153,18 @@ def main() -> None:
     parser.add_argument("--counters", type=int, default=1000)
     parser.add_argument("--events", type=int, default=100_000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.database:
-            server = make_url(normalise_database_url(args.database))
-            name = f"khaosat_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(server, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            url = server.set(database=name).render_as_string(hide_password=False)
-        else:
-            url = f"sqlite:///{tmp}/bench.sqlite"
-        try:
-            app = create_app({"KHAOSAT_ENV": "development", "SECRET_KEY": "bench",
-                              "TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
-                              "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
-                              "PUBLIC_BASE_URL": "https://khaosat.example.vn"})
-            with app.app_context():
-                started = time.perf_counter()
-                generate(args.counters, args.events)
-                print(f"{'PostgreSQL' if args.database else 'SQLite'}: {args.counters:,} "
-                      f"counters, {args.events:,} audit events; set-up "
-                      f"{time.perf_counter() - started:.0f} s")
-            within = time_pages(app)
-        finally:
-            if args.database:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with tempfile.TemporaryDirectory() as tmp, throwaway_database(args.database, tmp) as url:
+        app = create_app({"KHAOSAT_ENV": "development", "SECRET_KEY": "bench", "TESTING": True,
+                          "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+                          "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+                          "PUBLIC_BASE_URL": "https://khaosat.example.vn"})
+        with app.app_context():
+            started = time.perf_counter()
+            generate(args.counters, args.events)
+            print(f"{'PostgreSQL' if args.database else 'SQLite'}: {args.counters:,} "
+                  f"counters, {args.events:,} audit events; set-up "
+                  f"{time.perf_counter() - started:.0f} s")
+        within = time_pages(app)
     if not within:
         sys.exit("some page took 100 ms or more")
 

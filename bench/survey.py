@@ -33,6 +33,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from throwaway import throwaway_database
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 TICK = os.sysconf("SC_CLK_TCK")
@@ -91,11 +93,15 @@ def serve(app: str, env: dict, extra: list[str]) -> tuple[subprocess.Popen, str]
     raise RuntimeError(f"{app} did not start")
 
 
+def workers_of(master: int) -> list[int]:
+    """The pids of a gunicorn master's workers."""
+    return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+
+
 def worker_cpu(master: subprocess.Popen) -> float:
     """CPU seconds (user + system) spent so far by the gunicorn master's workers."""
-    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
     total = 0
-    for pid in children:
+    for pid in workers_of(master.pid):
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / TICK
@@ -139,26 +145,14 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench/survey.py needs wrk: apt-get install wrk")
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.database:
-            name = f"khaosat_bench_{uuid.uuid4().hex[:8]}"
-            subprocess.run(["psql", args.database, "-qc", f'CREATE DATABASE "{name}"'],
-                           check=True)
-            url = args.database.rsplit("/", 1)[0] + "/" + name
-        else:
-            url = f"sqlite:///{tmp}/bench.sqlite"
+    with tempfile.TemporaryDirectory() as tmp, throwaway_database(args.database, tmp) as url:
         env = {**os.environ, "KHAOSAT_ENV": "production", "SECRET_KEY": "b" * 64,
                "DATABASE_URL": url, "PUBLIC_BASE_URL": "https://khaosat.example.vn",
                # Production with 2 workers keeps its limits in Redis (gunicorn.conf.py).
                "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI",
                                                        "redis://127.0.0.1:6379/0"),
                "RATELIMIT_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}", **OPEN_GATES}
-        try:
-            run(args, env, Path(tmp))
-        finally:
-            if args.database:
-                subprocess.run(["psql", args.database, "-qc",
-                                f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
+        run(args, env, Path(tmp))
 
 
 def run(args, env: dict, tmp: Path) -> None:
