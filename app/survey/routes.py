@@ -59,10 +59,11 @@ def survey_headers(response):
 
 def _refused_limit(_limit):
     """One client sent too many forms at one counter: a calm page, and one more refusal."""
-    found, _retired = lookup.target((request.view_args or {}).get("code", ""), local_today())
+    day = local_today()
+    found, _retired = lookup.target((request.view_args or {}).get("code", ""), day)
     counter = found.counter if found else None
     if counter is not None:
-        record_refusal(counter.id, local_today(), integrity.REFUSED_LIMIT)
+        record_refusal(counter.id, day, integrity.REFUSED_LIMIT)
     return make_response(render_template("survey/refused.html", counter=counter,
                                          reason="limit"), 429)
 
