@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as config_module
 from app import figures
-from app.extensions import babel, csrf, db, limiter, login, migrate
+from app.extensions import SessionInterface, babel, csrf, db, limiter, login, migrate
 from app.privacy import install_log_filters, is_survey_path
 
 LOCALES = ("vi", "en")
@@ -128,11 +128,31 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.session_interface = SessionInterface()
     limiter.init_app(app)
+    _survey_skips_the_limiter_hook(app)
     from app.db_setup import configure_engine_events
 
     with app.app_context():
         configure_engine_events(db.engine)
+
+
+def _survey_skips_the_limiter_hook(app: Flask) -> None:
+    """The survey's entry counts its own limits (survey/integrity.py), and no limit applies
+    to every page: Flask-Limiter's before-request hook would spend ~7 % of each scan's CPU
+    time finding nothing to check. Every other page keeps the hook."""
+    if not limiter.enabled:  # RATELIMIT_ENABLED=False: no hook at all
+        return
+    hooks = app.before_request_funcs[None]
+    index = hooks.index(limiter._check_request_limit)  # fails loudly if Flask-Limiter changes
+    check = hooks[index]
+
+    def check_unless_survey():
+        if request.endpoint != "survey.entry":
+            return check()
+        return None
+
+    hooks[index] = check_unless_survey
 
 
 def register_blueprints(app: Flask) -> None:

@@ -145,6 +145,25 @@ def confirm(client, page):
 
 # --- servers ------------------------------------------------------------------------------
 
+def local_redis(purpose: str) -> str:
+    """The Redis a test shares limits through: the run's own (the PostgreSQL pass sets
+    RATELIMIT_STORAGE_URI), else the local one the Makefile names, so the SQLite pass plays it
+    too. Skips without one, except in CI, where it fails."""
+    import pytest
+    import redis
+
+    url = os.environ.get("RATELIMIT_STORAGE_URI", "")
+    if not url.startswith("redis"):
+        url = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_timeout=2).ping()
+    except redis.RedisError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs Redis at {url} for {purpose}")
+        pytest.skip(f"{purpose} needs Redis: none answers at {url}")
+    return url
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

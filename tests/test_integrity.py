@@ -5,6 +5,7 @@ that carries a flag; an honest day of citizens at realistic pace is neither."""
 
 import random
 import re
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from app.models import IntegrityDay, Unit
 from app.survey import integrity
 from tests.conftest import BASE_CONFIG, empty
 from tests.factories import GOOD_ANSWERS, make_counter, make_surveyed_counter, ref
-from tests.helpers import count_responses, hidden_fields, open_survey, submit
+from tests.helpers import count_responses, hidden_fields, local_redis, open_survey, submit
 
 INTEGRITY = ("SURVEY_MIN_SECONDS", "SURVEY_SUBMIT_LIMIT", "SURVEY_OPEN_LIMIT", "SURVEY_BURST",
              "SURVEY_IDENTICAL_RUN", "SURVEY_ONE_PLACE", "OFFICE_HOURS")
@@ -28,13 +29,16 @@ HAPPY = {**GOOD_ANSWERS, **{k: "5" for k in ("access", "procedure", "officer", "
                                             "feedback", "overall")}, "comment": ""}
 
 
-@pytest.fixture
-def strict(migrated_database, request, tmp_path):
+def strict_app(database: str, tmp_path, **settings):
     """An app with the production integrity settings (app/config.py defaults)."""
     defaults = config_module.from_environment(str(tmp_path))
-    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": migrated_database,
-                      **{key: defaults[key] for key in INTEGRITY},
-                      **getattr(request, "param", {})})
+    return create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database,
+                       **{key: defaults[key] for key in INTEGRITY}, **settings})
+
+
+@pytest.fixture
+def strict(migrated_database, request, tmp_path):
+    app = strict_app(migrated_database, tmp_path, **getattr(request, "param", {}))
     yield app
     empty(app)
 
@@ -292,3 +296,40 @@ def test_behind_a_proxy_each_citizen_is_counted_apart_and_no_hop_is_forged(stric
                                    "HTTP_X_FORWARDED_FOR": f"198.51.100.{1 + n % 2}"})
         got += attempt(phone, counter.code, clock, {**HAPPY, "comment": f"Ý kiến {n}"})
     assert got == (12 if separate else 6)
+
+
+def test_limits_on_redis_hold_after_redis_forgets_its_scripts(migrated_database, tmp_path):
+    """Production counts the survey's limits on Redis, several in one round trip; a Redis
+    restarted (or SCRIPT FLUSH) has forgotten the counting script: the count goes on."""
+    import redis
+
+    url = local_redis("counting the survey's limits on Redis")
+    app = strict_app(migrated_database, tmp_path, RATELIMIT_STORAGE_URI=url,
+                     RATELIMIT_STORAGE_OPTIONS={"key_prefix": f"integrity-{uuid.uuid4().hex}"})
+    try:
+        with app.app_context():
+            code = ref(make_surveyed_counter()).code
+        client = app.test_client()
+        opened = [client.get(f"/q/{code}").status_code for _ in range(15)]
+        redis.Redis.from_url(url).script_flush()
+        opened += [client.get(f"/q/{code}").status_code for _ in range(15)]
+        assert opened == [200] * 30  # SURVEY_OPEN_LIMIT: 30 per 10 minutes
+        assert client.get(f"/q/{code}").status_code == 429
+    finally:
+        empty(app)
+
+
+def test_the_survey_goes_on_when_the_limit_storage_is_down(migrated_database, tmp_path,
+                                                           monkeypatch, caplog):
+    """Nothing answers where the limits are kept: the citizen still answers, uncounted, and
+    the log says so (not a 500 with the answers lost)."""
+    app = strict_app(migrated_database, tmp_path, RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0")
+    try:
+        with app.app_context():
+            code = ref(make_surveyed_counter()).code
+        clock = Clock(monkeypatch)
+        assert attempt(app.test_client(), code, clock, HAPPY)
+        assert count_responses(app) == 1
+        assert "limits could not be counted" in caplog.text
+    finally:
+        empty(strict_app(migrated_database, tmp_path))  # the rows; no limits were kept

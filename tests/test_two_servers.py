@@ -2,7 +2,6 @@
 rate limit, a form's one-time ticket and a re-issued sticker code hold across both."""
 
 import http.cookiejar
-import os
 import re
 import time
 import urllib.error
@@ -17,14 +16,7 @@ from app.domain.org import reissue_code
 from app.extensions import db
 from app.models import Counter, Response
 from tests.factories import GOOD_ANSWERS, make_surveyed_counter, ref
-from tests.helpers import count_rows, free_port, server_env, start_gunicorn
-
-# The servers share limits through Redis: the run's own (the PostgreSQL pass sets it), else
-# the local one the Makefile names, so the SQLite pass plays it too.
-REDIS = os.environ.get("RATELIMIT_STORAGE_URI", "")
-if not REDIS.startswith("redis"):
-    REDIS = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
-
+from tests.helpers import count_rows, free_port, local_redis, server_env, start_gunicorn
 
 LOOKUP_SECONDS = 2  # how long a server may keep showing a changed code's form (lookup.py)
 
@@ -51,17 +43,10 @@ def send(client, base: str, code: str, hidden: dict) -> tuple[int, str]:
 
 @pytest.fixture
 def servers(app, migrated_database):
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS, socket_timeout=2).ping()
-    except redis.RedisError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs Redis at {REDIS} for the two-server test")
-        pytest.skip(f"two servers share limits through Redis: none answers at {REDIS}")
+    redis_url = local_redis("the two-server test")
     with app.app_context():
         counter = ref(make_surveyed_counter())
-    env = server_env(migrated_database, RATELIMIT_STORAGE_URI=REDIS,
+    env = server_env(migrated_database, RATELIMIT_STORAGE_URI=redis_url,
                      RATELIMIT_KEY_PREFIX=f"two-{uuid.uuid4().hex}",
                      SURVEY_SUBMIT_LIMIT="3 per 10 minutes",
                      SURVEY_LOOKUP_SECONDS=str(LOOKUP_SECONDS))

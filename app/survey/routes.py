@@ -12,7 +12,6 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -90,7 +89,7 @@ def entry(code: str):
         # The blank page is rendered once per code and language; each scan gets its own
         # token and ticket in it.
         page = found.page(("form", locale), lambda: _blank_page(form_class(), found))
-        page = lookup.fill(page, generate_csrf(), integrity.issue_ticket(counter.id))
+        page = lookup.fill(page, integrity.csrf_token(), integrity.issue_ticket(counter.id))
         if request.method == "GET":  # HEAD is what link previews send; it opens nothing
             try:
                 record_opened(counter.id, day)
