@@ -146,12 +146,18 @@ def _hit_all(hits: list[tuple]) -> list[bool]:
     try:
         if not isinstance(storage, RedisStorage):
             return [strategy.hit(item, *ids) for item, ids in hits]
-        pipe = storage.get_connection().pipeline(transaction=False)
-        for item, ids in hits:
-            pipe.execute_command("EVALSHA", storage.lua_incr_expire.sha, 1,
-                                 storage.prefixed_key(item.key_for(*ids)), item.get_expiry(), 1)
+        client = storage.get_connection()
+        commands = [("EVALSHA", storage.lua_incr_expire.sha, 1,
+                     storage.prefixed_key(item.key_for(*ids)), item.get_expiry(), 1)
+                    for item, ids in hits]
         try:
-            counts = pipe.execute()
+            if len(commands) == 1:  # a pipeline's bookkeeping costs more than it saves here
+                counts = [client.execute_command(*commands[0])]
+            else:
+                pipe = client.pipeline(transaction=False)
+                for command in commands:
+                    pipe.execute_command(*command)
+                counts = pipe.execute()
         except NoScriptError:  # Redis restarted and forgot the script: limits loads it again
             return [strategy.hit(item, *ids) for item, ids in hits]
         return [int(count) <= item.amount for count, (item, _ids) in zip(counts, hits, strict=True)]
