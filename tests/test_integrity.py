@@ -333,3 +333,34 @@ def test_the_survey_goes_on_when_the_limit_storage_is_down(migrated_database, tm
         assert "limits could not be counted" in caplog.text
     finally:
         empty(strict_app(migrated_database, tmp_path))  # the rows; no limits were kept
+
+
+def test_an_honest_phone_costs_redis_nothing_and_a_flood_is_still_stopped(migrated_database,
+                                                                         tmp_path):
+    """Two app processes share the limits in Redis. A phone opening a counter's form once or
+    twice is counted by the process it reached, not in Redis (integrity.FirstOpens); one
+    that keeps opening it, on either, is stopped at SURVEY_OPEN_LIMIT all the same."""
+    import redis
+
+    url = local_redis("counting the survey's limits on Redis")
+    prefix = f"integrity-{uuid.uuid4().hex}"
+    apps = [strict_app(migrated_database, tmp_path, RATELIMIT_STORAGE_URI=url,
+                       RATELIMIT_STORAGE_OPTIONS={"key_prefix": prefix},
+                       SURVEY_OPEN_LIMIT="10 per 10 minutes") for _ in range(2)]
+    store = redis.Redis.from_url(url)
+    try:
+        with apps[0].app_context():
+            code = ref(make_surveyed_counter()).code
+        honest = apps[0].test_client()
+        honest.environ_base["REMOTE_ADDR"] = "198.51.100.40"
+        assert [honest.get(f"/q/{code}").status_code for _ in range(2)] == [200, 200]
+        assert store.keys(f"{prefix}:*") == []
+        flood = [app.test_client() for app in apps]
+        for client in flood:
+            client.environ_base["REMOTE_ADDR"] = "198.51.100.41"
+        opened = [flood[n % 2].get(f"/q/{code}").status_code for n in range(16)]
+        assert opened == [200] * 10 + [429] * 6
+        assert [int(store.get(key)) for key in store.keys(f"{prefix}:*")] == [16]
+    finally:
+        store.delete(*store.keys(f"{prefix}:*") or ["none"])
+        empty(apps[0])
