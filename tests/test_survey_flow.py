@@ -7,9 +7,11 @@ import itsdangerous
 import pytest
 from sqlalchemy import select
 
+from app import create_app
 from app.clock import local_today
 from app.extensions import db
 from app.models import Counter, Questionnaire, Response, RetiredCode
+from tests.conftest import BASE_CONFIG
 from tests.factories import (
     GOOD_ANSWERS,
     make_campaign,
@@ -266,6 +268,18 @@ def test_survey_pages_are_not_cached_nor_leak_referrer(client, counter, method):
     assert page.headers["Cache-Control"] == "no-store"
     assert page.headers["Referrer-Policy"] == "no-referrer"
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "Strict-Transport-Security" not in page.headers  # development: plain HTTP
+
+
+def test_production_survey_pages_insist_on_https(migrated_database, counter):
+    production = create_app({**BASE_CONFIG, "KHAOSAT_ENV": "production",
+                             "SQLALCHEMY_DATABASE_URI": migrated_database,
+                             "SECRET_KEY": "p" * 64})
+    page = production.test_client().get(f"/q/{counter.code}")
+    assert page.status_code == 200
+    assert page.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert page.headers["Referrer-Policy"] == "no-referrer"  # the survey's own set, not staff's
 
 
 def test_typed_code_with_lookalike_letters_still_finds_the_counter(client, counter):

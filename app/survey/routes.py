@@ -43,16 +43,22 @@ def small_bodies_only():
 
 @bp.after_request
 def survey_headers(response):
-    """Nothing cached, nothing leaked to other sites, nothing loaded from elsewhere."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; "
-        f"style-src '{current_app.config['SURVEY_CSS_HASH']}'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    )
+    """Nothing cached, nothing leaked to other sites, nothing loaded from elsewhere (instead
+    of the staff pages' set, app.staff_headers)."""
+    headers = current_app.extensions.get("khaosat.survey_headers")
+    if headers is None:  # the same on every response: built once
+        headers = current_app.extensions["khaosat.survey_headers"] = {
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": "DENY",
+            "Content-Security-Policy": (
+                f"default-src 'none'; style-src '{current_app.config['SURVEY_CSS_HASH']}'; "
+                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+            **({"Strict-Transport-Security": "max-age=31536000"}
+               if current_app.config["KHAOSAT_ENV"] == "production" else {}),
+        }
+    response.headers.update(headers)
     return response
 
 
