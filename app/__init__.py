@@ -17,6 +17,7 @@ from app import config as config_module
 from app import figures
 from app.extensions import SessionInterface, babel, csrf, db, limiter, login, migrate
 from app.privacy import install_log_filters, is_survey_path
+from app.survey.lean import LeanScan
 
 LOCALES = ("vi", "en")
 # Parsed once: Babel would otherwise parse the name (and look for its data file) per request.
@@ -40,9 +41,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     config_module.check(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if app.config["TRUSTED_PROXY_HOPS"]:  # the client's address as the proxies in front saw it
-        hops = app.config["TRUSTED_PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     register_extensions(app)
     register_blueprints(app)
@@ -58,6 +56,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         default_handler.setFormatter(JsonFormatter())
     register_template_helpers(app)
     app.after_request(staff_headers)
+    app.wsgi_app = LeanScan(app, app.wsgi_app)  # most survey scans, answered early (lean.py)
+    if app.config["TRUSTED_PROXY_HOPS"]:  # the client's address as the proxies in front saw it
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 

@@ -83,9 +83,18 @@ def csrf_token() -> str:
     the session, signed; Flask-WTF checks it when the form comes back), with the signer built
     once instead of per scan, where it cost ~5 % of the page's CPU time."""
     if "csrf_token" not in session:
-        session["csrf_token"] = secrets.token_hex(20)  # as long as Flask-WTF's own
-    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    return _csrf_signer(secret).dumps(session["csrf_token"])
+        session["csrf_token"] = new_csrf_secret()
+    return signed_csrf(session["csrf_token"])
+
+
+def new_csrf_secret() -> str:
+    return secrets.token_hex(20)  # as long as Flask-WTF's own
+
+
+def signed_csrf(secret_token: str) -> str:
+    """The session's CSRF value signed for the form, as Flask-WTF signs it."""
+    key = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    return _csrf_signer(key).dumps(secret_token)
 
 
 @lru_cache(maxsize=4)
@@ -111,12 +120,13 @@ def check_ticket(ticket: str | None, counter_id: int) -> str:
 
 # --- per client, per counter --------------------------------------------------------------
 
-def client_at_counter() -> str:
-    """The limiter's key: a keyed hash of the client's address and the counter's code, so not
-    even the limiter's storage holds an address."""
-    code = (request.view_args or {}).get("code", "")
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(),
-                      f"{request.remote_addr}|{code}".encode(), hashlib.sha256)
+def client_at_counter(address: str | None = None, code: str | None = None) -> str:
+    """The limiter's key: a keyed hash of the client's address and the counter's code (this
+    request's unless given), so not even the limiter's storage holds an address."""
+    if address is None:
+        address, code = request.remote_addr, (request.view_args or {}).get("code", "")
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), f"{address}|{code}".encode(),
+                      hashlib.sha256)
     return "survey:" + digest.hexdigest()[:24]
 
 
@@ -124,14 +134,15 @@ def submit_limit() -> str:
     return current_app.config["SURVEY_SUBMIT_LIMIT"]
 
 
-def within_limit(setting: str) -> bool:
+def within_limit(setting: str, address: str | None = None, code: str | None = None) -> bool:
     """Count one more survey page opened ("SURVEY_OPEN_LIMIT") or form sent
-    ("SURVEY_SUBMIT_LIMIT") by this client at this counter; False once over the limit. The
-    survey's view calls it, on the limiter's storage: Flask-Limiter's decorator spent a
-    quarter of a scan's CPU time resolving the same limit (bench/survey.py)."""
+    ("SURVEY_SUBMIT_LIMIT") by this client at this counter (this request's unless given);
+    False once over the limit. The survey counts on the limiter's storage itself:
+    Flask-Limiter's decorator spent a quarter of a scan's CPU time resolving the same limit
+    (bench/survey.py)."""
     if not limiter.enabled:
         return True
-    key = client_at_counter()
+    key = client_at_counter(address, code)
     hits = [(item, (setting, key), 1) for item in _limits(current_app.config[setting])]
     if setting == "SURVEY_OPEN_LIMIT" and isinstance(limiter.limiter.storage, RedisStorage):
         hits = _first_opens_at_hand().pass_on(hits)

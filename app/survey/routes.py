@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.clock import local_today
 from app.domain.org import find_by_public_code
 from app.extensions import csrf, db, limiter
-from app.survey import bp, integrity, lookup
+from app.survey import bp, integrity, lean, lookup
 from app.survey.forms import PressureForm, survey_form_class
 from app.survey.record import (
     previous_outcome,
@@ -45,21 +45,26 @@ def small_bodies_only():
 def survey_headers(response):
     """Nothing cached, nothing leaked to other sites, nothing loaded from elsewhere (instead
     of the staff pages' set, app.staff_headers)."""
-    headers = current_app.extensions.get("khaosat.survey_headers")
-    if headers is None:  # the same on every response: built once
-        headers = current_app.extensions["khaosat.survey_headers"] = {
+    response.headers.update(header_set(current_app))
+    return response
+
+
+def header_set(app) -> dict[str, str]:
+    """Every survey response's headers, built once per app."""
+    headers = app.extensions.get("khaosat.survey_headers")
+    if headers is None:
+        headers = app.extensions["khaosat.survey_headers"] = {
             "Cache-Control": "no-store",
             "Referrer-Policy": "no-referrer",
             "X-Content-Type-Options": "nosniff",
             "X-Frame-Options": "DENY",
             "Content-Security-Policy": (
-                f"default-src 'none'; style-src '{current_app.config['SURVEY_CSS_HASH']}'; "
+                f"default-src 'none'; style-src '{app.config['SURVEY_CSS_HASH']}'; "
                 "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
             **({"Strict-Transport-Security": "max-age=31536000"}
-               if current_app.config["KHAOSAT_ENV"] == "production" else {}),
+               if app.config["KHAOSAT_ENV"] == "production" else {}),
         }
-    response.headers.update(headers)
-    return response
+    return headers
 
 
 def _refused_limit(_limit):
@@ -78,7 +83,8 @@ def _refused_limit(_limit):
 @csrf.exempt  # the form checks its own token, so an expired one re-shows the answers instead
 def entry(code: str):
     limit = {"GET": "SURVEY_OPEN_LIMIT", "POST": "SURVEY_SUBMIT_LIMIT"}.get(request.method)
-    if limit and not integrity.within_limit(limit):
+    counted = request.environ.get(lean.COUNTED)  # the lean path counted this opening
+    if limit and not (integrity.within_limit(limit) if counted is None else counted):
         return _refused_limit(None)
     day = local_today()
     found, retired = lookup.target(code, day)  # cached for a short while (lookup.py)
@@ -93,7 +99,7 @@ def entry(code: str):
         if integrity.answered_here_today(counter.id, day):
             return render_template("survey/refused.html", counter=counter, reason="answered")
         # The blank page is rendered once per code and language; each scan gets its own
-        # token and ticket in it.
+        # token and ticket in it (lean.py serves most scans from it).
         page = found.page(("form", locale), lambda: _blank_page(form_class(), found))
         page = lookup.fill(page, integrity.csrf_token(), integrity.issue_ticket(counter.id))
         if request.method == "GET":  # HEAD is what link previews send; it opens nothing

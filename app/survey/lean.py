@@ -1,0 +1,93 @@
+"""The lean path of the survey's busiest request: a phone scanning a sticker.
+
+A plain GET of /q/<code>, from a phone holding no cookie of ours, at a live counter whose blank
+page is already rendered (lookup.py), is answered here, below Flask's request handling: the
+opening is counted against SURVEY_OPEN_LIMIT and in the funnel, the page gets its own CSRF
+token, ticket and session cookie, and goes out with the survey's headers. Flask's routing,
+hooks, session and response machinery were half of such a scan's CPU time (bench/survey.py).
+
+Anything else (another method, a query string such as ?lang=, a cookie, an unknown code, no
+campaign, a page not rendered yet, an opening over the limit, an error) goes on to the survey's
+view (routes.entry), told whether the opening was counted already. What the phone receives is
+the same either way: tests/test_survey_lean.py compares the two.
+"""
+
+import re
+
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.http import dump_cookie
+
+from app.clock import local_today
+from app.privacy import SURVEY_PREFIX
+from app.survey import integrity, lookup
+
+COUNTED = "khaosat.opening_within_limit"  # environ key: the lean path counted this opening
+LANGUAGE = "vi"  # a page asked for without ?lang= (app.select_locale)
+_PATH = re.compile(re.escape(SURVEY_PREFIX) + r"([0-9A-Za-z]{1,40})")
+
+
+class LeanScan:
+    """WSGI middleware in front of the app's own handler (inside ProxyFix, so REMOTE_ADDR is
+    the phone's)."""
+
+    def __init__(self, app, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if (environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING")
+                or environ.get("HTTP_COOKIE")
+                or not (match := _PATH.fullmatch(environ.get("PATH_INFO", "")))):
+            return self.wsgi_app(environ, start_response)
+        with self.app.app_context():
+            answer = self._scan(environ, match.group(1))
+        if answer is None:
+            return self.wsgi_app(environ, start_response)
+        body, cookie = answer
+        start_response("200 OK", [
+            ("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
+            *self._headers(), ("Vary", "Cookie"), ("Set-Cookie", cookie)])
+        return [body]
+
+    def _scan(self, environ, code: str) -> tuple[bytes, str] | None:
+        """(the page, its session cookie), or None for the view to answer."""
+        app = self.app
+        try:
+            within = integrity.within_limit("SURVEY_OPEN_LIMIT", environ.get("REMOTE_ADDR"),
+                                            code)
+            environ[COUNTED] = within
+            if not within:
+                return None
+            day = local_today()
+            found, _retired = lookup.target(code, day)
+            page = found.pages.get(("form", LANGUAGE)) if found and found.campaign else None
+            if page is None:
+                return None
+            secret = integrity.new_csrf_secret()
+            session = app.session_interface
+            cookie = dump_cookie(
+                session.get_cookie_name(app),
+                session.get_signing_serializer(app).dumps({"csrf_token": secret}),
+                domain=session.get_cookie_domain(app), path=session.get_cookie_path(app),
+                secure=session.get_cookie_secure(app), httponly=session.get_cookie_httponly(app),
+                samesite=session.get_cookie_samesite(app),
+                partitioned=session.get_cookie_partitioned(app))
+            page = lookup.fill(page, integrity.signed_csrf(secret),
+                               integrity.issue_ticket(found.counter.id))
+        except Exception as exc:  # the view answers with its own page (e.g. database down)
+            # No traceback: its SQL parameters would name the counter.
+            app.logger.warning("A survey scan went on to the full path (%s).",
+                               type(exc).__name__)
+            return None
+        from app.survey.record import record_opened
+
+        try:
+            record_opened(found.counter.id, day)
+        except SQLAlchemyError:  # a lost count must not cost the citizen the form
+            app.logger.warning("The opening of a survey page was not counted.")
+        return page.encode(), cookie
+
+    def _headers(self) -> list[tuple[str, str]]:
+        from app.survey.routes import header_set
+
+        return list(header_set(self.app).items())
