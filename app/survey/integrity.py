@@ -254,26 +254,35 @@ def remember_answer(response, counter_id: int, day: date) -> None:
 
 # --- odd but kept -------------------------------------------------------------------------
 
-def flags_for(counter, answers: dict[str, int]) -> list[str]:
-    """What is odd about one more completed answer at this counter now (it is kept anyway).
-    `counter` has the counter's id and opening hours (lookup.CounterCard)."""
+def count_sent(counter, answers: dict[str, int] | None) -> tuple[bool, list[str]]:
+    """Count one more form sent by this client at this counter (SURVEY_SUBMIT_LIMIT) and,
+    for a completed answer about to be stored (`answers`), what is odd about it (it is kept
+    anyway): one round trip to the limits' storage for both. Returns (within the limit?,
+    flags). `counter` has the counter's id and opening hours (lookup.CounterCard)."""
     flags = []
-    if not is_open(counter.hours, local_now()):
+    if answers is not None and not is_open(counter.hours, local_now()):
         flags.append(OUTSIDE_HOURS)
     if not limiter.enabled:  # RATELIMIT_ENABLED=False: no counting storage to read
-        return flags
-    config = current_app.config
-    same = hashlib.sha256(repr(sorted(answers.items())).encode()).hexdigest()[:16]
-    checks = [(BURST, item, ("survey-burst", str(counter.id)))
-              for item in _limits(config["SURVEY_BURST"])]
-    checks.append((IDENTICAL, _limits(f"{config['SURVEY_IDENTICAL_RUN'] - 1} per 10 minutes")[0],
-                   ("survey-same", str(counter.id), same)))
-    checks += [(ONE_PLACE, item, ("survey-place", client_at_counter()))
-               for item in _limits(config["SURVEY_ONE_PLACE"])]
-    within = _hit_all([(item, ids, 1) for _flag, item, ids in checks])  # one round trip
+        return True, flags
+    config, client = current_app.config, client_at_counter()
+    sent = [(item, ("SURVEY_SUBMIT_LIMIT", client), 1)
+            for item in _limits(config["SURVEY_SUBMIT_LIMIT"])]
+    checks = []
+    if answers is not None:
+        same = hashlib.sha256(repr(sorted(answers.items())).encode()).hexdigest()[:16]
+        checks = [(BURST, item, ("survey-burst", str(counter.id)))
+                  for item in _limits(config["SURVEY_BURST"])]
+        checks.append((IDENTICAL,
+                       _limits(f"{config['SURVEY_IDENTICAL_RUN'] - 1} per 10 minutes")[0],
+                       ("survey-same", str(counter.id), same)))
+        checks += [(ONE_PLACE, item, ("survey-place", client))
+                   for item in _limits(config["SURVEY_ONE_PLACE"])]
+    within = _hit_all(sent + [(item, ids, 1) for _flag, item, ids in checks])
     # Every window counts the answer; one past its limit raises its flag.
-    past = {flag for (flag, _item, _ids), ok in zip(checks, within, strict=True) if not ok}
-    return flags + [flag for flag in (BURST, IDENTICAL, ONE_PLACE) if flag in past]
+    past = {flag for (flag, _item, _ids), ok in zip(checks, within[len(sent):], strict=True)
+            if not ok}
+    return all(within[:len(sent)]), flags + [f for f in (BURST, IDENTICAL, ONE_PLACE)
+                                             if f in past]
 
 
 @lru_cache(maxsize=32)

@@ -82,10 +82,10 @@ def _refused_limit(_limit):
 @limiter.exempt  # counts its own limits, see integrity.within_limit
 @csrf.exempt  # the form checks its own token, so an expired one re-shows the answers instead
 def entry(code: str):
-    limit = {"GET": "SURVEY_OPEN_LIMIT", "POST": "SURVEY_SUBMIT_LIMIT"}.get(request.method)
-    counted = request.environ.get(lean.COUNTED)  # the lean path counted this opening
-    if limit and not (integrity.within_limit(limit) if counted is None else counted):
-        return _refused_limit(None)
+    if request.method == "GET":
+        counted = request.environ.get(lean.COUNTED)  # the lean path counted this opening
+        if not (integrity.within_limit("SURVEY_OPEN_LIMIT") if counted is None else counted):
+            return _refused_limit(None)
     day = local_today()
     found, retired = lookup.target(code, day)  # cached for a short while (lookup.py)
     if found is None:
@@ -112,6 +112,20 @@ def entry(code: str):
     form = form_class()
     form.validate()
     ticket = integrity.check_ticket(form.ticket.data, counter.id)
+    outcome = outcome_of(
+        declined=bool(form.decline.data),
+        screening_valid=not any(form[name].errors for name in SCREENING_FIELDS),
+        channel=form.channel.data, immediate=form.immediate.data,
+        answers_valid=not form.errors)
+    # Sent forms count against SURVEY_SUBMIT_LIMIT whatever becomes of them; an answer about
+    # to be stored has its odd-answer flags counted in the same round trip.
+    storing = (not form.csrf_token.errors and ticket == integrity.TICKET_OK
+               and outcome == OUTCOME_COMPLETED
+               and not integrity.answered_here_today(counter.id, day))
+    answers = form.answers() if storing else None
+    within, flags = integrity.count_sent(counter, answers)
+    if not within:
+        return _refused_limit(None)
     if form.csrf_token.errors or ticket in (integrity.TICKET_FORGED, integrity.TICKET_EXPIRED):
         # A refresh or back-and-resubmit after the thank-you: the token left with the cookie,
         # but the ticket says what became of this form. (A double tap with a live token is
@@ -127,11 +141,6 @@ def entry(code: str):
             "nguyên, vui lòng bấm nút một lần nữa."
         )
         return _show(form, counter, campaign, notice=notice, clear_errors=True)
-    outcome = outcome_of(
-        declined=bool(form.decline.data),
-        screening_valid=not any(form[name].errors for name in SCREENING_FIELDS),
-        channel=form.channel.data, immediate=form.immediate.data,
-        answers_valid=not form.errors)
     if outcome is None:
         return _show(form, counter, campaign), 422
     if outcome != OUTCOME_COMPLETED:
@@ -150,12 +159,10 @@ def entry(code: str):
             return _done(previous, found)  # this very form, sent again
         record_refusal(counter.id, day, integrity.REFUSED_REPEAT)
         return render_template("survey/refused.html", counter=counter, reason="answered")
-    answers = form.answers()
     try:
         stored = record_outcome(
             ticket=form.ticket.data, counter=counter, day=day, outcome=OUTCOME_COMPLETED,
-            campaign=campaign, answers=answers, comment=form.comment.data,
-            flags=integrity.flags_for(counter, answers))
+            campaign=campaign, answers=answers, comment=form.comment.data, flags=flags)
     except SQLAlchemyError:
         return _try_again(form, counter, campaign)
     if stored is None:
