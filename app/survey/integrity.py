@@ -29,8 +29,9 @@ from flask import current_app, request, session
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from limits import parse_many
 from limits.errors import StorageError
-from limits.storage import RedisStorage
-from redis.exceptions import NoScriptError, RedisError
+from limits.storage import RedisClusterStorage, RedisStorage
+from redis.commands.core import Script
+from redis.exceptions import RedisError
 
 from app.clock import local_now
 from app.db_setup import counting_upsert
@@ -188,32 +189,45 @@ def _first_opens_at_hand() -> FirstOpens:
     return current_app.extensions.setdefault("khaosat.first_opens", FirstOpens())
 
 
+# limits' fixed window (its incr_expire.lua) for several keys at once: KEYS are the windows'
+# keys, ARGV each window's expiry and amount in turn; returns each window's count.
+_COUNT_ALL = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local amount = tonumber(ARGV[2 * i])
+  local current = redis.call("incrby", key, amount)
+  if current == amount then redis.call("expire", key, ARGV[2 * i - 1]) end
+  counts[i] = current
+end
+return counts
+"""
+
+
+def _count_all_on(client) -> Script:
+    """The script, registered with this app's Redis client once (redis-py loads it into Redis
+    on first use, and again if Redis forgot it)."""
+    held = current_app.extensions.get("khaosat.count_all")
+    if held is None or held.registered_client is not client:
+        held = current_app.extensions["khaosat.count_all"] = client.register_script(_COUNT_ALL)
+    return held
+
+
 def _hit_all(hits: list[tuple]) -> list[bool]:
     """Count each (limit, identifiers, cost) and say for each whether it is still within its
-    limit. On Redis all of them go in one round trip (a round trip through limits and
-    redis-py costs ~0.15 ms of CPU: five of them were a third of a sent form); the keys and
-    the script are limits' own fixed window, so Flask-Limiter and limiter.reset() see the
-    same counts. If the storage cannot be reached the survey goes on uncounted: a citizen's
-    answer matters more than a limit for a few minutes."""
+    limit. On Redis one script counts them all in one command (a round trip through limits
+    and redis-py costs ~0.15 ms of CPU: five of them were a third of a sent form); the keys
+    and the counting are limits' own fixed window, so Flask-Limiter and limiter.reset() see
+    the same counts. If the storage cannot be reached the survey goes on uncounted: a
+    citizen's answer matters more than a limit for a few minutes."""
     strategy = limiter.limiter
     storage = strategy.storage
     try:
-        if not isinstance(storage, RedisStorage):
+        # A cluster would refuse keys of several slots in one script: counted one by one.
+        if not isinstance(storage, RedisStorage) or isinstance(storage, RedisClusterStorage):
             return [strategy.hit(item, *ids, cost=cost) for item, ids, cost in hits]
-        client = storage.get_connection()
-        commands = [("EVALSHA", storage.lua_incr_expire.sha, 1,
-                     storage.prefixed_key(item.key_for(*ids)), item.get_expiry(), cost)
-                    for item, ids, cost in hits]
-        try:
-            if len(commands) == 1:  # a pipeline's bookkeeping costs more than it saves here
-                counts = [client.execute_command(*commands[0])]
-            else:
-                pipe = client.pipeline(transaction=False)
-                for command in commands:
-                    pipe.execute_command(*command)
-                counts = pipe.execute()
-        except NoScriptError:  # Redis restarted and forgot the script: limits loads it again
-            return [strategy.hit(item, *ids, cost=cost) for item, ids, cost in hits]
+        counts = _count_all_on(storage.get_connection())(
+            keys=[storage.prefixed_key(item.key_for(*ids)) for item, ids, _cost in hits],
+            args=[value for item, _ids, cost in hits for value in (item.get_expiry(), cost)])
         return [int(count) <= item.amount
                 for count, (item, _ids, _cost) in zip(counts, hits, strict=True)]
     except (StorageError, RedisError):
