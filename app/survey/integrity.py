@@ -219,6 +219,8 @@ def _hit_all(hits: list[tuple]) -> list[bool]:
     and the counting are limits' own fixed window, so Flask-Limiter and limiter.reset() see
     the same counts. If the storage cannot be reached the survey goes on uncounted: a
     citizen's answer matters more than a limit for a few minutes."""
+    if not hits:  # a phone's first openings (FirstOpens): nothing to send
+        return []
     strategy = limiter.limiter
     storage = strategy.storage
     try:
