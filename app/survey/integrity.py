@@ -5,8 +5,9 @@
   one sent sooner than SURVEY_MIN_SECONDS after the page opened is refused. The issue time
   lives in the form only; nothing about it is stored.
 - One client may open and send only so many forms at one counter (SURVEY_OPEN_LIMIT,
-  SURVEY_SUBMIT_LIMIT), counted by Flask-Limiter in memory or Redis under a keyed hash of the
-  address and the counter: the address is never stored or logged (ProxyFix, configured by
+  SURVEY_SUBMIT_LIMIT), counted on Flask-Limiter's storage (memory or Redis; a phone's first
+  openings by the app process itself, FirstOpens) under a keyed hash of the address and the
+  counter: the address is never stored or logged (ProxyFix, configured by
   TRUSTED_PROXY_HOPS, finds it behind a reverse proxy).
 - A signed cookie on the phone says which counters it answered at today; the server stores
   nothing about it.
