@@ -144,11 +144,15 @@ def within_limit(setting: str, address: str | None = None, code: str | None = No
     (bench/survey.py)."""
     if not limiter.enabled:
         return True
-    key = client_at_counter(address, code)
-    hits = [(item, (setting, key), 1) for item in _limits(current_app.config[setting])]
+    hits = _per_client(setting, client_at_counter(address, code))
     if setting == "SURVEY_OPEN_LIMIT" and isinstance(limiter.limiter.storage, RedisStorage):
         hits = _first_opens_at_hand().pass_on(hits)
     return all(_hit_all(hits))
+
+
+def _per_client(setting: str, client: str) -> list[tuple]:
+    """One more against each window of a per-client limit: (limit, identifiers, cost)."""
+    return [(item, (setting, client), 1) for item in _limits(current_app.config[setting])]
 
 
 class FirstOpens:
@@ -282,8 +286,7 @@ def count_sent(counter, answers: dict[str, int] | None) -> tuple[bool, list[str]
     if not limiter.enabled:  # RATELIMIT_ENABLED=False: no counting storage to read
         return True, flags
     config, client = current_app.config, client_at_counter()
-    sent = [(item, ("SURVEY_SUBMIT_LIMIT", client), 1)
-            for item in _limits(config["SURVEY_SUBMIT_LIMIT"])]
+    sent = _per_client("SURVEY_SUBMIT_LIMIT", client)
     checks = []
     if answers is not None:
         same = hashlib.sha256(repr(sorted(answers.items())).encode()).hexdigest()[:16]

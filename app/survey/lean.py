@@ -20,6 +20,7 @@ from werkzeug.http import dump_cookie
 from app.clock import local_today
 from app.privacy import SURVEY_PREFIX
 from app.survey import integrity, lookup
+from app.survey.record import record_opened
 
 COUNTED = "khaosat.opening_within_limit"  # environ key: the lean path counted this opening
 LANGUAGE = "vi"  # a page asked for without ?lang= (app.select_locale)
@@ -46,7 +47,7 @@ class LeanScan:
         body, cookie = answer
         start_response("200 OK", [
             ("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
-            *self._headers(), ("Vary", "Cookie"), ("Set-Cookie", cookie)])
+            *header_set(self.app).items(), ("Vary", "Cookie"), ("Set-Cookie", cookie)])
         return [body]
 
     def _scan(self, environ, code: str) -> tuple[bytes, str] | None:
@@ -79,15 +80,26 @@ class LeanScan:
             app.logger.warning("A survey scan went on to the full path (%s).",
                                type(exc).__name__)
             return None
-        from app.survey.record import record_opened
-
         try:
             record_opened(found.counter.id, day)
         except SQLAlchemyError:  # a lost count must not cost the citizen the form
             app.logger.warning("The opening of a survey page was not counted.")
         return page.encode(), cookie
 
-    def _headers(self) -> list[tuple[str, str]]:
-        from app.survey.routes import header_set
 
-        return list(header_set(self.app).items())
+def header_set(app) -> dict[str, str]:
+    """Every survey response's headers (the view's and this path's), built once per app."""
+    headers = app.extensions.get("khaosat.survey_headers")
+    if headers is None:
+        headers = app.extensions["khaosat.survey_headers"] = {
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": "DENY",
+            "Content-Security-Policy": (
+                f"default-src 'none'; style-src '{app.config['SURVEY_CSS_HASH']}'; "
+                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+            **({"Strict-Transport-Security": "max-age=31536000"}
+               if app.config["KHAOSAT_ENV"] == "production" else {}),
+        }
+    return headers

@@ -45,26 +45,8 @@ def small_bodies_only():
 def survey_headers(response):
     """Nothing cached, nothing leaked to other sites, nothing loaded from elsewhere (instead
     of the staff pages' set, app.staff_headers)."""
-    response.headers.update(header_set(current_app))
+    response.headers.update(lean.header_set(current_app))
     return response
-
-
-def header_set(app) -> dict[str, str]:
-    """Every survey response's headers, built once per app."""
-    headers = app.extensions.get("khaosat.survey_headers")
-    if headers is None:
-        headers = app.extensions["khaosat.survey_headers"] = {
-            "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
-            "X-Content-Type-Options": "nosniff",
-            "X-Frame-Options": "DENY",
-            "Content-Security-Policy": (
-                f"default-src 'none'; style-src '{app.config['SURVEY_CSS_HASH']}'; "
-                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
-            **({"Strict-Transport-Security": "max-age=31536000"}
-               if app.config["KHAOSAT_ENV"] == "production" else {}),
-        }
-    return headers
 
 
 def _refused_limit(_limit):
@@ -119,9 +101,9 @@ def entry(code: str):
         answers_valid=not form.errors)
     # Sent forms count against SURVEY_SUBMIT_LIMIT whatever becomes of them; an answer about
     # to be stored has its odd-answer flags counted in the same round trip.
+    answered = integrity.answered_here_today(counter.id, day)  # the phone's cookie says so
     storing = (not form.csrf_token.errors and ticket == integrity.TICKET_OK
-               and outcome == OUTCOME_COMPLETED
-               and not integrity.answered_here_today(counter.id, day))
+               and outcome == OUTCOME_COMPLETED and not answered)
     answers = form.answers() if storing else None
     within, flags = integrity.count_sent(counter, answers)
     if not within:
@@ -154,7 +136,7 @@ def entry(code: str):
         record_refusal(counter.id, day, integrity.REFUSED_FAST)
         notice = _("Ông/Bà vui lòng xem lại các câu trả lời bên dưới, rồi bấm Gửi một lần nữa.")
         return _show(form, counter, campaign, notice=notice, clear_errors=True)
-    if integrity.answered_here_today(counter.id, day):
+    if answered:
         if previous := previous_outcome(form.ticket.data):
             return _done(previous, found)  # this very form, sent again
         record_refusal(counter.id, day, integrity.REFUSED_REPEAT)
