@@ -10,7 +10,7 @@ PG_TEST_URL ?= postgresql://127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PACKAGES := $(shell grep -v '^\#' .ci/debian-packages.txt)
 
-.PHONY: run test test-sqlite test-postgres lint setup system-deps translations messages clean
+.PHONY: run test test-sqlite test-postgres lint setup system-deps translations messages clean lock
 
 run: setup
 	$(FLASK) db upgrade
@@ -42,11 +42,25 @@ lint: setup
 
 setup: $(VENV)/.installed translations
 
-$(VENV)/.installed: requirements.txt tests/requirements.txt
+# The whole dependency tree, pinned with hashes (tests/requirements.lock: the app's and the
+# tests'; requirements.lock: the app's alone, for production). `make lock` remakes both.
+$(VENV)/.installed: tests/requirements.lock
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || $(MAKE) system-deps
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r tests/requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r tests/requirements.lock
 	touch $@
+
+# After changing requirements.txt or tests/requirements.txt: pin the tree again with uv.
+lock:
+	$(PYTHON) -m venv .lock-tools && .lock-tools/bin/pip install --quiet uv==0.13.8
+	for pair in "requirements.lock requirements.txt" \
+	            "tests/requirements.lock requirements.txt tests/requirements.txt"; do \
+		set -- $$pair; out=$$1; shift; \
+		.lock-tools/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+			--python-platform x86_64-manylinux_2_28 --no-header --annotation-style line \
+			"$$@" -o $$out || exit 1; \
+	done
+	rm -rf .lock-tools
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d app/translations

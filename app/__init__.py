@@ -20,6 +20,7 @@ from app.privacy import install_log_filters, is_survey_path
 from app.survey.lean import LeanScan
 
 LOCALES = ("vi", "en")
+SURVEY_FORM_ENDPOINTS = ("survey.entry", "survey.submit")  # they count their own limits
 # Parsed once: Babel would otherwise parse the name (and look for its data file) per request.
 _LOCALE_OBJECTS = {name: Locale.parse(name) for name in LOCALES}
 
@@ -142,7 +143,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def _survey_skips_the_limiter_hook(app: Flask) -> None:
-    """The survey's entry counts its own limits (survey/integrity.py), and no limit applies
+    """The survey's form counts its own limits (survey/limits.py), and no limit applies
     to every page: Flask-Limiter's before-request hook would spend ~7 % of each scan's CPU
     time finding nothing to check. Every other page keeps the hook."""
     if not limiter.enabled:  # RATELIMIT_ENABLED=False: no hook at all
@@ -152,7 +153,7 @@ def _survey_skips_the_limiter_hook(app: Flask) -> None:
     check = hooks[index]
 
     def check_unless_survey():
-        if request.endpoint != "survey.entry":
+        if request.endpoint not in SURVEY_FORM_ENDPOINTS:
             return check()
         return None
 

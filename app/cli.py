@@ -11,7 +11,7 @@ from datetime import timedelta
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from app.auth.scope import WHOLE_TREE, counters_in_scope
 from app.clock import local_today
@@ -42,13 +42,8 @@ def seed_demo(history_days: int) -> None:
 
     with transaction():
         created = seed(history_days=history_days)
-    if created and history_days:  # as `sum-weeks` does: the first report shows every week
-        from app.domain.weeks import monday
-        from app.models import Campaign
-        from app.reports.queries import ensure_summed
-
-        for campaign in db.session.scalars(select(Campaign)):
-            ensure_summed(campaign, monday(campaign.ends_on), limit=None)
+    if created and history_days:  # as the `sum-weeks` cron would have, over those weeks
+        _sum_weeks()
     click.echo("Demo data created." if created else "Demo data already present; nothing added.")
     if current_app.config["KHAOSAT_ENV"] == "development":
         from app.demo import DEMO_PASSWORD, DEMO_USERS
@@ -61,7 +56,7 @@ def seed_demo(history_days: int) -> None:
 @with_appcontext
 def load_questionnaires() -> None:
     """Load new questionnaire versions from app/questionnaires/ into the database."""
-    from app.survey.questionnaire import QuestionnaireError, load_all
+    from app.domain.questionnaires import QuestionnaireError, load_all
 
     try:
         with transaction():
@@ -127,7 +122,7 @@ def purge_tickets(days: int) -> None:
 def move_answers() -> None:
     """Move the survey's inbox into the responses if a move is due (run from cron, e.g. every
     15 minutes, so quiet hours' answers reach the reports too)."""
-    from app.survey import inbox
+    from app.domain import inbox
 
     moved = inbox.move_due()
     click.echo(f"{moved} answers moved; {inbox.waiting()} wait for the next move.")
@@ -152,9 +147,9 @@ def print_stickers(unit_code, counter_codes, layout, output) -> None:
         raise click.ClickException(str(exc)) from exc
     if not counters:
         raise click.ClickException("No live counter to print.")
-    result = print_run(counters, layouts()[layout], today=local_today(),
-                       workers=os.cpu_count() or 1)
-    db.session.commit()  # QR codes encoded for this print are kept (app/qr.py)
+    with transaction():  # with the QR codes encoded for this print (app/qr.py)
+        result = print_run(counters, layouts()[layout], today=local_today(),
+                           workers=os.cpu_count() or 1)
     path = output or f"stickers-{layout}-{result.run.id}.pdf"
     with open(path, "wb") as fh:
         fh.write(result.pdf)
@@ -225,7 +220,7 @@ def import_tallies(path: str) -> None:
 @with_appcontext
 def rebuild_rollups() -> None:
     """Recount the reports' daily roll-ups from the stored responses (after a repair by hand)."""
-    from app.survey.record import rebuild_rollups as rebuild
+    from app.domain.rollups import rebuild_rollups as rebuild
 
     with transaction():
         days = rebuild()
@@ -256,12 +251,23 @@ def export_report(campaign_id, unit_code, start, end, fmt, output) -> None:
 @click.command("sum-weeks")
 @with_appcontext
 def sum_weeks() -> None:
-    """Sum every settled week of every started campaign for the reports (after an upgrade)."""
-    from app.domain.weeks import monday
-    from app.models import Campaign
-    from app.reports.queries import ensure_summed
+    """Sum every settled week of every started campaign for the reports (cron, e.g. hourly:
+    reports read a week not summed yet from the daily rows, the same figures but slower)."""
+    summed, total = _sum_weeks()
+    click.echo(f"{summed} campaign weeks summed now; {total} are summed in all.")
 
-    total = 0
+
+def _sum_weeks() -> tuple[int, int]:
+    """Move what waits in the survey's inbox, then sum every settled week (domain/weeks.py)."""
+    from app.clock import local_now
+    from app.domain import inbox
+    from app.domain.weeks import monday, sum_settled
+    from app.models import Campaign, RolledWeek
+
+    inbox.move_due(force=True)  # a settled week's last answers may still wait there
+    summed = 0
+    k = current_app.config["SUPPRESSION_K"]
     for campaign in db.session.scalars(select(Campaign).where(Campaign.status != "draft")):
-        total += len(ensure_summed(campaign, monday(campaign.ends_on), limit=None))
-    click.echo(f"{total} campaign weeks are summed.")
+        summed += len(sum_settled(campaign, monday(campaign.ends_on), local_now(), k))
+    db.session.rollback()  # only read in this session; every week was committed on its own
+    return summed, db.session.scalar(select(func.count()).select_from(RolledWeek))

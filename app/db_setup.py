@@ -13,6 +13,21 @@ from sqlalchemy.engine import Engine
 from app.extensions import db
 
 
+# Functions that commit on their own instead of through transaction(), and why. Checked by
+# tests/test_layout.py: a new commit anywhere else fails it.
+OWN_TRANSACTIONS = {
+    # The survey's own statements: each is the whole of its request's writes, on a connection
+    # of its own (the hot path) or committing the session at once.
+    "app/domain/responses.py": ("record_opened", "record_refusal", "record_pressure",
+                                "record_outcome"),
+    # A move of the inbox: one short transaction that claims the move first.
+    "app/domain/inbox.py": ("move_due",),
+    # `flask sum-weeks`: each week in a short transaction that claims it first.
+    "app/domain/weeks.py": ("sum_settled",),
+    "app/db_setup.py": ("transaction",),
+}
+
+
 @contextmanager
 def transaction() -> Iterator[None]:
     """Commit everything the block changed, or nothing at all when it raises. Pages and CLI

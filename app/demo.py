@@ -2,7 +2,7 @@
 asked for none, a few weeks of past tallies and answers that tell a story on the dashboard.
 
 Built through the same code as the pages and the survey (domain operations, audited as "cli";
-survey/record.py's store_outcome for every answer), and committed once by seed-demo.
+domain/responses.py's store_outcome for every answer), and committed once by seed-demo.
 """
 
 import random
@@ -14,22 +14,22 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.clock import local_today
+from app.domain import integrity
 from app.domain.accounts import create_user, unit_by_code
 from app.domain.campaigns import create_campaign, set_status, set_target
 from app.domain.org import add_counter, add_unit
-from app.domain.tallies import Counts, TallyRow, import_tallies
-from app.extensions import db
-from app.models import Campaign, Counter, Unit
-from app.survey import integrity
-from app.survey.questionnaire import latest, load_all
-from app.survey.record import record_opened_count, record_pressure, store_outcome
-from app.survey.screening import (
+from app.domain.questionnaires import latest, load_all
+from app.domain.responses import add_pressure_report, store_opened, store_outcome
+from app.domain.screening import (
     OUTCOME_COMPLETED,
     OUTCOME_DECLINED,
     REASON_IMMEDIATE,
     REASON_ONLINE,
     REASON_POSTAL,
 )
+from app.domain.tallies import Counts, TallyRow, import_tallies
+from app.extensions import db
+from app.models import Campaign, Counter, Unit
 
 PROVINCE_CODE = "BINHAN"
 # Created by seed-demo in development only, so a newcomer can see each role's pages.
@@ -134,8 +134,8 @@ def add_history(campaign: Campaign, habits: dict[int, Habit], *, first: date, la
     codes = {c.id: c for c in db.session.scalars(select(Counter))}
     # One citizen reported being told what to answer (Home Affairs sees it; the unit not).
     stuffing = next(cid for cid, habit in habits.items() if habit.stuffed)
-    record_pressure(codes[stuffing], last - timedelta(days=7), ["told_what_to_answer", "watched"],
-                    "Cán bộ đứng cạnh và bảo chọn Rất hài lòng.")
+    add_pressure_report(stuffing, last - timedelta(days=7), ["told_what_to_answer", "watched"],
+                        "Cán bộ đứng cạnh và bảo chọn Rất hài lòng.")
     tally_rows = [TallyRow(number=i, code=codes[cid].code, day=d, counts=counts)
                   for i, (cid, d, counts) in enumerate(rows, start=2)]
     import_tallies(tally_rows, filename="demo-history.csv", counters={c.code: c for c in
@@ -154,7 +154,7 @@ def _day_tally(campaign: Campaign, counter_id: int, habit: Habit, day: date,
     steps += [REASON_IMMEDIATE] * rng.randint(0, 1) + [REASON_ONLINE] * rng.randint(0, 1)
     steps += [REASON_POSTAL] * (rng.random() < 0.2)
     for outcome in steps:
-        record_opened_count(counter_id, day)
+        store_opened(counter_id, day)
         if outcome == OUTCOME_COMPLETED:
             store_outcome(counter_id=counter_id, day=day, outcome=outcome, campaign=campaign,
                           answers=_answers(habit, rng),
@@ -162,8 +162,8 @@ def _day_tally(campaign: Campaign, counter_id: int, habit: Habit, day: date,
         else:
             store_outcome(counter_id=counter_id, day=day, outcome=outcome)
     for _ in range(rng.randint(0, 2)):  # scanned, then left without pressing anything
-        record_opened_count(counter_id, day)
-    if habit.stuffed:  # what the survey's checks would have counted (app/survey/integrity.py)
+        store_opened(counter_id, day)
+    if habit.stuffed:  # what the survey's checks would have counted (app/survey/limits.py)
         integrity.count(counter_id, day, *[integrity.IDENTICAL] * habit.stuffed,
                         integrity.REFUSED_LIMIT)
     return counter_id, day, Counts(eligible + immediate + online + postal, immediate, online,

@@ -36,7 +36,8 @@ login.session_protection = None
 login.login_view = "auth.login"
 login.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
 babel = Babel()
-# No default limits: each limit is declared where it applies (staff login, later the survey).
+# No default limits: each limit is declared where it applies (the staff login, the pressure
+# report); the survey's form counts its own (app/survey/limits.py).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 

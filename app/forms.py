@@ -62,6 +62,15 @@ class Form(FlaskForm):
                                   *unbound_field.kwargs.get("filters", ()))
             return unbound_field.bind(form=form, **options)
 
+    @property
+    def csrf_field(self):
+        """The CSRF field, whatever WTF_CSRF_FIELD_NAME names it."""
+        return self[self.meta.csrf_field_name]
+
+
+class EmptyForm(Form):
+    """A POST with nothing but its CSRF token (logout, revoke, activate...)."""
+
 
 def unit_choices(units, *, by: str = "id") -> list[SelectChoice]:
     """Units in tree order, indented by depth so the hierarchy reads in a plain <select>."""

@@ -6,7 +6,7 @@ Runs the app in-process (Flask's test client, a throwaway SQLite database, limit
 on a simulated clock (time-machine), so a working day takes seconds. Every setting is the
 production default of app/config.py. For each attack, prints the attempts, how many were
 refused, how many were stored, and how many of those landed on a counter and day that carries
-an integrity flag (app/survey/integrity.py; the dashboard shows it): "blocked or flagged"
+an integrity flag (app/survey/limits.py; the dashboard shows it): "blocked or flagged"
 should be ≥ 95 %. The honest day must have none refused and none flagged.
 
   naive      300 answers with made-up tickets, as fast as the script can go
@@ -38,11 +38,12 @@ from sqlalchemy import select
 from app import create_app
 from app.clock import local_today
 from app.domain.campaigns import create_campaign, set_status
+from app.domain.integrity import COUNTS
 from app.domain.org import add_counter, add_unit
+from app.domain.questionnaires import latest, load_all
 from app.extensions import db, limiter
 from app.models import IntegrityDay, Response
-from app.survey.integrity import ANSWERED_COOKIE, COUNTS
-from app.survey.questionnaire import latest, load_all
+from app.survey.tickets import ANSWERED_COOKIE
 
 TICKET = re.compile(r'name="ticket"[^>]*value="([^"]*)"')
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]*)"')

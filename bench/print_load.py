@@ -37,7 +37,7 @@ from app import create_app
 from app.clock import local_today
 from app.extensions import db
 from app.models import PrintJob
-from app.survey.questionnaire import latest, load_all
+from app.domain.questionnaires import latest, load_all
 app = create_app()
 with app.app_context():
     load_all()

@@ -37,14 +37,13 @@ from sqlalchemy import text
 from throwaway import throwaway_database
 
 from app import create_app
-from app.clock import local_today
+from app.clock import local_now, local_today
 from app.config import normalise_database_url
 from app.domain.accounts import create_user
-from app.domain.weeks import monday
+from app.domain.questionnaires import latest, load_all
+from app.domain.weeks import monday, sum_settled
 from app.extensions import db
 from app.models import Campaign, Unit
-from app.reports.queries import ensure_summed
-from app.survey.questionnaire import latest, load_all
 
 QUESTIONS = ("access", "procedure", "officer", "result", "feedback", "overall")
 SHARES = ((1, 0.02), (2, 0.03), (3, 0.10), (4, 0.35), (5, 0.50))  # the rest goes to level 5
@@ -212,7 +211,8 @@ def run(url: str, postgres: bool, responses: int, counters: int, build: bool = T
         # What `flask sum-weeks` does after an upgrade: every settled week summed once.
         started = time.perf_counter()
         campaign = db.session.get_one(Campaign, 1)
-        summed = ensure_summed(campaign, monday(campaign.ends_on), limit=None)
+        summed = sum_settled(campaign, monday(campaign.ends_on), local_now(),
+                             app.config["SUPPRESSION_K"])
         print(f"{'sum-weeks (' + str(len(summed)) + ' weeks, once)':42} "
               f"{(time.perf_counter() - started) * 1000:9.0f} ms")
         db.session.execute(text("ANALYZE"))  # as autovacuum would, after a big insert

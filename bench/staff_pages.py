@@ -34,9 +34,9 @@ from app import create_app
 from app.clock import local_today
 from app.config import normalise_database_url
 from app.domain.accounts import create_user
+from app.domain.questionnaires import latest, load_all
 from app.extensions import db
 from app.models import Unit
-from app.survey.questionnaire import latest, load_all
 
 PAGES = (
     ("staff home", "/staff/"),

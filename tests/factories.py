@@ -8,9 +8,9 @@ from decimal import Decimal
 from app.clock import local_today
 from app.domain.accounts import create_user
 from app.domain.org import add_counter, add_unit
+from app.domain.questionnaires import latest, load_all
 from app.extensions import db
 from app.models import Campaign, Counter, Unit, User
-from app.survey.questionnaire import latest, load_all
 
 PASSWORD = "mật khẩu thử nghiệm"
 ACTOR = "test"

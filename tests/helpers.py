@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Answer, DailyFunnel, Response
-from app.survey.integrity import ANSWERED_COOKIE
+from app.models import Answer, AnswerDay, DailyFunnel, Response, ResponseDay
+from app.survey.tickets import ANSWERED_COOKIE
 from tests.factories import GOOD_ANSWERS, PASSWORD
 
 _CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
@@ -104,6 +104,23 @@ def submit(client, code: str, answers: dict | None = None, *, hidden: dict | Non
         _, hidden = open_survey(client, code)
     data = {**hidden, **(GOOD_ANSWERS if answers is None else answers), button: "1"}
     return client.post(f"/q/{code}", data=data)
+
+
+def stored_rollups() -> tuple[dict, dict]:
+    """The daily roll-ups as stored, in the shape domain/rollups.recount_rollups() returns."""
+    levels = [getattr(ResponseDay, f"overall_{n}") for n in range(1, 6)]
+    days = {(r.campaign_id, r.counter_id, r.day): tuple(r[3:])
+            for r in db.session.execute(select(ResponseDay.campaign_id, ResponseDay.counter_id,
+                                               ResponseDay.day, ResponseDay.responses, *levels))}
+    answers = {(r.campaign_id, r.counter_id, r.day, r.question_key, r.value): r.responses
+               for r in db.session.scalars(select(AnswerDay))}
+    return days, answers
+
+
+def sum_weeks(app) -> None:
+    """What the `flask sum-weeks` cron does: sum every settled week for the reports."""
+    result = app.test_cli_runner().invoke(args=["sum-weeks"])
+    assert result.exit_code == 0, result.output
 
 
 def count_responses(app) -> int:

@@ -28,7 +28,7 @@ def tree(app):
         make_counter(commune, "Quầy xã")
         make_user("admin", "admin", province)
         make_user("manager", "manager", district)
-        from app.survey.questionnaire import load_all
+        from app.domain.questionnaires import load_all
 
         load_all()
         db.session.commit()
@@ -268,7 +268,7 @@ def test_a_unit_gets_its_own_opening_hours_and_bad_ones_are_explained(app, tree)
                 {**form, "opening_hours": "07:00-11:30, 13:30-17:00"})
     assert good.status_code == 303
     with app.app_context():
-        from app.survey.integrity import opening_hours
+        from app.domain.integrity import opening_hours
 
         commune = db.session.get(Unit, tree["commune"])
         assert commune.opening_hours == "07:00-11:30,13:30-17:00"

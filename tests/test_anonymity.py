@@ -79,7 +79,7 @@ def test_response_rows_hold_only_the_allowed_columns(app, counter):
     assert pressure_columns == {"id", "counter_id", "week", "kinds", "text"}
     with app.app_context():
         inbox_columns = {c["name"] for c in inspect(db.engine).get_columns("response_inbox")}
-    # A form waiting for its batch (app/survey/inbox.py): what `response` + `answer` hold.
+    # A form waiting for its batch (app/domain/inbox.py): what `response` + `answer` hold.
     assert inbox_columns == {"id", "counter_id", "campaign_id", "questionnaire_id",
                              "submitted_on", "answers", "comment"}
     # A calendar day, not a moment.

@@ -4,12 +4,12 @@ from sqlalchemy import select
 
 from app.clock import local_today
 from app.demo import DEMO_PASSWORD
+from app.domain.rollups import recount_rollups
 from app.extensions import db
 from app.models import Campaign, Unit
 from app.reports import periods
 from app.reports.tables import unit_report
-from app.survey.record import recount_rollups, stored_rollups
-from tests.helpers import login
+from tests.helpers import login, stored_rollups
 
 
 def test_seed_demo_with_history_gives_a_dashboard_worth_reading(app, runner):

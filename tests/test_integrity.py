@@ -16,9 +16,11 @@ from sqlalchemy import select
 from app import config as config_module
 from app import create_app
 from app.clock import local_today
+from app.domain import integrity
+from app.domain.org import parse_hours
 from app.extensions import db, limiter
 from app.models import IntegrityDay, Unit
-from app.survey import integrity
+from app.survey import limits, tickets
 from tests.conftest import BASE_CONFIG, empty
 from tests.factories import GOOD_ANSWERS, make_counter, make_surveyed_counter, ref
 from tests.helpers import count_responses, hidden_fields, local_redis, open_survey, submit
@@ -60,7 +62,7 @@ class Clock:
 
     def __init__(self, monkeypatch):
         self.now = 1_800_000_000.0
-        monkeypatch.setattr(integrity, "now_seconds", lambda: self.now)
+        monkeypatch.setattr(tickets, "now_seconds", lambda: self.now)
 
     def wait(self, seconds: float) -> None:
         self.now += seconds
@@ -112,7 +114,7 @@ def test_an_answer_sent_before_anyone_could_read_is_refused_then_taken(strict, c
     assert "đã được ghi nhận" in done.get_data(as_text=True) and count_responses(strict) == 1
     # Declining needs no reading time.
     _, hidden = open_survey(client, counter.code)
-    client.delete_cookie(integrity.ANSWERED_COOKIE, path="/q/")
+    client.delete_cookie(tickets.ANSWERED_COOKIE, path="/q/")
     declined = client.post(f"/q/{counter.code}", data={**hidden, "decline": "1"})
     assert "không tham gia" in declined.get_data(as_text=True)
 
@@ -125,9 +127,9 @@ def test_one_phone_answers_once_a_day_at_a_counter(strict, counter, monkeypatch)
     clock.wait(30)
     first = client.post(f"/q/{counter.code}", data={**hidden, **HAPPY, "submit": "1"})
     assert "đã được ghi nhận" in first.get_data(as_text=True)
-    cookie = client.get_cookie(integrity.ANSWERED_COOKIE, path="/q/")
+    cookie = client.get_cookie(tickets.ANSWERED_COOKIE, path="/q/")
     with strict.test_request_context():  # it says which counters, which day; nothing else
-        assert integrity._signer("answered-today").loads(cookie.value) == {
+        assert tickets._signer("answered-today").loads(cookie.value) == {
             "d": local_today().isoformat(), "c": [counter.id]}
     # A refresh of the thank-you is not a second answer: it shows the thank-you again.
     refresh = client.post(f"/q/{counter.code}", data={**hidden, **HAPPY, "submit": "1"})
@@ -153,7 +155,7 @@ def attempt(client, code: str, clock: Clock, answers: dict, keep_cookie: bool = 
     """One scripted answer from a phone with its cookies cleared, waiting out the minimum
     time; True when it was stored."""
     if not keep_cookie:
-        client.delete_cookie(integrity.ANSWERED_COOKIE, path="/q/")
+        client.delete_cookie(tickets.ANSWERED_COOKIE, path="/q/")
     page, hidden = open_survey(client, code)
     if page.status_code != 200 or "ticket" not in hidden:
         return False
@@ -208,7 +210,7 @@ def test_a_patient_script_under_every_limit_is_still_flagged(strict, counter):
     stored_now = 0
     with time_machine.travel(start, tick=False) as traveller:
         for _ in range(20):
-            client.delete_cookie(integrity.ANSWERED_COOKIE, path="/q/")
+            client.delete_cookie(tickets.ANSWERED_COOKIE, path="/q/")
             _, hidden = open_survey(client, counter.code)
             traveller.shift(9)
             answers = {**HAPPY, **{k: rng.choice("45") for k in ("access", "procedure",
@@ -228,19 +230,19 @@ def test_answers_outside_opening_hours_are_flagged(strict, counter, monkeypatch)
         unit.opening_hours = "07:00-11:30,13:30-17:00"
         db.session.commit()
     night = datetime(2026, 11, 23, 21, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-    monkeypatch.setattr(integrity, "local_now", lambda: night)
+    monkeypatch.setattr(limits, "local_now", lambda: night)
     assert attempt(strict.test_client(), counter.code, clock, HAPPY)
     assert counts(strict, counter.id)["outside_hours"] == 1
-    monkeypatch.setattr(integrity, "local_now", lambda: night.replace(hour=8))
+    monkeypatch.setattr(limits, "local_now", lambda: night.replace(hour=8))
     assert attempt(strict.test_client(), counter.code, clock, HAPPY)
     assert counts(strict, counter.id)["outside_hours"] == 1
 
 
 def test_opening_hours_are_read_strictly():
-    assert integrity.parse_hours("07:00-11:30, 13:30-17:00")[1][0].hour == 13
+    assert parse_hours("07:00-11:30, 13:30-17:00")[1][0].hour == 13
     for bad in ("7h-11h", "11:30-07:00", "07:00"):
         with pytest.raises(ValueError):
-            integrity.parse_hours(bad)
+            parse_hours(bad)
 
 
 @pytest.mark.parametrize("strict", [{"RATELIMIT_STORAGE_URI": "memory://"}], indirect=True)
@@ -338,7 +340,7 @@ def test_the_survey_goes_on_when_the_limit_storage_is_down(migrated_database, tm
 def test_an_honest_phone_costs_redis_nothing_and_a_flood_is_still_stopped(migrated_database,
                                                                          tmp_path, monkeypatch):
     """Two app processes share the limits in Redis. A phone opening a counter's form once or
-    twice is counted by the process it reached, not in Redis (integrity.FirstOpens); one
+    twice is counted by the process it reached, not in Redis (survey/limits.py: FirstOpens); one
     that keeps opening it, on either, is stopped at SURVEY_OPEN_LIMIT all the same."""
     import redis
 

@@ -10,11 +10,12 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.clock import local_today
+from app.domain import integrity
+from app.domain.responses import store_outcome
+from app.domain.rollups import rebuild_rollups
 from app.extensions import db
 from app.models import AuditEvent, CampaignWeek, Response, ResponseDay, Unit
 from app.reports import periods
-from app.survey import integrity
-from app.survey.record import rebuild_rollups, store_outcome
 from tests.factories import make_campaign, make_counter, make_unit, make_user
 from tests.helpers import csrf_token_of, login
 

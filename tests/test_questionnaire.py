@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from app.domain.questionnaires import QUESTIONNAIRE_DIR, QuestionnaireError, load_all, parse
 from app.extensions import db
 from app.models import Questionnaire
-from app.survey.questionnaire import QUESTIONNAIRE_DIR, QuestionnaireError, load_all, parse
 
 DEFAULT = QUESTIONNAIRE_DIR / "sipas-short-v1.toml"
 

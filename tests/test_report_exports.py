@@ -14,10 +14,10 @@ import pytest
 from openpyxl import load_workbook
 
 from app.clock import local_today
+from app.domain.responses import store_outcome
 from app.extensions import db
 from app.models import Response
 from app.reports import periods
-from app.survey.record import store_outcome
 from tests.factories import GOOD_ANSWERS, make_campaign, make_counter, make_unit, make_user
 from tests.helpers import login
 from tests.print_tools import pdf_text, require_tools

@@ -96,7 +96,7 @@ def test_no_eligible_returns_is_no_data_and_answers_without_tallies_are_flagged(
 def test_integrity_counts_flag_the_counter_and_its_units_on_the_dashboard(app, province):
     """What the survey refused or found odd on a day of the period shows next to the counter
     and every unit above it, with its count."""
-    from app.survey import integrity
+    from app.domain import integrity
 
     monday, _sunday = last_week()
     counter_id, branch_id = province["branch_counter"].id, province["branch"].id

@@ -3,11 +3,11 @@ raw rows, and a recount from those rows gives the same numbers."""
 
 from sqlalchemy import select
 
+from app.domain.rollups import rebuild_rollups, recount_rollups
 from app.extensions import db
 from app.models import ResponseDay
-from app.survey.record import rebuild_rollups, recount_rollups, stored_rollups
 from tests.factories import GOOD_ANSWERS, make_counter, make_surveyed_counter, ref
-from tests.helpers import submit
+from tests.helpers import stored_rollups, submit
 
 
 def test_each_completed_survey_is_counted_in_the_rollups(app, client):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.survey.screening import outcome_of, screen_out_reason
+from app.domain.screening import outcome_of, screen_out_reason
 
 
 @pytest.mark.parametrize(

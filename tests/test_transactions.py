@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from app.clock import local_today
 from app.domain import accounts, campaigns, org, tallies
+from app.domain.questionnaires import latest, load_all
 from app.extensions import db
 from app.models import AuditEvent, Campaign, Counter, Tally, Unit, User
-from app.survey.questionnaire import latest, load_all
 from tests.factories import make_campaign, make_counter, make_unit, make_user
 from tests.helpers import count_rows, login, post
 

@@ -2,14 +2,15 @@
 only once a week is over, and summed again when a tally of that week changes."""
 
 import io
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.clock import local_now, local_today
 from app.db_setup import transaction
 from app.domain.tallies import Counts, record_tally
-from app.domain.weeks import forget_all, monday
+from app.domain.weeks import SETTLE, forget_all, monday, settled_weeks, sum_settled
 from app.extensions import db
 from app.models import (
     AnswerDay,
@@ -23,7 +24,8 @@ from app.models import (
     Tally,
 )
 from app.reports import periods
-from app.reports.queries import counters_under, counts_by_counter, ensure_summed, is_settled
+from app.reports.queries import counters_under, figures_by
+from app.reports.tables import unit_report
 from tests.factories import make_campaign, make_counter, make_unit
 from tests.helpers import csrf_token_of, login
 from tests.test_reports import add_day
@@ -77,6 +79,18 @@ def weekly_sums(campaign) -> tuple[dict, dict]:
     return weeks, answers
 
 
+def ensure_summed(campaign, through, now=None) -> set:
+    """Sum the campaign's settled weeks up to `through`, as `flask sum-weeks` does."""
+    summed = sum_settled(campaign, through, now or local_now(),
+                         current_app.config["SUPPRESSION_K"])
+    db.session.commit()
+    return summed
+
+
+def is_settled(week, now) -> bool:
+    return now >= datetime.combine(week + timedelta(days=7), time(), now.tzinfo) + SETTLE
+
+
 def batch_weeks(campaign) -> dict:
     return dict(((c, w), b) for c, w, b in db.session.execute(
         select(CampaignWeek.counter_id, CampaignWeek.week, CampaignWeek.batch_week)
@@ -98,7 +112,7 @@ def test_weeks_that_are_over_are_summed_exactly_and_the_current_one_not(app, run
         # The weeks the 30 days of history touch: five or six, by today's weekday.
         weeks = {monday(day) for day in db.session.scalars(select(DailyFunnel.day).distinct())}
         campaign = db.session.scalars(select(Campaign)).one()
-        ensure_summed(campaign, monday(today), limit=None)
+        ensure_summed(campaign, monday(today))
         db.session.commit()
         summed = set(db.session.scalars(select(RolledWeek.week)))
         assert summed == {w for w in weeks if is_settled(w, local_now())}
@@ -160,31 +174,33 @@ def test_a_campaign_starting_mid_week_counts_only_its_own_days(app):
                 overall=(0, 0, 1, 2, 3), campaign=campaign)
         period = periods.resolve(campaign, today)
         assert period.start == campaign.starts_on
-        counts = counts_by_counter(campaign, counters_under(province), period.start,
-                                   period.end)[counter.id]
+        counts = figures_by(campaign, counters_under(province), period.start, period.end,
+                            by="counter")[0][counter.id]
         assert (counts.eligible, counts.responses, counts.satisfied) == (30, 10, 9)
 
 
-def test_a_week_is_read_day_by_day_until_it_is_settled(app):
-    """Five minutes after the week ended it is still read from the daily rows (an answer of
-    Sunday night may be on its way); ten minutes after, it is summed."""
-    from datetime import date, datetime
+def test_a_week_settles_ten_minutes_after_it_ends_and_once_its_inbox_is_empty(app):
+    """Five minutes after the week ended it is not settled yet (an answer of Sunday night may
+    be on its way), ten minutes after it is; a form of that week still waiting in the inbox
+    keeps it open (it would change the week's batches once moved)."""
+    from datetime import date
     from zoneinfo import ZoneInfo
 
-    from app.reports.queries import split
+    from app.domain import inbox
 
     with app.app_context():
         week = date(2026, 11, 16)  # a Monday
-        campaign = make_campaign(make_unit(), starts_on=week - timedelta(days=7),
+        counter = make_counter(make_unit())
+        campaign = make_campaign(counter.unit, starts_on=week - timedelta(days=7),
                                  ends_on=week + timedelta(days=30))
         sunday_night = datetime(2026, 11, 23, 0, 5, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-        weeks, spans = split(campaign, week - timedelta(days=7), week + timedelta(days=6),
-                             now=sunday_night)
-        assert weeks == [week - timedelta(days=7)]
-        assert spans == [(week, week + timedelta(days=6))]
-        weeks, spans = split(campaign, week - timedelta(days=7), week + timedelta(days=6),
-                             now=sunday_night + timedelta(minutes=5))
-        assert weeks == [week - timedelta(days=7), week] and spans == []
+        assert settled_weeks(campaign, week, sunday_night) == [week - timedelta(days=7)]
+        later = sunday_night + timedelta(minutes=5)
+        assert settled_weeks(campaign, week, later) == [week - timedelta(days=7), week]
+        with db.engine.begin() as conn:
+            inbox.put(conn, counter_id=counter.id, campaign=campaign,
+                      day=week + timedelta(days=6), answers={"overall": 5}, comment=None)
+        assert settled_weeks(campaign, week, later) == [week - timedelta(days=7)]
 
 
 def test_changing_a_campaigns_dates_drops_its_weekly_sums(app, runner):
@@ -207,15 +223,16 @@ def test_changing_a_campaigns_dates_drops_its_weekly_sums(app, runner):
         assert weekly_sums(campaign) == only(daily_sums(campaign), {week})
 
 
-def test_a_report_sums_a_few_weeks_and_sum_weeks_sums_them_all(app, runner):
+def test_a_report_sums_nothing_and_sum_weeks_sums_them_all(app, runner):
     assert runner.invoke(args=["seed-demo", "--history-days", "60"]).exit_code == 0
     with app.app_context():
         forget_all()  # seed-demo sums every week, as after an upgrade none are
         db.session.commit()
         campaign = db.session.scalars(select(Campaign)).one()
         weeks = [monday(campaign.starts_on) + timedelta(days=7 * n) for n in range(9)]
-        assert len(ensure_summed(campaign, weeks[-1])) == 4  # oldest first; the rest by day
+        unit_report(campaign, campaign.unit, campaign.unit, campaign.starts_on, local_today())
         db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(RolledWeek)) == 0
     result = runner.invoke(args=["sum-weeks"])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -225,10 +242,11 @@ def test_a_report_sums_a_few_weeks_and_sum_weeks_sums_them_all(app, runner):
         assert weekly_sums(campaign) == only(daily_sums(campaign), set(settled))
 
 
-def test_weeks_read_day_by_day_give_the_same_counts_as_summed_weeks(app, runner, monkeypatch):
-    import app.reports.queries as queries
+def test_weeks_read_day_by_day_give_the_same_figures_as_summed_weeks(app, runner):
+    """Counts and released answers, per counter, unit and week, and every question's answers
+    and the comments: the same whether no week, some weeks or every week is summed."""
     from app.models import Unit
-    from app.reports.queries import counts_by_counter, counts_by_unit, counts_by_week
+    from app.reports.details import comments_for, details_for
 
     assert runner.invoke(args=["seed-demo", "--history-days", "45"]).exit_code == 0
     with app.app_context():
@@ -239,23 +257,28 @@ def test_weeks_read_day_by_day_give_the_same_counts_as_summed_weeks(app, runner,
         period = periods.resolve(campaign, local_today())
         ids = list(db.session.scalars(select(Counter.id)))
 
-        def counts():
-            by_counter = counts_by_counter(campaign, counters_under(province), period.start,
-                                           period.end)
-            by_unit = counts_by_unit(campaign, province, period.start, period.end)
-            by_week = counts_by_week(campaign, ids, period.start, period.end)
-            assert len(by_unit) > 1
-            return tuple({k: vars(v) for k, v in grouped.items()}
-                         for grouped in (by_counter, by_unit, by_week))
+        def figures():
+            grouped = (figures_by(campaign, counters_under(province), period.start,
+                                  period.end, by="counter"),
+                       figures_by(campaign, counters_under(province), period.start,
+                                  period.end, by="unit"),
+                       figures_by(campaign, ids, period.start, period.end, by="week"))
+            assert len(grouped[1][0]) > 1 and any(grouped[0][1].values())
+            report = unit_report(campaign, province, province, period.start, period.end)
+            shares = details_for(report, "vi", shares=True).shares
+            return (tuple(tuple({k: vars(v) for k, v in part.items()} for part in pair)
+                          for pair in grouped),
+                    [(s.key, s.hits, s.total, s.levels) for s in shares],
+                    sorted(comments_for(report)[0]))
 
-        # Nothing summed yet: every week of the period is read from the daily rows.
-        monkeypatch.setattr(queries, "ensure_summed", lambda *args, **kwargs: set())
-        day_by_day = counts()
+        day_by_day = figures()  # nothing summed: every week from the daily rows
         assert db.session.scalar(select(func.count()).select_from(RolledWeek)) == 0
-        monkeypatch.undo()
-        ensure_summed(campaign, monday(period.start) + timedelta(days=7 * 7), limit=None)
+        assert day_by_day[1] and day_by_day[2]
+        ensure_summed(campaign, monday(period.start) + timedelta(days=14))
         assert db.session.scalar(select(func.count()).select_from(RolledWeek)) > 0
-        assert counts() == day_by_day
+        assert figures() == day_by_day  # some summed, the rest worked out
+        ensure_summed(campaign, monday(local_today()))
+        assert figures() == day_by_day
 
 
 def test_batches_are_made_again_when_k_changes(app, runner):
@@ -264,7 +287,7 @@ def test_batches_are_made_again_when_k_changes(app, runner):
         campaign = db.session.scalars(select(Campaign)).one()
         assert set(db.session.scalars(select(RolledWeek.batch_k))) == {5}
         app.config["SUPPRESSION_K"] = 40
-        ensure_summed(campaign, monday(local_today()), limit=None)
+        ensure_summed(campaign, monday(local_today()))
         db.session.commit()
         assert set(db.session.scalars(select(RolledWeek.batch_k))) == {40}
         sizes = db.session.execute(

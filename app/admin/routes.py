@@ -24,11 +24,11 @@ from app.admin.forms import (
     UnitForm,
     UserForm,
 )
-from app.auth.forms import EmptyForm
 from app.auth.scope import (
     audit_events_in_scope,
     campaign_or_404,
     campaigns_in_scope,
+    current_scope,
     requires,
     unit_by_code,
     unit_or_404,
@@ -56,7 +56,7 @@ from app.domain.campaigns import (
 )
 from app.domain.org import HoursError, OrgError, add_unit, set_opening_hours, update_unit
 from app.extensions import db
-from app.forms import choices, unit_choices
+from app.forms import EmptyForm, choices, unit_choices
 from app.models import AuditEvent, Campaign, Counter, Questionnaire, Unit
 
 # --- units ------------------------------------------------------------------------------
@@ -103,7 +103,7 @@ def unit_edit(unit_id: int):
     form = UnitForm(obj=unit if request.method == "GET" else None)
     form.code.data = unit.code  # codes are printed in imports: they do not change
     _parent_choices(form, exclude=unit)
-    is_root = unit.parent is None or unit.id == current_user.unit_id
+    is_root = current_scope().is_top(unit)
     if is_root:
         form.parent.choices = choices([(0, "—")])
         form.parent.data = 0

@@ -1,14 +1,10 @@
-"""Login and password forms, and the empty form that gives one-button POSTs their CSRF token."""
+"""Login and password forms."""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from app.forms import Form
-
-
-class EmptyForm(Form):
-    """A POST with nothing but its CSRF token (logout, revoke, activate...)."""
 
 
 class LoginForm(Form):

@@ -25,11 +25,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.auth import bp
-from app.auth.forms import EmptyForm, LoginForm, PasswordForm
+from app.auth.forms import LoginForm, PasswordForm
 from app.auth.sessions import authenticate, start_session
 from app.db_setup import transaction
 from app.domain.accounts import AccountError, change_password, end_sessions, set_language
 from app.extensions import limiter
+from app.forms import EmptyForm
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 KNOWN_DEVICE = "khaosat_known_device"

@@ -3,7 +3,8 @@
 Every account covers its unit and the whole subtree below it. Objects outside that subtree
 answer 404, as if they did not exist, whether reached by link, by id or by a forged field.
 A query that lists or fetches units, counters, users, campaigns, tallies or audit events for
-a person comes from here; views never filter by the tree themselves.
+a person comes from here, and so does where a person's report starts; views pass a Scope to
+the reports' queries rather than a unit of their own choosing.
 """
 
 from collections.abc import Callable
@@ -76,6 +77,17 @@ class Scope:
         """SQL condition on Unit rows: inside this scope."""
         return true() if self.root is None else Unit.subtree_of(self.root)
 
+    def report_root(self, campaign: Campaign) -> Unit:
+        """Where this scope's report of a campaign starts: the scope's own unit, or the
+        campaign's unit when that lies below it (the operator's: the campaign's)."""
+        if self.root is None or self.root.contains(campaign.unit):
+            return campaign.unit
+        return self.root
+
+    def is_top(self, unit: Unit) -> bool:
+        """The unit is the top of the tree or of this scope: it cannot be moved from here."""
+        return unit.parent_id is None or (self.root is not None and unit.id == self.root.id)
+
     @property
     def is_province_wide(self) -> bool:
         """The whole tree: the CLI, or an account on a root unit (a province)."""
@@ -110,7 +122,7 @@ def counters_in_scope(scope: Scope | None = None) -> Select:
 
 def live_counters_in_scope(scope: Scope | None = None) -> Select:
     """Counters whose stickers answer: the counter and its unit both active."""
-    return counters_in_scope(scope).where(Counter.active, Unit.active)
+    return counters_in_scope(scope).where(Counter.live())
 
 
 def users_in_scope(scope: Scope | None = None) -> Select:
@@ -181,6 +193,18 @@ def _owned_or_404(model, object_id: int):
     if found is None or not current_scope().holds(found.unit):
         abort(404)
     return found
+
+
+def report_units(campaign: Campaign, unit: str | None,
+                 scope: Scope | None = None) -> tuple[Unit, Unit]:
+    """(where the report starts, the unit it shows) for a campaign and an optional unit id
+    (as typed in ?unit=); a unit outside the report's root answers 404."""
+    root = _scope(scope).report_root(campaign)
+    if not unit:
+        return root, root
+    if not unit.isdigit():
+        abort(404)
+    return root, unit_or_404(int(unit), Scope(root))
 
 
 def unit_by_code(code: str, scope: Scope | None = None) -> Unit | None:

@@ -1,10 +1,12 @@
 """Operations on the organisation tree: units and counters, and finding a counter by its code."""
 
 from datetime import date, time
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from app import qr
@@ -163,8 +165,17 @@ def find_by_public_code(raw: str) -> tuple[Counter | None, bool]:
     counter = db.session.scalar(
         select(Counter).where(Counter.code == code).options(joinedload(Counter.unit)))
     if counter is not None:
-        return (counter, False) if counter.active and counter.unit.active else (None, True)
+        return (counter, False) if counter.is_live else (None, True)
     return None, db.session.get(RetiredCode, code) is not None
+
+
+@cache
+def live_counter_sql(dialect_name: str) -> str:
+    """Counter.live() as SQL text for the survey's hand-written ticket statement."""
+    return str(Counter.live().compile(dialect=_dialects[dialect_name]()))
+
+
+_dialects = {"postgresql": postgresql.dialect, "sqlite": sqlite.dialect}
 
 
 def survey_url(code: str) -> str:

@@ -2,11 +2,13 @@
 daily tables, over the campaign's days of that week.
 
 Reports show whole weeks only, so they read one row per counter and week instead of seven
-days (and never a single answer). When a week is first summed is the reports' business
-(app/reports/queries.py: ensure_summed); keeping the sums true is this module's. Only a tally
-can still change in a summed week (answers and scans are filed under the day they happen):
-recording or importing one re-sums that counter's week in the same transaction, and changing a
-campaign's dates drops its sums. Exactness is tested against sums of the daily rows.
+days (and never a single answer). Weeks are summed by `flask sum-weeks` (cron, sum_settled);
+reports never write: a settled week not summed yet they read from the daily rows, and its
+batches they work out by the same rule (app/reports/queries.py: plan), so a report says the
+same before and after the sums are made. Only a tally can still change in a summed week
+(answers and scans are filed under the day they happen): recording or importing one re-sums
+that counter's week in the same transaction, and changing a campaign's dates drops its sums.
+Exactness is tested against sums of the daily rows.
 
 Answers are released in batches (`fill_batches`): each counter's answers gather week by week
 until there are at least K (SUPPRESSION_K) of them, and then the whole batch is filed under
@@ -17,10 +19,11 @@ overlapping ranges subtracted, a unit minus its counters) singles out fewer than
 Answers still gathering are counted as responses but shown in no breakdown yet.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection, Date, and_, delete, func, insert, literal, select, update
 
+from app.db_setup import insert_for
 from app.extensions import db
 from app.models import (
     AnswerDay,
@@ -28,6 +31,7 @@ from app.models import (
     Campaign,
     CampaignWeek,
     DailyFunnel,
+    InboxResponse,
     ResponseDay,
     RolledWeek,
     Tally,
@@ -43,6 +47,53 @@ RESPONSES = ("responses", *LEVELS)
 
 def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+SETTLE = timedelta(minutes=10)  # an answer sent at 23:59 on Sunday is committed long before
+
+
+def settled_weeks(campaign: Campaign, through: date, now: datetime) -> list[date]:
+    """The campaign's weeks up to `through` (a Monday) that are settled: over by SETTLE, and
+    none of their answers still waiting in the survey's inbox (domain/inbox.py). Only these
+    are summed, and batches of answers are filed only in them. Reads only."""
+    waiting = db.session.scalar(select(func.min(InboxResponse.submitted_on)).where(
+        InboxResponse.campaign_id == campaign.id))
+    weeks, week = [], monday(campaign.starts_on)
+    while week <= min(through, monday(campaign.ends_on)):
+        over = datetime.combine(week + timedelta(days=7), time(), now.tzinfo) + SETTLE
+        if now < over or (waiting is not None and waiting <= week + timedelta(days=6)):
+            break
+        weeks.append(week)
+        week += timedelta(days=7)
+    return weeks
+
+
+def sum_settled(campaign: Campaign, through: date, now: datetime, k: int) -> set[date]:
+    """Sum the campaign's settled weeks up to `through` not summed yet, oldest first (each
+    week's batches of answers build on the weeks before it); return the weeks summed now.
+    Each week in a short transaction of its own that claims the week first, so two servers
+    never sum it twice. Sums made with another K are dropped and made again."""
+    rolled = db.session.execute(select(RolledWeek.week, RolledWeek.batch_k).where(
+        RolledWeek.campaign_id == campaign.id)).all()
+    if any(batch_k is not None and batch_k != k for _week, batch_k in rolled):
+        with db.engine.begin() as conn:
+            for table in (CampaignWeek, AnswerWeek, RolledWeek):
+                conn.execute(delete(table).where(table.campaign_id == campaign.id))
+        rolled = []
+    done, summed = {week for week, _k in rolled}, set()
+    for week in settled_weeks(campaign, through, now):
+        if week in done:
+            continue
+        with db.engine.begin() as conn:
+            # RETURNING, not the row count: psycopg reports -1 for ON CONFLICT DO NOTHING.
+            claimed = conn.execute(insert_for(conn.dialect.name)(RolledWeek).values(
+                campaign_id=campaign.id, week=week, batch_k=k).on_conflict_do_nothing()
+                .returning(RolledWeek.week)).first()
+            if claimed is not None:  # else another server has summed it, or is summing it
+                sum_week(conn, campaign, week)
+                fill_batches(conn, campaign, week, k)
+                summed.add(week)
+    return summed
 
 
 def resum_counter_week(counter_id: int, day: date) -> None:

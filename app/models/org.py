@@ -12,6 +12,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    and_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -79,6 +80,17 @@ class Counter(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     unit: Mapped[Unit] = relationship(back_populates="counters")
+
+    # A live counter's sticker answers: the counter and its unit are both active. This is the
+    # one definition; the survey's raw ticket SQL is compiled from it (domain/responses.py).
+    @property
+    def is_live(self) -> bool:
+        return self.active and self.unit.active
+
+    @classmethod
+    def live(cls) -> ColumnElement[bool]:
+        """SQL condition on Counter joined to its Unit: the counter is live."""
+        return and_(cls.active, Unit.active)
 
     def __repr__(self) -> str:
         return f"<Counter {self.code} {self.name!r}>"

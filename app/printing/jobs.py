@@ -22,6 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from app.clock import local_today
+from app.db_setup import transaction
 from app.extensions import db
 from app.models import Counter, PrintJob, User
 from app.printing.render import layouts, print_stickers
@@ -36,13 +37,13 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 def start(counters: list[Counter], *, layout: str, unit_code: str, user: User) -> PrintJob:
     """Store a job for these counters and start the process that makes its PDF."""
     now = datetime.now(UTC)
-    db.session.execute(delete(PrintJob).where(PrintJob.created_at < now - timedelta(
-        days=JOB_DAYS)))
-    job = PrintJob(id=secrets.token_hex(16), user_id=user.id, layout=layout,
-                   unit_code=unit_code, counter_ids=[c.id for c in counters], status="queued",
-                   created_at=now)
-    db.session.add(job)
-    db.session.commit()
+    with transaction():
+        db.session.execute(delete(PrintJob).where(PrintJob.created_at < now - timedelta(
+            days=JOB_DAYS)))  # the job must be stored before its process looks for it
+        job = PrintJob(id=secrets.token_hex(16), user_id=user.id, layout=layout,
+                       unit_code=unit_code, counter_ids=[c.id for c in counters],
+                       status="queued", created_at=now)
+        db.session.add(job)
     spawn(job.id)
     return job
 
@@ -68,24 +69,23 @@ def lower_priority() -> None:
 def run(job_id: str) -> PrintJob:
     """Make the job's PDF and store it, at lower priority (what `flask print-job` does)."""
     lower_priority()  # this process and the layout processes it starts
-    job = db.session.get(PrintJob, job_id)
-    if job is None:
-        raise LookupError(f"no print job {job_id}")
-    job.status = "running"
-    db.session.commit()
+    with transaction():  # the page shows "running" meanwhile
+        job = db.session.get(PrintJob, job_id)
+        if job is None:
+            raise LookupError(f"no print job {job_id}")
+        job.status = "running"
     try:
-        found = {c.id: c for c in db.session.scalars(
-            select(Counter).where(Counter.id.in_(job.counter_ids))
-            .options(joinedload(Counter.unit)))}
-        counters = [found[i] for i in job.counter_ids if i in found]  # in the page's order
-        result = print_stickers(counters, layouts()[job.layout], today=local_today(),
-                                workers=JOB_WORKERS)
+        with transaction():  # the PDF with the QR codes encoded for this print (app/qr.py)
+            found = {c.id: c for c in db.session.scalars(
+                select(Counter).where(Counter.id.in_(job.counter_ids))
+                .options(joinedload(Counter.unit)))}
+            counters = [found[i] for i in job.counter_ids if i in found]  # the page's order
+            result = print_stickers(counters, layouts()[job.layout], today=local_today(),
+                                    workers=JOB_WORKERS)
+            job.pdf, job.status = result.pdf, "done"
+            job.filename = f"tem-qr-{job.unit_code}-{job.layout}-{result.run.id}.pdf"
     except Exception:
-        db.session.rollback()
-        job.status = "failed"
-        db.session.commit()
+        with transaction():
+            job.status = "failed"
         raise
-    job.pdf, job.status = result.pdf, "done"
-    job.filename = f"tem-qr-{job.unit_code}-{job.layout}-{result.run.id}.pdf"
-    db.session.commit()  # with the QR codes encoded for this print (app/qr.py)
     return job

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from app.auth.scope import current_scope, requires, units_in_scope
 from app.clock import local_today
+from app.db_setup import transaction
 from app.extensions import db
 from app.forms import choices, counter_choices, unit_choices
 from app.models import PrintJob
@@ -63,9 +64,9 @@ def stickers_pdf():
         job = jobs.start(counters, layout=form.layout.data, unit_code=form.unit.data,
                          user=current_user)
         return redirect(url_for("printing.job", job_id=job.id), code=303)
-    result = print_stickers(counters, layouts()[form.layout.data], today=local_today(),
-                            workers=os.cpu_count() or 1)
-    db.session.commit()  # QR codes encoded for this print are kept (app/qr.py)
+    with transaction():  # with the QR codes encoded for this print (app/qr.py)
+        result = print_stickers(counters, layouts()[form.layout.data], today=local_today(),
+                                workers=os.cpu_count() or 1)
     filename = f"tem-qr-{form.unit.data}-{form.layout.data}-{result.run.id}.pdf"
     disposition = "attachment" if request.args.get("download") else "inline"
     return result.pdf, 200, {

@@ -4,9 +4,10 @@ from datetime import date
 
 from sqlalchemy import select
 
+from app.auth.scope import WHOLE_TREE, Scope, unit_by_code
 from app.clock import local_today
 from app.extensions import db
-from app.models import Campaign, Unit
+from app.models import Campaign
 from app.reports import exports, periods
 from app.reports.details import comments_for
 from app.reports.tables import unit_report
@@ -33,10 +34,10 @@ def write_report(*, campaign_id: int | None, unit_code: str | None, start: date 
                  end: date | None, fmt: str, path: str) -> str:
     """Write the file; return the line the command prints."""
     campaign = _campaign(campaign_id)
-    top = campaign.unit
+    root = top = WHOLE_TREE.report_root(campaign)
     if unit_code:
-        top = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-        if top is None or not campaign.unit.contains(top):
+        top = unit_by_code(unit_code, Scope(root))
+        if top is None:
             raise ReportChoiceError(f"No unit {unit_code} in the campaign's scope.")
     if (start is None) != (end is None):
         raise ReportChoiceError("Give both --from and --to, or neither.")
@@ -45,7 +46,7 @@ def write_report(*, campaign_id: int | None, unit_code: str | None, start: date 
                                  kind="custom" if start else "campaign", start=start, end=end)
     except periods.PeriodError as exc:
         raise ReportChoiceError(str(exc)) from exc
-    report = unit_report(campaign, campaign.unit, top, period.start, period.end,
+    report = unit_report(campaign, root, top, period.start, period.end,
                          every_counter=True)
     if fmt == "csv":
         data = exports.to_csv(report)

@@ -20,6 +20,7 @@ from app.reports.queries import (
     figures_by,
     in_batches,
     monday_of,
+    released_responses,
 )
 from app.reports.tables import Report, Row
 
@@ -125,22 +126,27 @@ def comments_for(report: Report, *, page: int = 1,
     they were written, not even their order, is shown. Empty when the top is hidden."""
     if report.top.suppressed or not report.top.answers.responses:
         return [], 0
-    batch = and_(*in_batches(Response, report.campaign, report.start, report.end,
+    campaign = report.campaign
+    released, worked_out = released_responses(campaign, report.counters, report.start,
+                                               report.end)
+    batch = and_(*in_batches(Response, campaign, report.start, report.end,
                              week=monday_of(Response.submitted_on)))
-    where = (Response.campaign_id == report.campaign.id,
+    where = (Response.campaign_id == campaign.id,
              Response.counter_id.in_(report.counters),
              Response.submitted_on <= report.end,  # a batch may begin before the period
-             Response.comment.is_not(None),
+             Response.comment.is_not(None), released,
              ~exists().where(QuarantinedDay.counter_id == Response.counter_id,
                              QuarantinedDay.day == Response.submitted_on))
     total = db.session.scalar(select(func.count()).select_from(Response)
-                              .join(CampaignWeek, batch).where(*where))
-    query = (select(CampaignWeek.batch_week, Response.comment).join(CampaignWeek, batch)
-             .where(*where).order_by(Response.id))
+                              .outerjoin(CampaignWeek, batch).where(*where))
+    query = (select(CampaignWeek.batch_week, Response.counter_id, Response.submitted_on,
+                    Response.comment)
+             .outerjoin(CampaignWeek, batch).where(*where).order_by(Response.id))
     if per_page:
         query = query.limit(per_page).offset((page - 1) * per_page)
     result = []
-    for week, comment in db.session.execute(query):
+    for week, counter_id, day, comment in db.session.execute(query):
+        week = week or worked_out[counter_id, monday(day)]
         year, number, _ = week.isocalendar()
         result.append((f"{year}-W{number:02d}", comment))
     return result, total

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from app.auth.scope import Scope
 from app.extensions import db
 from app.models import Counter, PressureReport, Unit
 from app.reports.queries import per_counter_or_unit
@@ -21,10 +22,10 @@ def counts_by(counters, start: date, end: date, *, by: str) -> dict[int, int]:
     return dict(db.session.execute(query).all())
 
 
-def listing(root: Unit, *, page: int = 1, per_page: int | None = PER_PAGE):
-    """((ISO week, unit name, counter name, kinds, text) …, how many in all) under `root`,
+def listing(scope: Scope, *, page: int = 1, per_page: int | None = PER_PAGE):
+    """((ISO week, unit name, counter name, kinds, text) …, how many in all) in the scope,
     newest week first."""
-    where = (Unit.subtree_of(root),)
+    where = (scope.units(),)
     base = (select(PressureReport.week, Unit.name, Counter.name, PressureReport.kinds,
                    PressureReport.text)
             .select_from(PressureReport)

@@ -1,45 +1,45 @@
 """The few queries every report is built from, per counter or per week, over a campaign and a
 period: whole weeks (cut to the campaign's days) from the weekly sums (app/domain/weeks.py,
-filled here the first time a report needs a week), and a week not summed yet from the daily
-roll-ups. Never from single responses.
+made by `flask sum-weeks`), and a week not summed yet from the daily roll-ups. Never from
+single responses, and never a write: a read-only database role can serve every report.
 
 Everything above the counter (units, subtrees, the province) is summed in Python by
 app/reports/tables.py.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Date, and_, case, cast, delete, false, func, or_, select
+from sqlalchemy import Date, and_, case, cast, false, func, or_, select
 
 from app import figures
 from app.clock import local_now
-from app.db_setup import insert_for
+from app.domain.integrity import COUNTS as INTEGRITY
+from app.domain.integrity import FLAGS, QUARANTINED
 from app.domain.weeks import (
     FUNNEL,
     LEVELS,
     RESPONSES,
     TALLY,
     day_sums,
-    fill_batches,
     monday,
-    sum_week,
+    settled_weeks,
 )
 from app.extensions import db
 from app.models import (
+    AnswerDay,
     AnswerWeek,
     Campaign,
     CampaignWeek,
     Counter,
     IntegrityDay,
     QuarantinedDay,
+    Response,
+    ResponseDay,
     RolledWeek,
     Unit,
 )
-from app.survey import inbox
-from app.survey.integrity import COUNTS as INTEGRITY
-from app.survey.integrity import FLAGS, QUARANTINED
 
 
 @dataclass
@@ -90,57 +90,91 @@ class Counts:
                 setattr(self, name, getattr(self, name) + value)
 
 
-SETTLE = timedelta(minutes=10)  # an answer sent at 23:59 on Sunday is committed long before
+@dataclass
+class Plan:
+    """How a report reads a campaign's weeks up to its end (reads only, writes nothing).
+
+    Weeks summed by `flask sum-weeks` are read from the weekly sums; every other week of the
+    period from the daily rows. The answers of settled weeks not summed yet are filed into
+    batches here, by the rule of domain/weeks.fill_batches carried on from the summed weeks,
+    so a report gives the same figures before the sums are made as after."""
+
+    summed: list[date]  # the summed weeks a report may read (a prefix of the settled ones)
+    # Worked out here: (counter, week) → the week its batch is filed under, and what the
+    # week holds (responses, overall_1 … overall_5).
+    filed: dict[tuple[int, date], date] = field(default_factory=dict)
+    parts: dict[tuple[int, date], tuple[int, ...]] = field(default_factory=dict)
+
+    def filed_in(self, start: date, end: date) -> dict[tuple[int, date], date]:
+        """The filings worked out here whose batch lies in the period's weeks."""
+        first, last = monday(start), monday(end)
+        return {key: batch for key, batch in self.filed.items() if first <= batch <= last}
 
 
-def is_settled(week: date, now: datetime) -> bool:
-    """True once the week is over by SETTLE: no answer or scan of it can still be on its way.
-    (Until then, reports read that week from the daily rows.)"""
-    return now >= datetime.combine(week + timedelta(days=7), time(), now.tzinfo) + SETTLE
-
-
-# A report sums at most this many weeks (about a second each at 5 M responses a year) and
-# reads the rest day by day; `flask sum-weeks` sums them all, e.g. right after an upgrade.
-WEEKS_PER_REQUEST = 4
-
-
-def ensure_summed(campaign: Campaign, through: date, now: datetime | None = None,
-                  limit: int | None = WEEKS_PER_REQUEST) -> set[date]:
-    """Sum the campaign's settled weeks up to `through` that are not summed yet, oldest first
-    (each week's batches of answers build on the weeks before it), at most `limit` of them;
-    return the weeks summed now (the others are read day by day, and release no answers).
-
-    A report fills these sums as it reads, like a cache: each week in a short transaction of
-    its own that claims the week first, so two app servers never sum it twice."""
+def plan(campaign: Campaign, counters, end: date, now: datetime | None = None) -> Plan:
+    """The plan of the campaign's weeks up to `end` for these counters (ids or a subquery)."""
     now = now or local_now()
-    inbox.move_due()  # so what waits in the survey's inbox counts, at most a move late
     k = current_app.config["SUPPRESSION_K"]
     rolled = db.session.execute(select(RolledWeek.week, RolledWeek.batch_k).where(
         RolledWeek.campaign_id == campaign.id)).all()
-    if any(batch_k is not None and batch_k != k for _week, batch_k in rolled):
-        with db.engine.begin() as conn:  # batches made with another K are made again
-            for table in (CampaignWeek, AnswerWeek, RolledWeek):
-                conn.execute(delete(table).where(table.campaign_id == campaign.id))
-        rolled = []
-    done = {week for week, _k in rolled}
-    emptied = False
-    week, last = monday(campaign.starts_on), min(through, monday(campaign.ends_on))
-    while week <= last and is_settled(week, now) and limit != 0:
-        if week not in done:
-            if not emptied:  # a settled week's last answers may still wait in the inbox
-                inbox.move_due(force=True)
-                emptied = True
-            if limit is not None:
-                limit -= 1
-            with db.engine.begin() as conn:
-                claimed = conn.execute(insert_for(conn.dialect.name)(RolledWeek).values(
-                    campaign_id=campaign.id, week=week, batch_k=k).on_conflict_do_nothing())
-                if claimed.rowcount:  # another server has summed it (or is summing it) otherwise
-                    sum_week(conn, campaign, week)
-                    fill_batches(conn, campaign, week, k)
-            done.add(week)
-        week += timedelta(days=7)
-    return done
+    stored = set()
+    if not any(batch_k is not None and batch_k != k for _week, batch_k in rolled):
+        stored = {week for week, _k in rolled}  # sums made with another K are not read
+    settled = settled_weeks(campaign, monday(end), now)
+    summed = []
+    for week in settled:
+        if week not in stored:
+            break
+        summed.append(week)
+    result = Plan(summed=summed)
+    rest = settled[len(summed):]
+    if not rest:
+        return result
+    # Each counter's answers still gathering in the summed weeks, then those of the rest.
+    gathering: dict[int, list[tuple[date, tuple]]] = {}
+    if summed:
+        for counter_id, week, *values in db.session.execute(
+                select(CampaignWeek.counter_id, CampaignWeek.week, CampaignWeek.responses,
+                       *(getattr(CampaignWeek, n) for n in LEVELS))
+                .where(CampaignWeek.campaign_id == campaign.id,
+                       CampaignWeek.batch_week.is_(None), CampaignWeek.responses > 0,
+                       CampaignWeek.week.between(summed[0], summed[-1]),
+                       CampaignWeek.counter_id.in_(counters))
+                .order_by(CampaignWeek.week)):
+            gathering.setdefault(counter_id, []).append((week, tuple(values)))
+    week_of = monday_of(ResponseDay.day)
+    daily = db.session.execute(
+        select(ResponseDay.counter_id, week_of, *_sums(ResponseDay, RESPONSES))
+        .where(ResponseDay.campaign_id == campaign.id,
+               ResponseDay.day.between(max(rest[0], campaign.starts_on),
+                                       min(rest[-1] + timedelta(days=6), campaign.ends_on)),
+               ResponseDay.counter_id.in_(counters))
+        .group_by(ResponseDay.counter_id, week_of))
+    for counter_id, week, *values in daily:
+        if values[0]:
+            week = week if isinstance(week, date) else date.fromisoformat(week)
+            gathering.setdefault(counter_id, []).append((week, tuple(int(v) for v in values)))
+    for counter_id, weeks in gathering.items():
+        pending, carry = [], 0
+        for week, values in sorted(weeks):
+            pending.append((week, values))
+            carry += values[0]
+            if carry >= k:  # the batch is full: filed under the week that filled it
+                for held, held_values in pending:
+                    result.filed[counter_id, held] = week
+                    result.parts[counter_id, held] = held_values
+                pending, carry = [], 0
+    return result
+
+
+def split(campaign: Campaign, start: date, end: date,
+          now: datetime | None = None) -> tuple[list[date], list[tuple[date, date]]]:
+    """A period (whole weeks cut to the campaign) as the Mondays of its summed weeks, and the
+    day ranges of the other weeks, to read day by day."""
+    summed = set(plan(campaign, [], end, now).summed)
+    weeks = weeks_in(start, end)
+    spans = [(max(w, start), min(w + timedelta(days=6), end)) for w in weeks if w not in summed]
+    return [w for w in weeks if w in summed], spans
 
 
 def weeks_in(start: date, end: date) -> list[date]:
@@ -150,16 +184,6 @@ def weeks_in(start: date, end: date) -> list[date]:
         weeks.append(week)
         week += timedelta(days=7)
     return weeks
-
-
-def split(campaign: Campaign, start: date, end: date,
-          now: datetime | None = None) -> tuple[list[date], list[tuple[date, date]]]:
-    """A period (whole weeks cut to the campaign) as the Mondays of its summed weeks, and the
-    day ranges of the weeks not summed yet (not settled), to read day by day."""
-    weeks = weeks_in(start, end)
-    summed = ensure_summed(campaign, monday(end), now)
-    spans = [(max(w, start), min(w + timedelta(days=6), end)) for w in weeks if w not in summed]
-    return [w for w in weeks if w in summed], spans
 
 
 def _in_weeks(column, weeks: list[date]):
@@ -178,38 +202,49 @@ def _grouped(campaign: Campaign, counters, start: date, end: date, *,
     """For these counters, grouped by counter, by the unit a counter belongs to, or by week
     (by="counter" / "unit" / "week"): the counts of every day of the period, and the answers
     released in it (the batches filed under its weeks, app/domain/weeks.py; by week, under
-    the week they were filed). One pass over the weekly sums gives both."""
+    the week they were filed). One pass over the weekly sums gives both; the weeks not summed
+    yet are read day by day and their batches worked out by plan()."""
     counts: dict = {}
     answers: dict = {}
-    weeks, spans = split(campaign, start, end)
+    weeks_plan = plan(campaign, counters, end)
+    summed = set(weeks_plan.summed)
+    weeks = [w for w in weeks_in(start, end) if w in summed]
+    spans = [(max(w, start), min(w + timedelta(days=6), end))
+             for w in weeks_in(start, end) if w not in summed]
     names = (*TALLY, *FUNNEL, "responses", *LEVELS, "untallied_days")
-    in_period = _in_weeks(CampaignWeek.week, weeks) if weeks else false()
-    filed = CampaignWeek.batch_week.between(monday(start), monday(end))
-    keys = {"counter": (CampaignWeek.counter_id,), "unit": (Counter.unit_id,),
-            "week": (CampaignWeek.week, CampaignWeek.batch_week)}[by]
-    query = (select(*keys,
-                    *(func.sum(case((in_period, getattr(CampaignWeek, n)), else_=0))
-                      for n in names),
-                    *(func.sum(case((filed, getattr(CampaignWeek, n)), else_=0))
-                      for n in RESPONSES))
-             .where(CampaignWeek.campaign_id == campaign.id, or_(in_period, filed),
-                    CampaignWeek.counter_id.in_(counters))
-             .group_by(*keys))
-    if by == "unit":
-        query = query.join(Counter, Counter.id == CampaignWeek.counter_id)
-    for row in db.session.execute(query):
-        values = row[len(keys):]
-        count_key = answer_key = row[0]
-        if by == "week":
-            answer_key = row[1]
-        counts.setdefault(count_key, Counts()).take(names, values[:len(names)])
-        if answer_key is not None:
-            answers.setdefault(answer_key, Counts()).take(RESPONSES, values[len(names):])
-    for first, last in spans:  # not summed yet: counts only, no batch is filed there yet
+    if summed:
+        in_period = _in_weeks(CampaignWeek.week, weeks) if weeks else false()
+        filed = and_(CampaignWeek.batch_week.between(monday(start), monday(end)),
+                     CampaignWeek.week.between(weeks_plan.summed[0], weeks_plan.summed[-1]))
+        keys = {"counter": (CampaignWeek.counter_id,), "unit": (Counter.unit_id,),
+                "week": (CampaignWeek.week, CampaignWeek.batch_week)}[by]
+        query = (select(*keys,
+                        *(func.sum(case((in_period, getattr(CampaignWeek, n)), else_=0))
+                          for n in names),
+                        *(func.sum(case((filed, getattr(CampaignWeek, n)), else_=0))
+                          for n in RESPONSES))
+                 .where(CampaignWeek.campaign_id == campaign.id, or_(in_period, filed),
+                        CampaignWeek.counter_id.in_(counters))
+                 .group_by(*keys))
+        if by == "unit":
+            query = query.join(Counter, Counter.id == CampaignWeek.counter_id)
+        for row in db.session.execute(query):
+            values = row[len(keys):]
+            count_key = answer_key = row[0]
+            if by == "week":
+                answer_key = row[1]
+            counts.setdefault(count_key, Counts()).take(names, values[:len(names)])
+            if answer_key is not None:
+                answers.setdefault(answer_key, Counts()).take(RESPONSES, values[len(names):])
+    filed_here = weeks_plan.filed_in(start, end)
+    unit_of = {} if by != "unit" else dict(db.session.execute(
+        select(Counter.id, Counter.unit_id).where(Counter.id.in_(counters))).all())
+    for (counter_id, week), batch in filed_here.items():  # batches worked out, not stored
+        key = {"counter": counter_id, "unit": unit_of.get(counter_id), "week": batch}[by]
+        answers.setdefault(key, Counts()).take(RESPONSES, weeks_plan.parts[counter_id, week])
+    for first, last in spans:  # not summed: counts from the daily rows
         daily = day_sums(db.session, campaign, first, last,
                          by="day" if by == "week" else "counter", counters=counters)
-        unit_of = {} if by != "unit" else dict(db.session.execute(
-            select(Counter.id, Counter.unit_id).where(Counter.id.in_(list(daily)))).all())
         for group, values in daily.items():
             key = monday(group) if by == "week" else unit_of.get(group, group)
             counts.setdefault(key, Counts()).take(tuple(values), values.values())
@@ -292,16 +327,62 @@ def answer_counts(campaign: Campaign, counters, start: date,
                   end: date) -> dict[str, dict[int, int]]:
     """{question: {value: responses}} over the given counters, for the satisfaction details:
     the answers released in the period, as every breakdown."""
-    ensure_summed(campaign, monday(end))
+    weeks_plan = plan(campaign, counters, end)
     result: dict[str, dict[int, int]] = {}
-    query = (select(AnswerWeek.question_key, AnswerWeek.value, func.sum(AnswerWeek.responses))
-             .join(CampaignWeek, and_(*in_batches(AnswerWeek, campaign, start, end)))
-             .where(AnswerWeek.campaign_id == campaign.id,
-                    AnswerWeek.counter_id.in_(counters))
-             .group_by(AnswerWeek.question_key, AnswerWeek.value))
-    for key, value, total in db.session.execute(query):
-        result.setdefault(key, {})[value] = int(total)
+
+    def add(rows) -> None:
+        for key, value, total in rows:
+            cell = result.setdefault(key, {})
+            cell[value] = cell.get(value, 0) + int(total)
+
+    grouping = (AnswerWeek.question_key, AnswerWeek.value)
+    if weeks_plan.summed:
+        add(db.session.execute(
+            select(*grouping, func.sum(AnswerWeek.responses))
+            .join(CampaignWeek, and_(*in_batches(AnswerWeek, campaign, start, end)))
+            .where(AnswerWeek.campaign_id == campaign.id, AnswerWeek.counter_id.in_(counters),
+                   AnswerWeek.week.between(weeks_plan.summed[0], weeks_plan.summed[-1]))
+            .group_by(*grouping)))
+    by_week = _counters_by_week(weeks_plan.filed_in(start, end))
+    summed = set(weeks_plan.summed)
+    stored = [and_(AnswerWeek.week == week, AnswerWeek.counter_id.in_(ids))
+              for week, ids in by_week.items() if week in summed]
+    if stored:  # gathering in summed weeks, filed by a batch worked out here
+        add(db.session.execute(
+            select(*grouping, func.sum(AnswerWeek.responses))
+            .where(AnswerWeek.campaign_id == campaign.id, or_(*stored)).group_by(*grouping)))
+    daily = [and_(AnswerDay.day.between(week, week + timedelta(days=6)),
+                  AnswerDay.counter_id.in_(ids))
+             for week, ids in by_week.items() if week not in summed]
+    if daily:  # settled weeks not summed yet
+        add(db.session.execute(
+            select(AnswerDay.question_key, AnswerDay.value, func.sum(AnswerDay.responses))
+            .where(AnswerDay.campaign_id == campaign.id,
+                   AnswerDay.day.between(campaign.starts_on, campaign.ends_on), or_(*daily))
+            .group_by(AnswerDay.question_key, AnswerDay.value)))
     return result
+
+
+def _counters_by_week(filed: dict[tuple[int, date], date]) -> dict[date, list[int]]:
+    """{week: [counter ids]} of filings worked out by plan()."""
+    by_week: dict[date, list[int]] = {}
+    for counter_id, week in filed:
+        by_week.setdefault(week, []).append(counter_id)
+    return by_week
+
+
+def released_responses(campaign: Campaign, counters, start: date, end: date):
+    """(SQL condition on Response joined to CampaignWeek by `in_batches`, {(counter, week):
+    batch week} worked out by plan()): the responses whose batch is filed in the period. For
+    the comments, which carry their batch's week."""
+    weeks_plan = plan(campaign, counters, end)
+    filed = weeks_plan.filed_in(start, end)
+    worked_out = [and_(Response.submitted_on.between(week, week + timedelta(days=6)),
+                       Response.counter_id.in_(ids))
+                  for week, ids in _counters_by_week(filed).items()]
+    stored = (CampaignWeek.week.between(weeks_plan.summed[0], weeks_plan.summed[-1])
+              if weeks_plan.summed else false())
+    return or_(and_(CampaignWeek.counter_id.is_not(None), stored), *worked_out), filed
 
 
 def monday_of(column):

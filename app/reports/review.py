@@ -1,19 +1,20 @@
 """What Home Affairs reviews: counter-days the survey flagged, and the days set aside
-(app/survey/quarantine.py does the setting aside)."""
+(app/domain/quarantine.py does the setting aside)."""
 
 from datetime import date, timedelta
 
 from sqlalchemy import func, or_, select
 
+from app.auth.scope import Scope
+from app.domain.integrity import COUNTS
 from app.extensions import db
 from app.models import Counter, IntegrityDay, QuarantinedDay, ResponseDay, Unit
-from app.survey.integrity import COUNTS
 
 RECENT_DAYS = 35
 
 
-def flagged_days(root: Unit, today: date) -> list[dict]:
-    """Counter-days of the last RECENT_DAYS under `root` with any integrity count, newest
+def flagged_days(scope: Scope, today: date) -> list[dict]:
+    """Counter-days of the last RECENT_DAYS in the scope with any integrity count, newest
     first, with their answers still counted and whether they are set aside."""
     since = today - timedelta(days=RECENT_DAYS)
     answers = (select(ResponseDay.counter_id, ResponseDay.day,
@@ -28,7 +29,7 @@ def flagged_days(root: Unit, today: date) -> list[dict]:
                         & (answers.c.day == IntegrityDay.day))
              .outerjoin(QuarantinedDay, (QuarantinedDay.counter_id == IntegrityDay.counter_id)
                         & (QuarantinedDay.day == IntegrityDay.day))
-             .where(Unit.subtree_of(root), IntegrityDay.day >= since,
+             .where(scope.units(), IntegrityDay.day >= since,
                     or_(*(getattr(IntegrityDay, name) > 0 for name in COUNTS)))
              .order_by(IntegrityDay.day.desc(), Unit.path, Counter.name))
     return [{"counter_id": row.counter_id, "day": row.day, "counter": counter, "code": code,
@@ -37,11 +38,11 @@ def flagged_days(root: Unit, today: date) -> list[dict]:
             for row, counter, code, unit, responses, held in db.session.execute(query)]
 
 
-def held_days(root: Unit) -> list[tuple]:
-    """Days set aside under `root`: (counter id, day, counter, unit, responses, reason)."""
+def held_days(scope: Scope) -> list[tuple]:
+    """Days set aside in the scope: (counter id, day, counter, unit, responses, reason)."""
     return db.session.execute(
         select(QuarantinedDay.counter_id, QuarantinedDay.day, Counter.name, Unit.name,
                QuarantinedDay.responses, QuarantinedDay.reason)
         .join(Counter, Counter.id == QuarantinedDay.counter_id)
         .join(Unit, Unit.id == Counter.unit_id)
-        .where(Unit.subtree_of(root)).order_by(QuarantinedDay.day.desc())).all()
+        .where(scope.units()).order_by(QuarantinedDay.day.desc())).all()

@@ -6,30 +6,31 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.scope import campaigns_to_report, can, counter_or_404, requires, unit_or_404
+from app.auth.scope import (
+    campaigns_to_report,
+    can,
+    counter_or_404,
+    current_scope,
+    report_units,
+    requires,
+)
 from app.clock import local_today
 from app.db_setup import transaction
+from app.domain.integrity import PRESSURE_KINDS
+from app.domain.quarantine import QuarantineError, quarantine_day, release_day
 from app.extensions import db
 from app.forms import choices, page_arg
-from app.models import Campaign, Unit
+from app.models import Campaign
 from app.reports import bp, exports, periods, pressure
 from app.reports import review as review_queries
 from app.reports.charts import trend_charts
 from app.reports.details import comments_for, details_for
 from app.reports.forms import ReportForm, ReviewForm
 from app.reports.tables import Report, flag_labels, flag_texts, sorted_rows, unit_report
-from app.survey.forms import PRESSURE_KINDS
-from app.survey.quarantine import QuarantineError, quarantine_day, release_day
 
 
 class NothingToReport(Exception):
     """No campaign, or a period that holds nothing: the page says why."""
-
-
-def report_root(campaign: Campaign) -> Unit:
-    """Where the viewer's report starts: their own unit, or the campaign's if it lies below."""
-    mine = current_user.unit
-    return campaign.unit if mine.contains(campaign.unit) else mine
 
 
 def _form(campaigns: list[Campaign]) -> tuple[ReportForm, Campaign]:
@@ -58,13 +59,7 @@ def build(*, every_counter: bool = False) -> tuple[ReportForm | None, Report]:
         raise NothingToReport(None, _("Chưa có đợt khảo sát nào đã bắt đầu trong phạm vi "
                                       "của bạn."))
     form, campaign = _form(campaigns)
-    root = top = report_root(campaign)
-    if form.unit.data:
-        if not form.unit.data.isdigit():
-            abort(404)
-        top = unit_or_404(int(form.unit.data))
-        if not root.contains(top):
-            abort(404)
+    root, top = report_units(campaign, form.unit.data)
     kind = form.period.data or "campaign"
     value = {"month": form.month.data, "week": form.week.data}.get(kind) or ""
     try:
@@ -163,7 +158,7 @@ def export_pdf():
 def pressure_reports():
     """Citizens' reports of pressure or interference (Home Affairs at the province only)."""
     page = page_arg(request.args)
-    rows, total = pressure.listing(current_user.unit, page=page)
+    rows, total = pressure.listing(current_scope(), page=page)
     return render_template("reports/pressure.html", rows=rows, total=total, page=page,
                            pages=max(1, -(-total // pressure.PER_PAGE)),
                            kinds=dict(PRESSURE_KINDS))
@@ -172,7 +167,7 @@ def pressure_reports():
 @bp.route("/pressure.csv")
 @requires("pressure")
 def export_pressure():
-    rows, _total = pressure.listing(current_user.unit, per_page=None)
+    rows, _total = pressure.listing(current_scope(), per_page=None)
     kinds = dict(PRESSURE_KINDS)
     data = exports.pressure_csv([(week, unit, counter, "; ".join(str(kinds.get(k, k))
                                                                  for k in chosen), text)
@@ -185,10 +180,10 @@ def export_pressure():
 @requires("quarantine")
 def review():
     """Flagged counter-days to set aside for review, and the days set aside (Home Affairs)."""
-    root, today = current_user.unit, local_today()
+    scope, today = current_scope(), local_today()
     return render_template("reports/review.html",
-                           flagged=review_queries.flagged_days(root, today),
-                           held=review_queries.held_days(root), form=ReviewForm(), today=today,
+                           flagged=review_queries.flagged_days(scope, today),
+                           held=review_queries.held_days(scope), form=ReviewForm(), today=today,
                            labels=flag_labels())
 
 

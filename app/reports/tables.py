@@ -18,6 +18,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app import figures
+from app.domain import integrity
 from app.domain.campaigns import target_for
 from app.models import Campaign, Counter, Unit
 from app.reports.pressure import counts_by as pressure_counts
@@ -29,7 +30,6 @@ from app.reports.queries import (
     tree_of,
     units_with_counters,
 )
-from app.survey import integrity
 
 FLAG_IMPOSSIBLE = "responses_exceed_eligible"  # R > E: cannot happen in an honest count
 FLAG_UNTALLIED = "untallied_days"  # responses on days without a tally

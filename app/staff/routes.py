@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import lazyload
 
-from app.auth.forms import EmptyForm
 from app.auth.scope import (
     counter_or_404,
     counters_in_scope,
@@ -23,7 +22,7 @@ from app.db_setup import transaction
 from app.domain.org import add_counter, reissue_code, update_counter
 from app.domain.tallies import Counts, TallyRejected, import_tallies, record_tally
 from app.extensions import db
-from app.forms import counter_choices, page_arg, unit_choices
+from app.forms import EmptyForm, counter_choices, page_arg, unit_choices
 from app.models import Counter, Tally, Unit
 from app.staff import bp
 from app.staff.forms import CounterForm, ImportForm, TallyForm

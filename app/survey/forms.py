@@ -13,8 +13,16 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.domain.integrity import PRESSURE_KINDS
+from app.domain.screening import CHANNEL_IN_PERSON, CHANNEL_ONLINE, CHANNEL_POSTAL
 from app.forms import Form
-from app.survey.screening import CHANNEL_CHOICES, CHANNEL_IN_PERSON, YES_NO_CHOICES
+
+CHANNEL_CHOICES = [
+    SelectChoice(CHANNEL_IN_PERSON, _l("Trực tiếp tại Bộ phận Một cửa")),
+    SelectChoice(CHANNEL_ONLINE, _l("Trực tuyến")),
+    SelectChoice(CHANNEL_POSTAL, _l("Qua dịch vụ bưu chính công ích")),
+]
+YES_NO_CHOICES = [SelectChoice("yes", _l("Có")), SelectChoice("no", _l("Không"))]
 
 YES_NO_VALUES = {"yes": 1, "no": 0}
 
@@ -118,13 +126,6 @@ def survey_form_class(definition: dict, locale: str) -> type[SurveyForm]:
     return _form_classes[cache_key]
 
 
-PRESSURE_KINDS = (
-    ("pressured", _l("Bị ép phải tham gia khảo sát")),
-    ("told_what_to_answer", _l("Bị bảo phải chọn câu trả lời nào")),
-    ("watched", _l("Bị theo dõi, nhìn vào khi đang trả lời")),
-    ("asked_for_favours", _l("Bị đòi tiền hoặc lợi ích khác")),
-    ("other", _l("Việc khác")),
-)
 PRESSURE_TEXT_MAX = 500
 
 

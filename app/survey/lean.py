@@ -18,9 +18,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import dump_cookie
 
 from app.clock import local_today
+from app.domain.responses import record_opened
 from app.privacy import SURVEY_PREFIX
-from app.survey import integrity, lookup
-from app.survey.record import record_opened
+from app.survey import limits, lookup, tickets
 
 COUNTED = "khaosat.opening_within_limit"  # environ key: the lean path counted this opening
 LANGUAGE = "vi"  # a page asked for without ?lang= (app.select_locale)
@@ -54,27 +54,20 @@ class LeanScan:
         """(the page, its session cookie), or None for the view to answer."""
         app = self.app
         try:
-            within = integrity.within_limit("SURVEY_OPEN_LIMIT", environ.get("REMOTE_ADDR"),
+            within = limits.within_limit("SURVEY_OPEN_LIMIT", environ.get("REMOTE_ADDR"),
                                             code)
             environ[COUNTED] = within
             if not within:
                 return None
             day = local_today()
             found, _retired = lookup.target(code, day)
-            page = found.pages.get(("form", LANGUAGE)) if found and found.campaign else None
+            if found is None or found.campaign is None:
+                return None
+            secret = tickets.new_csrf_secret()
+            page = lookup.form_page(found, LANGUAGE, tickets.signed_csrf(secret))
             if page is None:
                 return None
-            secret = integrity.new_csrf_secret()
-            session = app.session_interface
-            cookie = dump_cookie(
-                session.get_cookie_name(app),
-                session.get_signing_serializer(app).dumps({"csrf_token": secret}),
-                domain=session.get_cookie_domain(app), path=session.get_cookie_path(app),
-                secure=session.get_cookie_secure(app), httponly=session.get_cookie_httponly(app),
-                samesite=session.get_cookie_samesite(app),
-                partitioned=session.get_cookie_partitioned(app))
-            page = lookup.fill(page, integrity.signed_csrf(secret),
-                               integrity.issue_ticket(found.counter.id))
+            cookie = session_cookie(app, {tickets.csrf_session_key(): secret})
         except Exception as exc:  # the view answers with its own page (e.g. database down)
             # No traceback: its SQL parameters would name the counter.
             app.logger.warning("A survey scan went on to the full path (%s).",
@@ -85,6 +78,27 @@ class LeanScan:
         except SQLAlchemyError:  # a lost count must not cost the citizen the form
             app.logger.warning("The opening of a survey page was not counted.")
         return page.encode(), cookie
+
+
+def session_cookie(app, data: dict) -> str:
+    """The Set-Cookie value Flask's SecureCookieSessionInterface.save_session would send for a
+    new session holding `data` (copied from Flask 3.1.3, pinned; tests/test_framework_copies.py
+    compares the two)."""
+    session = app.session_interface
+    return dump_cookie(
+        session.get_cookie_name(app), session.get_signing_serializer(app).dumps(data),
+        max_age=None, expires=session.get_expiration_time(app, _NEW_SESSION),
+        domain=session.get_cookie_domain(app), path=session.get_cookie_path(app),
+        secure=session.get_cookie_secure(app), httponly=session.get_cookie_httponly(app),
+        samesite=session.get_cookie_samesite(app),
+        partitioned=session.get_cookie_partitioned(app))
+
+
+class _NewSession(dict):
+    permanent = False  # the survey's session lives as long as the browser's tab, no longer
+
+
+_NEW_SESSION = _NewSession()
 
 
 def header_set(app) -> dict[str, str]:

@@ -11,7 +11,7 @@ change to a counter, unit, campaign, questionnaire or code (the session event be
 app servers keep theirs for at most SURVEY_LOOKUP_SECONDS (30 by default): a re-issued or
 retired code, a deactivated counter or a closed campaign stops showing the form everywhere
 within that time. A form sent meanwhile is not stored: the POST checks the live state in its
-write (record.record_outcome).
+write (domain/responses.record_outcome).
 """
 
 import time
@@ -23,10 +23,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.domain.campaigns import active_campaign_for
+from app.domain.integrity import opening_hours
 from app.domain.org import find_by_public_code
 from app.extensions import db
 from app.models import Campaign, Counter, Questionnaire, RetiredCode, Unit
-from app.survey.integrity import opening_hours
+from app.survey.tickets import issue_ticket
 
 # Placeholders in a cached page for what each scan gets afresh: not valid in a token or ticket.
 CSRF_MARK, TICKET_MARK = "\x00csrf\x00", "\x00ticket\x00"
@@ -47,7 +48,7 @@ class CounterCard:
     name: str
     operator: str | None
     unit: UnitCard
-    hours: str  # opening hours, from its unit or the nearest above (integrity.opening_hours)
+    hours: str  # opening hours, from its unit or the nearest above (domain/integrity.py)
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def target(code: str, day: date) -> tuple[Target | None, bool]:
     campaign_card = None if campaign is None else CampaignCard(
         id=campaign.id, questionnaire_id=campaign.questionnaire_id,
         questionnaire=QuestionnaireCard(campaign.questionnaire.definition))
-    db.session.commit()  # ends the read; the writes that follow use a connection of their own
+    db.session.rollback()  # ends the read (nothing was written): writes use their own connection
     if len(targets) >= MAX_ENTRIES:
         targets.clear()
     seconds = current_app.config["SURVEY_LOOKUP_SECONDS"]
@@ -121,6 +122,16 @@ def forget(code: str | None = None) -> None:
 
 def fill(page: str, csrf_token: str, ticket: str) -> str:
     return page.replace(CSRF_MARK, csrf_token).replace(TICKET_MARK, ticket)
+
+
+def form_page(found: Target, locale: str, csrf_token: str) -> str | None:
+    """The blank form a scan gets, rendered once per code and language, filled with this
+    scan's CSRF token and a new ticket; None if not rendered yet. The view (routes.entry) and
+    the lean path (lean.py) both serve it, so a phone gets the same page either way."""
+    page = found.pages.get(("form", locale))
+    if page is None:
+        return None
+    return fill(page, csrf_token, issue_ticket(found.counter.id))
 
 
 # A change committed by this process forgets every entry at once (staff pages, CLI, tests).

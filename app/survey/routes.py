@@ -1,4 +1,9 @@
-"""The survey: one GET shows everything, one POST ends in a thank-you (two round trips)."""
+"""The survey: one GET shows everything, one POST ends in a thank-you (two round trips).
+
+`entry` opens the form (most fresh scans are answered before it, by lean.py, with the same
+page); `submit` reads a sent form, lets steps.next_step decide what it comes to, and stores it
+through app/domain/responses.py, which decides what is kept.
+"""
 
 from contextlib import suppress
 
@@ -16,22 +21,22 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.clock import local_today
+from app.domain import inbox
+from app.domain.integrity import REFUSED_FAST, REFUSED_LIMIT, REFUSED_REPEAT, REFUSED_TICKET
 from app.domain.org import find_by_public_code
-from app.extensions import csrf, db, limiter
-from app.survey import bp, integrity, lean, lookup
-from app.survey.forms import PressureForm, survey_form_class
-from app.survey.record import (
+from app.domain.responses import (
     previous_outcome,
     record_opened,
     record_outcome,
     record_pressure,
     record_refusal,
 )
-from app.survey.screening import OUTCOME_COMPLETED, OUTCOME_DECLINED, outcome_of
+from app.domain.screening import OUTCOME_COMPLETED, OUTCOME_DECLINED, outcome_of
+from app.extensions import csrf, db, limiter
+from app.survey import bp, lean, limits, lookup, steps, tickets
+from app.survey.forms import PressureForm, survey_form_class
 
 SCREENING_FIELDS = ("channel", "immediate")
-
-
 SURVEY_MAX_BODY = 64 * 1024  # a whole form with a 500-character comment is a few KB
 
 
@@ -49,110 +54,133 @@ def survey_headers(response):
     return response
 
 
-def _refused_limit(_limit):
-    """One client sent too many forms at one counter: a calm page, and one more refusal."""
+def _refused_limit(_limit=None):
+    """One client opened or sent too many forms at one counter: a calm page (429), and the
+    refusal counted for the counter's day."""
     day = local_today()
     found, _retired = lookup.target((request.view_args or {}).get("code", ""), day)
     counter = found.counter if found else None
     if counter is not None:
-        record_refusal(counter.id, day, integrity.REFUSED_LIMIT)
+        record_refusal(counter.id, day, REFUSED_LIMIT)
     return make_response(render_template("survey/refused.html", counter=counter,
                                          reason="limit"), 429)
 
 
-@bp.route("/<code>", methods=["GET", "POST"])  # under SURVEY_PREFIX, /q/
-@limiter.exempt  # counts its own limits, see integrity.within_limit
-@csrf.exempt  # the form checks its own token, so an expired one re-shows the answers instead
+@bp.route("/<code>", methods=["GET", "HEAD"])  # under SURVEY_PREFIX, /q/
+@limiter.exempt  # counts its own limits (survey/limits.py)
 def entry(code: str):
+    """Open the form: counted against SURVEY_OPEN_LIMIT and in the funnel (a HEAD, as link
+    previews send, opens nothing), with this scan's own CSRF token and ticket."""
     if request.method == "GET":
         counted = request.environ.get(lean.COUNTED)  # the lean path counted this opening
-        if not (integrity.within_limit("SURVEY_OPEN_LIMIT") if counted is None else counted):
-            return _refused_limit(None)
+        if not (limits.within_limit("SURVEY_OPEN_LIMIT") if counted is None else counted):
+            return _refused_limit()
     day = local_today()
     found, retired = lookup.target(code, day)  # cached for a short while (lookup.py)
+    if found is None:
+        return _unknown(retired)
+    if found.campaign is None:
+        return render_template("survey/no_campaign.html", counter=found.counter)
+    if tickets.answered_here_today(found.counter.id, day):
+        return render_template("survey/refused.html", counter=found.counter, reason="answered")
+    locale = str(get_locale())
+    found.page(("form", locale), lambda: _blank_page(
+        survey_form_class(found.campaign.questionnaire.definition, locale)(), found))
+    page = lookup.form_page(found, locale, tickets.csrf_token())
+    if request.method == "GET":
+        try:
+            record_opened(found.counter.id, day)
+        except SQLAlchemyError:  # a lost count must not cost the citizen the form
+            current_app.logger.warning("The opening of a survey page was not counted.")
+    return page
+
+
+@bp.route("/<code>", methods=["POST"])
+@limiter.exempt  # counts its own limits (survey/limits.py)
+@csrf.exempt  # the form checks its own token, so an expired one re-shows the answers instead
+def submit(code: str):
+    """A sent form: renewed, sent back to fix, refused, or stored once (steps.next_step)."""
+    day = local_today()
+    found, retired = lookup.target(code, day)
     if found is None:
         return _unknown(retired)
     counter, campaign = found.counter, found.campaign
     if campaign is None:
         return render_template("survey/no_campaign.html", counter=counter)
-    locale = str(get_locale())
-    form_class = survey_form_class(campaign.questionnaire.definition, locale)
-    if request.method != "POST":
-        if integrity.answered_here_today(counter.id, day):
-            return render_template("survey/refused.html", counter=counter, reason="answered")
-        # The blank page is rendered once per code and language; each scan gets its own
-        # token and ticket in it (lean.py serves most scans from it).
-        page = found.page(("form", locale), lambda: _blank_page(form_class(), found))
-        page = lookup.fill(page, integrity.csrf_token(), integrity.issue_ticket(counter.id))
-        if request.method == "GET":  # HEAD is what link previews send; it opens nothing
-            try:
-                record_opened(counter.id, day)
-            except SQLAlchemyError:  # a lost count must not cost the citizen the form
-                current_app.logger.warning("The opening of a survey page was not counted.")
-        return page
-
-    form = form_class()
+    form = survey_form_class(campaign.questionnaire.definition, str(get_locale()))()
     form.validate()
-    ticket = integrity.check_ticket(form.ticket.data, counter.id)
+    ticket = tickets.check_ticket(form.ticket.data, counter.id)
     outcome = outcome_of(
         declined=bool(form.decline.data),
         screening_valid=not any(form[name].errors for name in SCREENING_FIELDS),
         channel=form.channel.data, immediate=form.immediate.data,
         answers_valid=not form.errors)
+    answered = tickets.answered_here_today(counter.id, day)  # the phone's cookie says so
+    csrf_ok = not form.csrf_field.errors
+    step = steps.next_step(csrf_ok=csrf_ok, ticket=ticket, outcome=outcome, answered=answered)
+    completing = step == steps.STORE and outcome == OUTCOME_COMPLETED
     # Sent forms count against SURVEY_SUBMIT_LIMIT whatever becomes of them; an answer about
     # to be stored has its odd-answer flags counted in the same round trip.
-    answered = integrity.answered_here_today(counter.id, day)  # the phone's cookie says so
-    storing = (not form.csrf_token.errors and ticket == integrity.TICKET_OK
-               and outcome == OUTCOME_COMPLETED and not answered)
-    answers = form.answers() if storing else None
-    within, flags = integrity.count_sent(counter, answers)
+    answers = form.answers() if completing else None
+    within, flags = limits.count_sent(counter, answers)
     if not within:
-        return _refused_limit(None)
-    if form.csrf_token.errors or ticket in (integrity.TICKET_FORGED, integrity.TICKET_EXPIRED):
-        # A refresh or back-and-resubmit after the thank-you: the token left with the cookie,
-        # but the ticket says what became of this form. (A double tap with a live token is
-        # caught by the ticket's unique key in record_outcome.)
-        if ticket != integrity.TICKET_FORGED and (outcome := previous_outcome(form.ticket.data)):
-            return _done(outcome, found)
-        if ticket == integrity.TICKET_FORGED:  # made up, another counter's, or pre-upgrade
-            record_refusal(counter.id, day, integrity.REFUSED_TICKET)
-        if ticket != integrity.TICKET_OK:
-            form.ticket.data = integrity.issue_ticket(counter.id)
-        notice = _(
-            "Trang đã mở khá lâu nên cần xác nhận lại. Câu trả lời của Ông/Bà vẫn được giữ "
-            "nguyên, vui lòng bấm nút một lần nữa."
-        )
-        return _show(form, counter, campaign, notice=notice, clear_errors=True)
-    if outcome is None:
+        return _refused_limit()
+    if step == steps.RENEW:
+        return _renew(form, found, ticket, day)
+    if step == steps.FIX:
         return _show(form, counter, campaign), 422
-    if outcome != OUTCOME_COMPLETED:
-        try:
-            stored = record_outcome(ticket=form.ticket.data, counter=counter, day=day,
-                                    outcome=outcome, campaign=campaign)
-        except SQLAlchemyError:
-            return _try_again(form, counter, campaign)
-        return _done(stored, found) if stored else _no_longer_live(code, day)
-    if ticket == integrity.TICKET_TOO_FAST:  # nobody reads the questions that fast
-        record_refusal(counter.id, day, integrity.REFUSED_FAST)
+    if step == steps.TOO_FAST:  # nobody reads the questions that fast
+        record_refusal(counter.id, day, REFUSED_FAST)
         notice = _("Ông/Bà vui lòng xem lại các câu trả lời bên dưới, rồi bấm Gửi một lần nữa.")
         return _show(form, counter, campaign, notice=notice, clear_errors=True)
-    if answered:
+    if step == steps.ANSWERED:
         if previous := previous_outcome(form.ticket.data):
             return _done(previous, found)  # this very form, sent again
-        record_refusal(counter.id, day, integrity.REFUSED_REPEAT)
+        record_refusal(counter.id, day, REFUSED_REPEAT)
         return render_template("survey/refused.html", counter=counter, reason="answered")
     try:
         stored = record_outcome(
-            ticket=form.ticket.data, counter=counter, day=day, outcome=OUTCOME_COMPLETED,
-            campaign=campaign, answers=answers, comment=form.comment.data, flags=flags)
+            ticket=form.ticket.data, counter=counter, day=day, outcome=outcome,
+            campaign=campaign, answers=answers,
+            comment=form.comment.data if completing else None, flags=flags)
     except SQLAlchemyError:
         return _try_again(form, counter, campaign)
-    if stored is None:
+    if stored.outcome is None:
         return _no_longer_live(code, day)
-    response = make_response(_done(stored, found))
-    if stored == OUTCOME_COMPLETED:
-        integrity.remember_answer(response, counter.id, day)
+    if stored.fresh:
+        _move_inbox(keep=stored.form_id)
+    response = make_response(_done(stored.outcome, found))
+    if completing and stored.outcome == OUTCOME_COMPLETED:
+        tickets.remember_answer(response, counter.id, day)
     return response
+
+
+def _move_inbox(*, keep) -> None:
+    """Move others' forms from the inbox when a move is due (domain/inbox.py); this form is
+    stored whatever becomes of the move, so a failure costs the citizen nothing."""
+    try:
+        inbox.move_due(keep=keep)
+    except SQLAlchemyError:
+        current_app.logger.warning("The survey's inbox could not be moved; the next move will.")
+
+
+def _renew(form, found: lookup.Target, ticket: str, day):
+    """A refresh or back-and-resubmit after the thank-you: the token left with the cookie, but
+    the ticket says what became of this form. Otherwise the answers go back with a new token
+    (and a new ticket if it was not ours or too old) to press once more. (A double tap with a
+    live token is caught by the ticket's unique key in record_outcome.)"""
+    counter = found.counter
+    if ticket != tickets.TICKET_FORGED and (outcome := previous_outcome(form.ticket.data)):
+        return _done(outcome, found)
+    if ticket == tickets.TICKET_FORGED:  # made up, another counter's, or pre-upgrade
+        record_refusal(counter.id, day, REFUSED_TICKET)
+    if ticket != tickets.TICKET_OK:
+        form.ticket.data = tickets.issue_ticket(counter.id)
+    notice = _(
+        "Trang đã mở khá lâu nên cần xác nhận lại. Câu trả lời của Ông/Bà vẫn được giữ "
+        "nguyên, vui lòng bấm nút một lần nữa."
+    )
+    return _show(form, counter, found.campaign, notice=notice, clear_errors=True)
 
 
 @bp.errorhandler(SQLAlchemyError)
@@ -183,7 +211,7 @@ def _no_longer_live(code: str, day):
 
 
 @bp.route("/<code>/phan-anh", methods=["GET", "POST"])
-@limiter.limit(integrity.submit_limit, key_func=integrity.client_at_counter, methods=["POST"],
+@limiter.limit(limits.submit_limit, key_func=limits.client_at_counter, methods=["POST"],
                on_breach=_refused_limit)
 @csrf.exempt  # an expired token re-shows the report with its text, as the survey does
 def pressure(code: str):
@@ -195,13 +223,12 @@ def pressure(code: str):
     if request.method != "POST":
         return render_template("survey/pressure.html", form=form, counter=counter)
     if form.validate():
-        record_pressure(counter, local_today(), form.kinds.data, form.text.data)
-        db.session.commit()
-        session.pop("csrf_token", None)
+        record_pressure(counter.id, local_today(), form.kinds.data, form.text.data)
+        session.pop(tickets.csrf_session_key(), None)
         return render_template("survey/pressure.html", form=None, counter=counter)
     notice = None
-    if form.csrf_token.errors:
-        form.csrf_token.errors = []
+    if form.csrf_field.errors:
+        form.csrf_field.errors = []
         notice = _("Trang đã mở khá lâu nên cần xác nhận lại. Nội dung Ông/Bà đã nhập vẫn được "
                    "giữ nguyên, vui lòng bấm Gửi phản ánh một lần nữa.")
     return render_template("survey/pressure.html", form=form, counter=counter,
@@ -220,7 +247,7 @@ def _blank_page(form, found: lookup.Target) -> str:
     if key not in _blank_questions:
         macro = get_template_attribute("survey/_questions.html", "render_questions")
         _blank_questions[key] = macro(form)  # Markup: the template autoescapes
-    form.csrf_token.current_token = lookup.CSRF_MARK
+    form.csrf_field.current_token = lookup.CSRF_MARK
     form.ticket.data = lookup.TICKET_MARK
     return render_template("survey/form.html", form=form, counter=found.counter,
                            campaign=found.campaign, notice=None,
@@ -248,7 +275,7 @@ def _try_again(form, counter, campaign):
 
 def _done(outcome: str, found: lookup.Target):
     # The session held only the form's CSRF token; drop it so no cookie outlives the answer.
-    session.pop("csrf_token", None)
+    session.pop(tickets.csrf_session_key(), None)
     return found.page(("done", outcome, str(get_locale())), lambda: render_template(
         "survey/done.html", outcome=outcome, declined=OUTCOME_DECLINED,
         completed=OUTCOME_COMPLETED, counter=found.counter))

@@ -13,8 +13,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
-from app.domain import DomainError
+from app.domain import DomainError, inbox
 from app.domain.audit import log_change
+from app.domain.rollups import recount_rollups, store_rollups
 from app.domain.weeks import rebatch_counter, resum_counter_week
 from app.extensions import db
 from app.models import (
@@ -27,8 +28,6 @@ from app.models import (
     RolledWeek,
     User,
 )
-from app.survey import inbox
-from app.survey.record import recount_rollups, store_rollups
 
 
 class QuarantineError(DomainError):

@@ -4,19 +4,9 @@ Only dossiers submitted in person whose result was returned later at a counter a
 online and postal submissions and immediate-return procedures are screened out.
 """
 
-from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice
-
 CHANNEL_IN_PERSON = "in_person"
 CHANNEL_ONLINE = "online"
 CHANNEL_POSTAL = "postal"
-
-CHANNEL_CHOICES = [
-    SelectChoice(CHANNEL_IN_PERSON, _l("Trực tiếp tại Bộ phận Một cửa")),
-    SelectChoice(CHANNEL_ONLINE, _l("Trực tuyến")),
-    SelectChoice(CHANNEL_POSTAL, _l("Qua dịch vụ bưu chính công ích")),
-]
-YES_NO_CHOICES = [SelectChoice("yes", _l("Có")), SelectChoice("no", _l("Không"))]
 
 # Screen-out reasons, named after the funnel columns they count in.
 REASON_ONLINE = "screened_online"

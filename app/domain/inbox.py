@@ -9,10 +9,11 @@ answered, which the README promises nobody can.
 
 So a completed form is written to `response_inbox` only. At most every SURVEY_MOVE_MINUTES,
 the inbox moves in one transaction, shuffled, into `response` and `answer` with the roll-ups
-and the funnel's "completed": every answer of a batch carries the same `xmin`, and their order
-on disk is random. A move is started by a form sent once one is due (it moves the others, never
-itself: a lone answer does not move at its own moment), by a report (queries.ensure_summed) or
-by `flask move-answers` from cron. 0 minutes moves each form at once (tests, demos).
+and the funnel's "completed" (rollups.py): every answer of a batch carries the same `xmin`, and
+their order on disk is random. A move is started by a form sent once one is due (it moves the
+others, never itself: a lone answer does not move at its own moment), by `flask move-answers`
+from cron (quiet hours), and before `flask sum-weeks` sums a week. Reports never move it: they
+only read. 0 minutes moves each form at once (tests, demos).
 """
 
 import random
@@ -23,9 +24,9 @@ from flask import current_app
 from sqlalchemy import Connection, delete, insert, select
 
 from app.db_setup import insert_for
+from app.domain.rollups import Completed, store_completed
 from app.extensions import db
 from app.models import InboxMove, InboxResponse
-from app.survey import record
 
 _shuffle = random.SystemRandom().shuffle
 
@@ -55,9 +56,9 @@ def move(conn: Connection, *, keep: uuid.UUID | None = None) -> int:
         InboxResponse.comment)
     if keep is not None:
         taken = taken.where(InboxResponse.id != keep)
-    forms = [record.Completed(*row) for row in conn.execute(taken)]
+    forms = [Completed(*row) for row in conn.execute(taken)]
     _shuffle(forms)
-    record.store_completed(conn, forms)
+    store_completed(conn, forms)
     return len(forms)
 
 
@@ -67,11 +68,12 @@ def _utcnow() -> datetime:
 
 def _claim(conn: Connection, now: datetime, every: timedelta) -> datetime | None:
     """Stamp this moment as the last move if the last one is `every` old; return None if so,
-    else when the last move was (the row lock makes one server win)."""
+    else when the last move was (the row lock makes one server win). Whether the stamp was
+    written is read from RETURNING: psycopg reports a row count of -1 for this statement."""
     stmt = insert_for(conn.dialect.name)(InboxMove).values(id=1, moved_at=now)
     stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={"moved_at": now},
                                       where=InboxMove.moved_at <= now - every)
-    if conn.execute(stmt).rowcount:
+    if conn.execute(stmt.returning(InboxMove.id)).first() is not None:
         return None
     return conn.scalar(select(InboxMove.moved_at).where(InboxMove.id == 1))
 

@@ -1,33 +1,22 @@
-"""Keeping the answers honest without learning who gave them.
+"""How many forms one client may open and send at one counter, and what looks odd.
 
-- A ticket in each form is signed by the server (counter, random nonce, the second it was
-  issued) and usable once (UsedTicket keeps its hash): a made-up ticket, another counter's, or
-  one sent sooner than SURVEY_MIN_SECONDS after the page opened is refused. The issue time
-  lives in the form only; nothing about it is stored.
-- One client may open and send only so many forms at one counter (SURVEY_OPEN_LIMIT,
-  SURVEY_SUBMIT_LIMIT), counted on Flask-Limiter's storage (memory or Redis; a phone's first
-  openings by the app process itself, FirstOpens) under a keyed hash of the address and the
-  counter: the address is never stored or logged (ProxyFix, configured by
-  TRUSTED_PROXY_HOPS, finds it behind a reverse proxy).
-- A signed cookie on the phone says which counters it answered at today; the server stores
-  nothing about it.
-- What is refused, and what looks odd but is kept (more than SURVEY_BURST answers at a counter,
-  SURVEY_IDENTICAL_RUN identical answer sets close together, more than SURVEY_ONE_PLACE
-  answers from one address at one counter, answers outside the unit's opening hours), is
-  counted per counter and day in integrity_day and shown on the reports.
+One client may open and send only so many forms at one counter (SURVEY_OPEN_LIMIT,
+SURVEY_SUBMIT_LIMIT), counted on Flask-Limiter's storage (memory or Redis; a phone's first
+openings by the app process itself, FirstOpens) under a keyed hash of the address and the
+counter: the address is never stored or logged (ProxyFix, configured by TRUSTED_PROXY_HOPS,
+finds it behind a reverse proxy). What looks odd but is kept (more than SURVEY_BURST answers
+at a counter, SURVEY_IDENTICAL_RUN identical answer sets close together, more than
+SURVEY_ONE_PLACE answers from one address at one counter, answers outside the unit's opening
+hours) is counted with the answer (domain/integrity.py names the counts).
 """
 
 import hashlib
 import hmac
-import secrets
 import threading
 import time
-from datetime import date, datetime, timedelta
-from datetime import time as clock_time
 from functools import lru_cache
 
-from flask import current_app, request, session
-from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+from flask import current_app, request
 from limits import parse_many
 from limits.errors import StorageError
 from limits.storage import RedisClusterStorage, RedisStorage
@@ -35,90 +24,8 @@ from redis.commands.core import Script
 from redis.exceptions import RedisError
 
 from app.clock import local_now
-from app.db_setup import counting_upsert
-from app.domain.org import parse_hours
-from app.extensions import db, limiter
-from app.models import IntegrityDay, Unit
-from app.privacy import SURVEY_PREFIX
-
-TICKET_OK = "ok"
-TICKET_FORGED = "forged"  # not signed by us, or for another counter
-TICKET_TOO_FAST = "too_fast"
-TICKET_EXPIRED = "expired"
-TICKET_MAX_AGE = 24 * 3600  # a citizen may leave the page open for hours
-
-REFUSED_TICKET, REFUSED_FAST = "refused_ticket", "refused_fast"
-REFUSED_LIMIT, REFUSED_REPEAT = "refused_limit", "refused_repeat"
-BURST, IDENTICAL, OUTSIDE_HOURS = "bursts", "identical_runs", "outside_hours"
-ONE_PLACE = "from_one_place"
-COUNTS = (REFUSED_TICKET, REFUSED_FAST, REFUSED_LIMIT, REFUSED_REPEAT, BURST, IDENTICAL,
-          OUTSIDE_HOURS, ONE_PLACE)
-PRESSURE = "pressure_reports"  # citizens' reports (pressure_report), shown to Home Affairs only
-QUARANTINED = "quarantined"  # answers set aside for review (quarantined_day)
-FLAGS = (*COUNTS, PRESSURE, QUARANTINED)
-
-ANSWERED_COOKIE = "khaosat_da_tra_loi"
-
-
-def now_seconds() -> float:
-    return time.time()
-
-
-def _signer(salt: str) -> URLSafeSerializer:
-    return _signer_for(current_app.config["SECRET_KEY"], salt)
-
-
-@lru_cache(maxsize=16)
-def _signer_for(secret: str, salt: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret, salt=salt)  # built once: it runs on every scan
-
-
-# --- tickets ------------------------------------------------------------------------------
-
-def issue_ticket(counter_id: int) -> str:
-    return _signer("survey-ticket").dumps(
-        [counter_id, secrets.token_urlsafe(9), int(now_seconds())])
-
-
-def csrf_token() -> str:
-    """The form's CSRF token as flask_wtf.csrf.generate_csrf() makes it (a random value kept in
-    the session, signed; Flask-WTF checks it when the form comes back), with the signer built
-    once instead of per scan, where it cost ~5 % of the page's CPU time."""
-    if "csrf_token" not in session:
-        session["csrf_token"] = new_csrf_secret()
-    return signed_csrf(session["csrf_token"])
-
-
-def new_csrf_secret() -> str:
-    return secrets.token_hex(20)  # as long as Flask-WTF's own
-
-
-def signed_csrf(secret_token: str) -> str:
-    """The session's CSRF value signed for the form, as Flask-WTF signs it."""
-    key = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    return _csrf_signer(key).dumps(secret_token)
-
-
-@lru_cache(maxsize=4)
-def _csrf_signer(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
-
-
-def check_ticket(ticket: str | None, counter_id: int) -> str:
-    """TICKET_OK, or why this ticket cannot carry an answer now."""
-    try:
-        issued_for, _nonce, issued_at = _signer("survey-ticket").loads(ticket or "")
-    except (BadSignature, ValueError, TypeError):
-        return TICKET_FORGED
-    if issued_for != counter_id:
-        return TICKET_FORGED
-    age = now_seconds() - issued_at
-    if age > TICKET_MAX_AGE:
-        return TICKET_EXPIRED
-    if age < current_app.config["SURVEY_MIN_SECONDS"]:
-        return TICKET_TOO_FAST
-    return TICKET_OK
-
+from app.domain.integrity import BURST, IDENTICAL, ONE_PLACE, OUTSIDE_HOURS, is_open
+from app.extensions import limiter
 
 # --- per client, per counter --------------------------------------------------------------
 
@@ -243,36 +150,6 @@ def _hit_all(hits: list[tuple]) -> list[bool]:
         return [True] * len(hits)
 
 
-# --- the phone's own memory ---------------------------------------------------------------
-
-def answered_here_today(counter_id: int, day: date) -> bool:
-    cookie = request.cookies.get(ANSWERED_COOKIE)
-    if not cookie:  # most scans: a phone that has not answered here today
-        return False
-    try:
-        data = _signer("answered-today").loads(cookie)
-    except BadSignature:
-        return False
-    return data.get("d") == day.isoformat() and counter_id in data.get("c", [])
-
-
-def remember_answer(response, counter_id: int, day: date) -> None:
-    """Tell the phone (only the phone) that it answered at this counter today."""
-    counters = [counter_id]
-    try:
-        data = _signer("answered-today").loads(request.cookies.get(ANSWERED_COOKIE, ""))
-        if data.get("d") == day.isoformat():
-            counters = sorted(set(data.get("c", [])) | {counter_id})
-    except BadSignature:
-        pass
-    midnight = datetime.combine(day + timedelta(days=1), clock_time(), local_now().tzinfo)
-    response.set_cookie(
-        ANSWERED_COOKIE, _signer("answered-today").dumps({"d": day.isoformat(), "c": counters}),
-        max_age=max(60, int((midnight - local_now()).total_seconds())),
-        path=SURVEY_PREFIX, httponly=True, samesite="Lax",
-        secure=current_app.config["KHAOSAT_ENV"] == "production")
-
-
 # --- odd but kept -------------------------------------------------------------------------
 
 def count_sent(counter, answers: dict[str, int] | None) -> tuple[bool, list[str]]:
@@ -308,35 +185,3 @@ def count_sent(counter, answers: dict[str, int] | None) -> tuple[bool, list[str]
 @lru_cache(maxsize=32)
 def _limits(text: str) -> list:
     return parse_many(text)
-
-
-def opening_hours(unit: Unit) -> str:
-    """The unit's hours, as set on it or the nearest unit above, else OFFICE_HOURS."""
-    while unit is not None:
-        if unit.opening_hours:
-            return unit.opening_hours
-        unit = unit.parent
-    return current_app.config["OFFICE_HOURS"]
-
-
-def is_open(hours: str, moment: datetime) -> bool:
-    """Whether `moment` falls within opening hours written as opening_hours() returns them."""
-    try:
-        spans = parse_hours(hours)
-    except ValueError:
-        return True  # a broken setting flags nothing (the unit form refuses one)
-    now = moment.time()
-    return any(start <= now <= end for start, end in spans)
-
-
-# --- counting -----------------------------------------------------------------------------
-
-def count(counter_id: int, day: date, *names: str, conn=None) -> None:
-    """Add one to each named count of the counter's day (in the caller's transaction: on
-    `conn`, else the session's)."""
-    for name in names:
-        if name not in COUNTS:
-            raise ValueError(f"unknown integrity count {name!r}")
-        (conn or db.session).execute(
-            counting_upsert(db.engine.dialect.name, IntegrityDay, ("counter_id", "day"), (name,)),
-            {"counter_id": counter_id, "day": day, name: 1})

@@ -1,0 +1,66 @@
+"""The integrity vocabulary: what the survey refuses or finds odd (counted per counter and day
+in integrity_day, shown on the reports), what a citizen may report as pressure, and a unit's
+opening hours. The survey's web side decides when each applies (survey/limits.py,
+survey/tickets.py); reports read the same names.
+"""
+
+from datetime import date, datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app.db_setup import counting_upsert
+from app.domain.org import parse_hours
+from app.extensions import db
+from app.models import IntegrityDay, Unit
+
+# Refused (nothing stored, the refusal counted) …
+REFUSED_TICKET, REFUSED_FAST = "refused_ticket", "refused_fast"
+REFUSED_LIMIT, REFUSED_REPEAT = "refused_limit", "refused_repeat"
+# … and odd but kept.
+BURST, IDENTICAL, OUTSIDE_HOURS = "bursts", "identical_runs", "outside_hours"
+ONE_PLACE = "from_one_place"
+COUNTS = (REFUSED_TICKET, REFUSED_FAST, REFUSED_LIMIT, REFUSED_REPEAT, BURST, IDENTICAL,
+          OUTSIDE_HOURS, ONE_PLACE)
+PRESSURE = "pressure_reports"  # citizens' reports (pressure_report), shown to Home Affairs only
+QUARANTINED = "quarantined"  # answers set aside for review (quarantined_day)
+FLAGS = (*COUNTS, PRESSURE, QUARANTINED)
+
+# What a citizen may report about a counter (the survey's form and Home Affairs' list).
+PRESSURE_KINDS = (
+    ("pressured", _l("Bị ép phải tham gia khảo sát")),
+    ("told_what_to_answer", _l("Bị bảo phải chọn câu trả lời nào")),
+    ("watched", _l("Bị theo dõi, nhìn vào khi đang trả lời")),
+    ("asked_for_favours", _l("Bị đòi tiền hoặc lợi ích khác")),
+    ("other", _l("Việc khác")),
+)
+
+
+def count(counter_id: int, day: date, *names: str, conn=None) -> None:
+    """Add one to each named count of the counter's day (in the caller's transaction: on
+    `conn`, else the session's)."""
+    for name in names:
+        if name not in COUNTS:
+            raise ValueError(f"unknown integrity count {name!r}")
+        (conn or db.session).execute(
+            counting_upsert(db.engine.dialect.name, IntegrityDay, ("counter_id", "day"), (name,)),
+            {"counter_id": counter_id, "day": day, name: 1})
+
+
+def opening_hours(unit: Unit) -> str:
+    """The unit's hours, as set on it or the nearest unit above, else OFFICE_HOURS."""
+    while unit is not None:
+        if unit.opening_hours:
+            return unit.opening_hours
+        unit = unit.parent
+    return current_app.config["OFFICE_HOURS"]
+
+
+def is_open(hours: str, moment: datetime) -> bool:
+    """Whether `moment` falls within opening hours written as opening_hours() returns them."""
+    try:
+        spans = parse_hours(hours)
+    except ValueError:
+        return True  # a broken setting flags nothing (the unit form refuses one)
+    now = moment.time()
+    return any(start <= now <= end for start, end in spans)

@@ -1,0 +1,166 @@
+"""What a citizen leaves behind, decided here and nowhere else.
+
+Stored: the counter, the campaign, the questionnaire version, the answers, the comment and the
+calendar day. Never: address, user agent, cookie or session id, time of day, or anything that
+orders responses in time. Funnel steps and refusals are counts per counter and day, not rows;
+a completed form waits in the inbox (inbox.py) and reaches `response` in a shuffled batch.
+
+These are the survey's own statements, and unlike the rest of app/domain/ each function is
+the whole of its request's writes: it runs its transaction on a connection of its own (a
+scan's "opened" count; a form's outcome) or commits the session (a refusal, a pressure
+report); app/db_setup.py names them in OWN_TRANSACTIONS.
+"""
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.exc import IntegrityError
+
+from app.domain import inbox, integrity
+from app.domain.org import live_counter_sql
+from app.domain.rollups import Completed, bump_funnel, store_completed
+from app.domain.screening import OUTCOME_COMPLETED
+from app.domain.weeks import monday
+from app.extensions import db
+from app.models import PressureReport, UsedTicket
+
+def record_opened(counter_id: int, day: date) -> None:
+    """Count one opening of the survey form at this counter today, on a connection of its own;
+    this runs on every scan. On PostgreSQL the database commits it by itself (no BEGIN and
+    COMMIT round trips); SQLite's own transaction is cheaper there."""
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
+            bump_funnel(counter_id, day, "opened", conn=conn)
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        bump_funnel(counter_id, day, "opened", conn=conn)
+
+
+def record_refusal(counter_id: int, day: date, reason: str) -> None:
+    """Count one refused form (integrity.REFUSED_*) at this counter today, and commit."""
+    integrity.count(counter_id, day, reason)
+    db.session.commit()
+
+
+def record_pressure(counter_id: int, day: date, kinds: list[str], text_: str | None) -> None:
+    """Store a citizen's report of pressure with its ISO week only (not the day), and
+    commit."""
+    add_pressure_report(counter_id, day, kinds, text_)
+    db.session.commit()
+
+
+def add_pressure_report(counter_id: int, day: date, kinds: list[str],
+                        text_: str | None) -> None:
+    """The pressure report's row, in the session's transaction (the demo's history too)."""
+    db.session.execute(insert(PressureReport).values(
+        id=uuid.uuid4(), counter_id=counter_id, week=monday(day),
+        kinds=",".join(sorted(kinds)), text=text_ or None))
+
+
+def _ticket_hash(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def previous_outcome(ticket: str) -> str | None:
+    """What an already submitted form came to, or None if this ticket is unused."""
+    return db.session.scalar(
+        select(UsedTicket.outcome).where(UsedTicket.ticket_hash == _ticket_hash(ticket))
+    )
+
+
+_USE_TICKET = (
+    "INSERT INTO used_ticket (ticket_hash, outcome, used_on) SELECT :ticket_hash, :outcome, "
+    ":day WHERE EXISTS (SELECT 1 FROM counter JOIN unit ON unit.id = counter.unit_id "
+    "JOIN campaign ON campaign.id = :campaign_id WHERE counter.id = :counter_id "
+    "AND counter.code = :code AND <live counter> AND campaign.status = 'active' "
+    "AND campaign.starts_on <= :day AND campaign.ends_on >= :day)")
+
+
+@cache
+def _use_ticket(dialect_name: str):
+    """The ticket is used only if the code, its counter and unit, and the campaign are live
+    now: a page a server showed from its cache (survey/lookup.py) after a change stores
+    nothing. Plain SQL, built once per database (the survey's hot path), with Counter.live()
+    compiled into it."""
+    return text(_USE_TICKET.replace("<live counter>", live_counter_sql(dialect_name)))
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What record_outcome did: the outcome that stands for the ticket (None: nothing stored,
+    the code or campaign is no longer live), and the inbox id of this very form, if new."""
+
+    outcome: str | None
+    fresh: bool = False  # stored by this call (not a repeat of a form stored before)
+    form_id: uuid.UUID | None = None
+
+
+def record_outcome(
+    *,
+    ticket: str,
+    counter,
+    day: date,
+    outcome: str,
+    campaign,
+    answers: dict[str, int] | None = None,
+    comment: str | None = None,
+    flags: list[str] | tuple[str, ...] = (),
+) -> Stored:
+    """Store one form's outcome once, in a transaction of its own. `counter` and `campaign`
+    are what the page was shown for (lookup cards or models: id, code, questionnaire_id).
+    `flags` are integrity counts to add for the counter's day with it (integrity.py).
+
+    outcome is "completed" (then answers are required), "declined", or a screen-out reason. A
+    second submission of the same form stores nothing and returns the first one's outcome, so
+    a double tap or a refresh cannot count twice. The caller then lets the inbox move
+    (inbox.move_due, keeping this form back).
+    """
+    if outcome == OUTCOME_COMPLETED and not answers:
+        raise ValueError("a completed response needs its answers")
+    # One transaction of plain statements on a connection of its own: the survey's hot path.
+    # The ticket goes first, so a repeated form fails right there.
+    own = None
+    try:
+        with db.engine.begin() as conn:
+            used = conn.execute(_use_ticket(conn.dialect.name), {
+                "ticket_hash": _ticket_hash(ticket), "outcome": outcome, "day": day,
+                "counter_id": counter.id, "code": counter.code, "campaign_id": campaign.id})
+            if not used.rowcount:
+                return Stored(None)
+            if outcome == OUTCOME_COMPLETED:  # into the inbox: it moves later with others
+                own = inbox.put(conn, counter_id=counter.id, campaign=campaign, day=day,
+                                answers=answers, comment=comment)
+            else:
+                bump_funnel(counter.id, day, outcome, conn=conn)
+            if flags:
+                integrity.count(counter.id, day, *flags, conn=conn)
+    except IntegrityError:
+        first = previous_outcome(ticket)
+        if first is None:  # the conflict was not the ticket: a real error
+            raise
+        return Stored(first)
+    return Stored(outcome, True, own)
+
+
+def store_outcome(*, counter_id: int, day: date, outcome: str, campaign=None,
+                  answers: dict[str, int] | None = None, comment: str | None = None) -> None:
+    """Store what one form came to straight into the tables the inbox moves answers to (and
+    one more in the day's funnel). No commit. For made-up history only (app/demo.py, tests):
+    a citizen's form goes through record_outcome and the inbox."""
+    if outcome == OUTCOME_COMPLETED:
+        store_completed(db.session.connection(), [Completed(
+            id=uuid.uuid4(), counter_id=counter_id, campaign_id=campaign.id,
+            questionnaire_id=campaign.questionnaire_id, day=day, answers=answers,
+            comment=comment)])
+    else:
+        bump_funnel(counter_id, day, outcome)
+
+
+def store_opened(counter_id: int, day: date) -> None:
+    """One more "opened" in the day's funnel, without committing (for made-up history)."""
+    bump_funnel(counter_id, day, "opened")
