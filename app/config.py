@@ -34,7 +34,7 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "khaosat"),
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh"),
         "SUPPRESSION_K": int(os.environ.get("SUPPRESSION_K", "5")),
-        # Integrity of the survey (app/survey/integrity.py; README "Honest figures").
+        # Integrity of the survey (app/survey/limits.py, tickets.py; README "Honest figures").
         "TRUSTED_PROXY_HOPS": int(os.environ.get("TRUSTED_PROXY_HOPS", "0")),
         "SURVEY_MIN_SECONDS": int(os.environ.get("SURVEY_MIN_SECONDS", "8")),
         "SURVEY_SUBMIT_LIMIT": os.environ.get("SURVEY_SUBMIT_LIMIT",
@@ -45,7 +45,7 @@ def from_environment(instance_path: str) -> dict:
         "SURVEY_IDENTICAL_RUN": int(os.environ.get("SURVEY_IDENTICAL_RUN", "5")),
         "OFFICE_HOURS": os.environ.get("OFFICE_HOURS", "07:00-17:30"),
         # Completed forms wait in an inbox and move into `response` in shuffled batches at most
-        # this often, so the database keeps no order or time of them (app/survey/inbox.py).
+        # this often, so the database keeps no order or time of them (app/domain/inbox.py).
         "SURVEY_MOVE_MINUTES": int(os.environ.get("SURVEY_MOVE_MINUTES",
                                                   "60" if production else "0")),
         # A print of more stickers than this is made by a background process at lower priority
@@ -57,7 +57,6 @@ def from_environment(instance_path: str) -> dict:
         # Werkzeug's scrypt; only the test suite sets a cheaper method (app/domain/accounts.py).
         "PASSWORD_HASH_METHOD": "scrypt",
         "BABEL_DEFAULT_LOCALE": "vi",
-        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -12,7 +12,6 @@ from sqlalchemy.engine import Engine
 
 from app.extensions import db
 
-
 # Functions that commit on their own instead of through transaction(), and why. Checked by
 # tests/test_layout.py: a new commit anywhere else fails it.
 OWN_TRANSACTIONS = {

@@ -27,7 +27,7 @@ from app.domain.screening import (
     REASON_ONLINE,
     REASON_POSTAL,
 )
-from app.domain.tallies import Counts, TallyRow, import_tallies
+from app.domain.tallies import TallyCounts, TallyRow, import_tallies
 from app.extensions import db
 from app.models import Campaign, Counter, Unit
 
@@ -143,7 +143,7 @@ def add_history(campaign: Campaign, habits: dict[int, Habit], *, first: date, la
 
 
 def _day_tally(campaign: Campaign, counter_id: int, habit: Habit, day: date,
-               rng: random.Random) -> tuple[int, date, Counts]:
+               rng: random.Random) -> tuple[int, date, TallyCounts]:
     """One counter's day: who was screened out, declined or answered; returns its tally."""
     eligible = max(0, round(rng.gauss(habit.eligible, habit.eligible / 4)))
     immediate, online, postal = (rng.randint(0, max(1, habit.eligible // 4)),
@@ -166,7 +166,7 @@ def _day_tally(campaign: Campaign, counter_id: int, habit: Habit, day: date,
     if habit.stuffed:  # what the survey's checks would have counted (app/survey/limits.py)
         integrity.count(counter_id, day, *[integrity.IDENTICAL] * habit.stuffed,
                         integrity.REFUSED_LIMIT)
-    return counter_id, day, Counts(eligible + immediate + online + postal, immediate, online,
+    return counter_id, day, TallyCounts(eligible + immediate + online + postal, immediate, online,
                                    postal)
 
 

@@ -9,7 +9,7 @@ between them, so a neighbour's load on this shared machine falls on both alike. 
 and method it prints the worker CPU per request read from /proc (utime + stime of the workers
 ÷ requests answered: the steadiest figure here), the median requests per second and p99, and
 the ratios khaosat / bare. GET opens the survey (counts "opened"); POST submits a complete
-answer with a fresh ticket each time: tickets are signed by the app (app/survey/limits.py),
+answer with a fresh ticket each time: tickets are signed by the app (app/survey/tickets.py),
 so the bench signs a stock of them with the app's secret, issued a minute before. Each
 request is a phone of its own (its own address, passed on as by nginx with
 TRUSTED_PROXY_HOPS=1) under production's per-phone limits; only the counter's own flags (a
@@ -78,7 +78,7 @@ OPEN_GATES = {"SURVEY_BURST": "1000000 per minute", "SURVEY_IDENTICAL_RUN": "100
 
 
 def write_tickets(path: Path, secret: str, counter_id: int, count: int, tag: str) -> None:
-    """Tickets as the app issues them (app/survey/limits.py), a minute old, as Lua."""
+    """Tickets as the app issues them (app/survey/tickets.py), a minute old, as Lua."""
     from itsdangerous import URLSafeSerializer
 
     signer = URLSafeSerializer(secret, salt="survey-ticket")

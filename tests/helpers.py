@@ -20,7 +20,7 @@ from app.survey.tickets import ANSWERED_COOKIE
 from tests.factories import GOOD_ANSWERS, PASSWORD
 
 _CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
-_HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|ticket)"[^>]*value="([^"]*)"')
+_HIDDEN = re.compile(r'<input[^>]*name="([^"]+)" type="hidden" value="([^"]*)"')
 
 
 # --- staff ------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from app.models import AuditEvent, Counter, Tally
 from tests.factories import make_campaign, make_counter, make_unit, make_user
 from tests.helpers import AuthActions, count_rows, csrf_token_of
 
-PUBLIC = {"static", "survey.entry", "survey.submit", "survey.pressure", "auth.login", "auth.index", "health.health"}
+PUBLIC = {"static", "survey.entry", "survey.submit", "survey.pressure", "auth.login",
+          "auth.index", "health.health"}
 ROLES = ("clerk_a", "manager_a", "admin_a", "admin")
 
 

@@ -142,3 +142,33 @@ def test_setting_a_day_aside_first_takes_its_forms_out_of_the_inbox(hourly):
             assert db.session.get(QuarantinedDay, (counter.id, START.date())).responses == 4
             assert db.session.scalar(select(ResponseDay.responses)) is None
     assert count_rows(hourly, InboxResponse) == 0 and count_rows(hourly, Response) == 4
+
+
+def test_moves_close_together_on_several_servers_move_once(migrated_database):
+    """Three app servers (each its own process state) run `move-answers` seconds apart: the
+    first moves, the others find the move claimed and leave the new form waiting. (psycopg
+    reports a row count of -1 for the claim's INSERT … ON CONFLICT … WHERE: read from
+    RETURNING, or every server would win.)"""
+    servers = [create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": migrated_database,
+                           "SURVEY_MOVE_MINUTES": 60}) for _ in range(3)]
+    try:
+        with time_machine.travel(START, tick=False) as clock:
+            with servers[0].app_context():
+                counter = ref(make_surveyed_counter())
+            send(servers[0], counter, 2)  # the first stamps a move, moving nothing
+            clock.shift(timedelta(minutes=61))
+            outputs = []
+            for server in servers:
+                send(server, counter, 1, first=10 + len(outputs))
+                outputs.append(server.test_cli_runner().invoke(move_answers).output)
+                clock.shift(timedelta(seconds=5))
+            # The first server's form moved the two before it; the later ones found it done.
+            assert count_rows(servers[0], Response) == 2
+            assert [o.split(";")[0] for o in outputs] == ["0 answers moved"] * 3
+            assert count_rows(servers[0], InboxResponse) == 3
+            clock.shift(timedelta(minutes=61))
+            moved = [s.test_cli_runner().invoke(move_answers).output for s in servers]
+            assert [o.split(";")[0] for o in moved] == ["3 answers moved", "0 answers moved",
+                                                        "0 answers moved"]
+    finally:
+        empty(servers[0])

@@ -57,7 +57,8 @@ OPERATIONS = {
         _campaign(), name="Đổi", starts_on=local_today(), ends_on=local_today(),
         target_rate=Decimal(5), actor="test"),
     "record_tally": lambda: tallies.record_tally(
-        _counter(), local_today(), tallies.Counts(5, 0, 0, 0), actor="test", today=local_today()),
+        _counter(), local_today(), tallies.TallyCounts(5, 0, 0, 0), actor="test",
+        today=local_today()),
 }
 
 

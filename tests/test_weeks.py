@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.clock import local_now, local_today
 from app.db_setup import transaction
-from app.domain.tallies import Counts, record_tally
+from app.domain.tallies import TallyCounts, record_tally
 from app.domain.weeks import SETTLE, forget_all, monday, settled_weeks, sum_settled
 from app.extensions import db
 from app.models import (
@@ -135,7 +135,7 @@ def test_a_tally_changed_in_a_summed_week_sums_that_week_again(app, runner, tmp_
         batches = batch_weeks(campaign)
         assert any(batches.values())
         with transaction():
-            record_tally(counter, week + timedelta(days=1), Counts(500, 0, 0, 0), actor="test",
+            record_tally(counter, week + timedelta(days=1), TallyCounts(500, 0, 0, 0), actor="test",
                          today=today)
         assert weekly_sums(campaign) == only(daily_sums(campaign), summed)
         assert batch_weeks(campaign) == batches  # a tally moves no answer to another batch
@@ -296,3 +296,26 @@ def test_batches_are_made_again_when_k_changes(app, runner):
             .where(CampaignWeek.batch_week.is_not(None))
             .group_by(CampaignWeek.counter_id, CampaignWeek.batch_week)).all()
         assert sizes and all(size >= 40 for _counter, _week, size in sizes)
+
+
+def test_two_servers_summing_close_together_sum_each_week_once(app, runner, migrated_database):
+    """`sum-weeks` run by two servers at once: each week is claimed by one of them (psycopg
+    reports -1 rows for ON CONFLICT DO NOTHING: the claim is read from RETURNING)."""
+    from app import create_app
+    from tests.conftest import BASE_CONFIG
+
+    assert runner.invoke(args=["seed-demo", "--history-days", "30"]).exit_code == 0
+    with app.app_context():
+        forget_all()
+        db.session.commit()
+    other = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": migrated_database})
+    first = runner.invoke(args=["sum-weeks"])
+    second = other.test_cli_runner().invoke(args=["sum-weeks"])
+    assert first.exit_code == second.exit_code == 0, first.output + second.output
+    summed_first = int(first.output.split()[0])
+    assert summed_first >= 4 and second.output.startswith("0 campaign weeks summed now")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(RolledWeek)) == summed_first
+        campaign = db.session.scalars(select(Campaign)).one()
+        summed = set(db.session.scalars(select(RolledWeek.week)))
+        assert weekly_sums(campaign) == only(daily_sums(campaign), summed)

@@ -43,12 +43,8 @@ def campaign_covering(counter: Counter, day: date) -> Campaign | None:
 
 def _covering(counter: Counter, day: date, statuses: tuple[str, ...]):
     """Campaigns in these statuses whose period holds `day`, on the counter's unit or above."""
-    return select(Campaign).where(
-        Campaign.status.in_(statuses),
-        Campaign.starts_on <= day,
-        Campaign.ends_on >= day,
-        Campaign.unit_id.in_(counter.unit.ancestor_ids()),
-    )
+    return select(Campaign).where(Campaign.runs_on(day, statuses),
+                                  Campaign.unit_id.in_(counter.unit.ancestor_ids()))
 
 
 def target_for(campaign: Campaign, unit: Unit) -> Decimal:

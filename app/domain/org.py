@@ -1,12 +1,10 @@
 """Operations on the organisation tree: units and counters, and finding a counter by its code."""
 
 from datetime import date, time
-from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from app import qr
@@ -83,7 +81,7 @@ def parse_hours(text: str) -> list[tuple[time, time]]:
 
 def set_opening_hours(unit: Unit, text: str | None, *, actor: User | str) -> None:
     """The unit's own opening hours (None or empty: as the unit above it). Answers sent
-    outside them are counted, not refused (app/survey/integrity.py)."""
+    outside them are counted, not refused (app/survey/limits.py)."""
     text = (text or "").replace(" ", "") or None
     if text is not None:
         try:
@@ -167,15 +165,6 @@ def find_by_public_code(raw: str) -> tuple[Counter | None, bool]:
     if counter is not None:
         return (counter, False) if counter.is_live else (None, True)
     return None, db.session.get(RetiredCode, code) is not None
-
-
-@cache
-def live_counter_sql(dialect_name: str) -> str:
-    """Counter.live() as SQL text for the survey's hand-written ticket statement."""
-    return str(Counter.live().compile(dialect=_dialects[dialect_name]()))
-
-
-_dialects = {"postgresql": postgresql.dialect, "sqlite": sqlite.dialect}
 
 
 def survey_url(code: str) -> str:

@@ -17,16 +17,17 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import and_, insert, literal_column, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.domain import inbox, integrity
-from app.domain.org import live_counter_sql
 from app.domain.rollups import Completed, bump_funnel, store_completed
 from app.domain.screening import OUTCOME_COMPLETED
 from app.domain.weeks import monday
 from app.extensions import db
-from app.models import PressureReport, UsedTicket
+from app.models import Campaign, Counter, PressureReport, UsedTicket
+
 
 def record_opened(counter_id: int, day: date) -> None:
     """Count one opening of the survey form at this counter today, on a connection of its own;
@@ -77,17 +78,20 @@ _USE_TICKET = (
     "INSERT INTO used_ticket (ticket_hash, outcome, used_on) SELECT :ticket_hash, :outcome, "
     ":day WHERE EXISTS (SELECT 1 FROM counter JOIN unit ON unit.id = counter.unit_id "
     "JOIN campaign ON campaign.id = :campaign_id WHERE counter.id = :counter_id "
-    "AND counter.code = :code AND <live counter> AND campaign.status = 'active' "
-    "AND campaign.starts_on <= :day AND campaign.ends_on >= :day)")
+    "AND counter.code = :code AND <live>)")
+_DIALECTS = {"postgresql": postgresql.dialect, "sqlite": sqlite.dialect}
 
 
 @cache
 def _use_ticket(dialect_name: str):
     """The ticket is used only if the code, its counter and unit, and the campaign are live
     now: a page a server showed from its cache (survey/lookup.py) after a change stores
-    nothing. Plain SQL, built once per database (the survey's hot path), with Counter.live()
-    compiled into it."""
-    return text(_USE_TICKET.replace("<live counter>", live_counter_sql(dialect_name)))
+    nothing. Plain SQL, built once per database (the survey's hot path), with the models' own
+    conditions (Counter.live(), Campaign.runs_on) compiled into it."""
+    live = and_(Counter.live(), Campaign.runs_on(literal_column(":day")))
+    sql = str(live.compile(dialect=_DIALECTS[dialect_name](),
+                           compile_kwargs={"literal_binds": True}))
+    return text(_USE_TICKET.replace("<live>", sql))
 
 
 @dataclass(frozen=True)

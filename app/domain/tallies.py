@@ -20,7 +20,7 @@ from app.models import Counter, Tally, Unit, User
 
 
 @dataclass(frozen=True)
-class Counts:
+class TallyCounts:
     returned: int
     immediate: int
     online: int
@@ -38,7 +38,7 @@ class TallyRow:
     number: int
     code: str = ""
     day: date | None = None
-    counts: Counts | None = None
+    counts: TallyCounts | None = None
     problem: str | None = None
 
 
@@ -59,7 +59,7 @@ class ImportResult:
 MAX_COUNT = 100_000  # results one counter returns in a day: far above any real one
 
 
-def problems_with(counter: Counter, day: date, counts: Counts, *, today: date) -> list[str]:
+def problems_with(counter: Counter, day: date, counts: TallyCounts, *, today: date) -> list[str]:
     """Why these numbers cannot be a tally of this counter on this day (empty when fine)."""
     problems = []
     parts = (counts.returned, counts.immediate, counts.online, counts.postal)
@@ -84,12 +84,12 @@ def _state(tally: Tally) -> dict:
             "postal": tally.postal}
 
 
-def _store(tally: Tally, counts: Counts) -> None:
+def _store(tally: Tally, counts: TallyCounts) -> None:
     tally.returned, tally.immediate = counts.returned, counts.immediate
     tally.online, tally.postal = counts.online, counts.postal
 
 
-def record_tally(counter: Counter, day: date, counts: Counts, *, actor: User | str,
+def record_tally(counter: Counter, day: date, counts: TallyCounts, *, actor: User | str,
                  today: date) -> Tally:
     """Store (or replace) one counter's tally for a day, after the checks."""
     problems = problems_with(counter, day, counts, today=today)

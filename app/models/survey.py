@@ -1,6 +1,6 @@
 """Campaigns, questionnaires, anonymous responses and the per-day funnel counts.
 
-What a response row may hold is decided in app/survey/record.py; keep this schema to that list.
+What a response row may hold is decided in app/domain/responses.py; keep this schema to that list.
 """
 
 import uuid
@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    ColumnElement,
     Date,
     DateTime,
     ForeignKey,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    and_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -70,6 +72,13 @@ class Campaign(db.Model):
     targets: Mapped[list["CampaignTarget"]] = relationship(
         back_populates="campaign", cascade="all, delete-orphan"
     )
+
+    @classmethod
+    def runs_on(cls, day, statuses: tuple[str, ...] = ("active",)) -> ColumnElement[bool]:
+        """SQL condition: the campaign is in one of these statuses and its period holds `day`
+        (for a survey's answer: active; for a tally: active or closed). The one definition;
+        the survey's ticket SQL is compiled from it (domain/responses.py)."""
+        return and_(cls.status.in_(statuses), cls.starts_on <= day, cls.ends_on >= day)
 
 
 class CampaignTarget(db.Model):
@@ -178,7 +187,7 @@ class DailyFunnel(FunnelCounts, db.Model):
 
 class IntegrityDay(db.Model):
     """What the survey refused or found odd at a counter on a day, as counts only
-    (app/survey/integrity.py): never a time, an address or a device."""
+    (app/domain/integrity.py): never a time, an address or a device."""
 
     __tablename__ = "integrity_day"
 
@@ -196,7 +205,7 @@ class IntegrityDay(db.Model):
 
 class QuarantinedDay(db.Model):
     """A counter's answers of one day set aside for review by Home Affairs: kept, but out of
-    every figure and export until released (app/survey/quarantine.py)."""
+    every figure and export until released (app/domain/quarantine.py)."""
 
     __tablename__ = "quarantined_day"
 
@@ -223,7 +232,7 @@ class PressureReport(db.Model):
 
 class InboxResponse(db.Model):
     """A completed survey waiting to be moved into `response` with the others of its batch
-    (app/survey/inbox.py): the same fields, its answers as JSON. Rows live here for at most
+    (app/domain/inbox.py): the same fields, its answers as JSON. Rows live here for at most
     SURVEY_MOVE_MINUTES, then leave in one transaction, in random order."""
 
     __tablename__ = "response_inbox"
@@ -277,7 +286,7 @@ class LevelCounts:
 class ResponseDay(LevelCounts, db.Model):
     """Roll-up: completed responses per campaign, counter and day, with the overall levels.
 
-    Bumped in the same transaction as the response (app/survey/record.py), so reports read a
+    Bumped in the same transaction as the response (app/domain/rollups.py), so reports read a
     few rows per counter and day instead of millions of answers; it holds nothing the response
     rows do not already hold. `rebuild_rollups` recounts it from the raw rows.
     """

@@ -54,7 +54,7 @@ class Counts:
     overall: list[int] = field(default_factory=lambda: [0] * 5)  # answers at levels 1 … 5
     untallied_days: int = 0  # days with responses but no tally entered
     funnel: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FUNNEL, 0))
-    # What the survey refused or found odd (app/survey/integrity.py), summed over days.
+    # What the survey refused or found odd (app/domain/integrity.py), summed over days.
     integrity: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FLAGS, 0))
 
     @property
@@ -281,31 +281,6 @@ def add_integrity(counts: dict, counters, start: date, end: date, *, by: str) ->
 def counters_under(root: Unit):
     """Counters of the root's subtree, as a subquery of ids."""
     return select(Counter.id).join(Unit).where(Unit.subtree_of(root))
-
-
-def counts_by_counter(campaign: Campaign, counters, start: date,
-                      end: date) -> dict[int, Counts]:
-    """Counts per counter (`counters`: ids or a subquery), between start and end."""
-    return _grouped(campaign, counters, start, end, by="counter")[0]
-
-
-def counts_by_unit(campaign: Campaign, root: Unit, start: date,
-                   end: date) -> dict[int, Counts]:
-    """Counts per unit of `root`'s subtree, of the counters attached to it directly."""
-    return _grouped(campaign, counters_under(root), start, end, by="unit")[0]
-
-
-def counts_by_week(campaign: Campaign, counters, start: date,
-                   end: date) -> dict[date, Counts]:
-    """Counts per week (keyed by its Monday) over the given counters."""
-    return _grouped(campaign, counters, start, end, by="week")[0]
-
-
-def released(campaign: Campaign, counters, start: date, end: date, *,
-             by: str) -> dict:
-    """The answers released in the period (see `_grouped`) as Counts of responses and
-    overall levels, per counter, per counter's unit or per week they were filed under."""
-    return _grouped(campaign, counters, start, end, by=by)[1]
 
 
 def figures_by(campaign: Campaign, counters, start: date, end: date, *,

@@ -34,7 +34,7 @@ from app.reports.queries import (
 FLAG_IMPOSSIBLE = "responses_exceed_eligible"  # R > E: cannot happen in an honest count
 FLAG_UNTALLIED = "untallied_days"  # responses on days without a tally
 FLAG_UNOPENED = "completed_exceed_opened"  # answers sent without the form being opened
-# And one flag per integrity count (app/survey/integrity.py), named as the count.
+# And one flag per integrity count (app/domain/integrity.py), named as the count.
 
 
 @dataclass

@@ -20,7 +20,7 @@ from app.clock import local_today
 from app.confirm import ask_first
 from app.db_setup import transaction
 from app.domain.org import add_counter, reissue_code, update_counter
-from app.domain.tallies import Counts, TallyRejected, import_tallies, record_tally
+from app.domain.tallies import TallyCounts, TallyRejected, import_tallies, record_tally
 from app.extensions import db
 from app.forms import EmptyForm, counter_choices, page_arg, unit_choices
 from app.models import Counter, Tally, Unit
@@ -144,7 +144,7 @@ def tallies():
     form, import_form = _tally_forms()
     if form.validate_on_submit():
         counter = counter_or_404(form.counter.data)
-        counts = Counts(form.returned.data, form.immediate.data, form.online.data,
+        counts = TallyCounts(form.returned.data, form.immediate.data, form.online.data,
                         form.postal.data)
         try:
             with transaction():

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from app.domain.codes import normalise_code
-from app.domain.tallies import Counts, TallyRejected, TallyRow
+from app.domain.tallies import TallyCounts, TallyRejected, TallyRow
 
 CANONICAL = ("date", "counter_code", "returned", "immediate", "online", "postal")
 # Headers as the one-stop systems write them, after lower-casing and dropping diacritics.
@@ -48,7 +48,7 @@ def read_tally_file(data: bytes, filename: str) -> list[TallyRow]:
         try:
             rows.append(TallyRow(
                 number=number, code=normalise_code(code) or code, day=_parse_date(raw["date"]),
-                counts=Counts(*(_parse_count(raw[c], c) for c in CANONICAL[2:]))))
+                counts=TallyCounts(*(_parse_count(raw[c], c) for c in CANONICAL[2:]))))
         except ValueError as exc:
             rows.append(TallyRow(number=number, problem=str(exc)))
     return rows

@@ -64,7 +64,7 @@ class CampaignCard:
 
 
 @dataclass
-class Target:
+class CodeEntry:
     """A live counter's code on one day: the counter and its active campaign (or None)."""
 
     counter: CounterCard
@@ -80,16 +80,16 @@ class Target:
         return self.pages[key]
 
 
-def _targets() -> dict[str, Target]:
+def _entries() -> dict[str, CodeEntry]:
     """This app's entries, by code as scanned."""
     return current_app.extensions.setdefault("khaosat.lookup", {})
 
 
-def target(code: str, day: date) -> tuple[Target | None, bool]:
-    """(the code's target, False) for a live counter, else (None, retired?) as
+def entry(code: str, day: date) -> tuple[CodeEntry | None, bool]:
+    """(the code's entry, False) for a live counter, else (None, retired?) as
     find_by_public_code says. Read from the database at most every SURVEY_LOOKUP_SECONDS."""
-    now, targets = time.monotonic(), _targets()
-    hit = targets.get(code)
+    now, entries = time.monotonic(), _entries()
+    hit = entries.get(code)
     if hit is not None and hit.day == day and hit.expires > now:
         return hit, False
     counter, retired = find_by_public_code(code)
@@ -103,28 +103,28 @@ def target(code: str, day: date) -> tuple[Target | None, bool]:
         id=campaign.id, questionnaire_id=campaign.questionnaire_id,
         questionnaire=QuestionnaireCard(campaign.questionnaire.definition))
     db.session.rollback()  # ends the read (nothing was written): writes use their own connection
-    if len(targets) >= MAX_ENTRIES:
-        targets.clear()
+    if len(entries) >= MAX_ENTRIES:
+        entries.clear()
     seconds = current_app.config["SURVEY_LOOKUP_SECONDS"]
-    found = Target(counter=card, campaign=campaign_card, day=day, expires=now + seconds)
+    found = CodeEntry(counter=card, campaign=campaign_card, day=day, expires=now + seconds)
     if seconds > 0:
-        targets[code] = found
+        entries[code] = found
     return found, False
 
 
 def forget(code: str | None = None) -> None:
     """Drop one code's entry (its POST found it no longer live), or all of them."""
     if code is None:
-        _targets().clear()
+        _entries().clear()
     else:
-        _targets().pop(code, None)
+        _entries().pop(code, None)
 
 
 def fill(page: str, csrf_token: str, ticket: str) -> str:
     return page.replace(CSRF_MARK, csrf_token).replace(TICKET_MARK, ticket)
 
 
-def form_page(found: Target, locale: str, csrf_token: str) -> str | None:
+def form_page(found: CodeEntry, locale: str, csrf_token: str) -> str | None:
     """The blank form a scan gets, rendered once per code and language, filled with this
     scan's CSRF token and a new ticket; None if not rendered yet. The view (routes.entry) and
     the lean path (lean.py) both serve it, so a phone gets the same page either way."""

@@ -58,7 +58,7 @@ def _refused_limit(_limit=None):
     """One client opened or sent too many forms at one counter: a calm page (429), and the
     refusal counted for the counter's day."""
     day = local_today()
-    found, _retired = lookup.target((request.view_args or {}).get("code", ""), day)
+    found, _retired = lookup.entry((request.view_args or {}).get("code", ""), day)
     counter = found.counter if found else None
     if counter is not None:
         record_refusal(counter.id, day, REFUSED_LIMIT)
@@ -76,7 +76,7 @@ def entry(code: str):
         if not (limits.within_limit("SURVEY_OPEN_LIMIT") if counted is None else counted):
             return _refused_limit()
     day = local_today()
-    found, retired = lookup.target(code, day)  # cached for a short while (lookup.py)
+    found, retired = lookup.entry(code, day)  # cached for a short while (lookup.py)
     if found is None:
         return _unknown(retired)
     if found.campaign is None:
@@ -101,7 +101,7 @@ def entry(code: str):
 def submit(code: str):
     """A sent form: renewed, sent back to fix, refused, or stored once (steps.next_step)."""
     day = local_today()
-    found, retired = lookup.target(code, day)
+    found, retired = lookup.entry(code, day)
     if found is None:
         return _unknown(retired)
     counter, campaign = found.counter, found.campaign
@@ -164,7 +164,7 @@ def _move_inbox(*, keep) -> None:
         current_app.logger.warning("The survey's inbox could not be moved; the next move will.")
 
 
-def _renew(form, found: lookup.Target, ticket: str, day):
+def _renew(form, found: lookup.CodeEntry, ticket: str, day):
     """A refresh or back-and-resubmit after the thank-you: the token left with the cookie, but
     the ticket says what became of this form. Otherwise the answers go back with a new token
     (and a new ticket if it was not ours or too old) to press once more. (A double tap with a
@@ -204,7 +204,7 @@ def _no_longer_live(code: str, day):
     """The page was shown from this server's cache, but the code was re-issued or retired, or
     the counter, unit or campaign closed since: nothing was stored; say what is true now."""
     lookup.forget(code)
-    found, retired = lookup.target(code, day)
+    found, retired = lookup.entry(code, day)
     if found is None:
         return _unknown(retired)
     return render_template("survey/no_campaign.html", counter=found.counter), 409
@@ -240,7 +240,7 @@ def pressure(code: str):
 _blank_questions: dict[tuple[str, int, str], Markup] = {}
 
 
-def _blank_page(form, found: lookup.Target) -> str:
+def _blank_page(form, found: lookup.CodeEntry) -> str:
     """The survey page with markers where each scan's token and ticket go (lookup.fill)."""
     definition = found.campaign.questionnaire.definition
     key = (definition["code"], definition["version"], str(get_locale()))
@@ -273,7 +273,7 @@ def _try_again(form, counter, campaign):
     return _show(form, counter, campaign, notice=notice, clear_errors=True), 503
 
 
-def _done(outcome: str, found: lookup.Target):
+def _done(outcome: str, found: lookup.CodeEntry):
     # The session held only the form's CSRF token; drop it so no cookie outlives the answer.
     session.pop(tickets.csrf_session_key(), None)
     return found.page(("done", outcome, str(get_locale())), lambda: render_template(
