@@ -17,6 +17,9 @@ run: setup
 	$(FLASK) seed-demo
 	@echo; echo "Survey links of the demo counters (open one on a phone or a narrow window):"
 	@$(FLASK) list-counters
+	@echo; echo "Reports only read. Production's cron moves answers (move-answers, every 15 minutes)"
+	@echo "and sums finished weeks (sum-weeks, hourly); here answers move at once, and a week not"
+	@echo "summed yet is read from the daily rows: $(FLASK) sum-weeks sums it (README: Production)."
 	@echo; echo "Serving on http://127.0.0.1:5000  (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 

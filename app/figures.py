@@ -21,6 +21,12 @@ def eligible(returned: int, immediate: int, online: int, postal: int) -> int:
     return returned - immediate - online - postal
 
 
+def matched_responses(responses: int, untallied: int) -> int:
+    """Responses R of a rate: those of counter-days that have a tally of eligible returns.
+    Responses of a day nobody tallied are shown apart, never in a rate (no E to divide by)."""
+    return responses - untallied
+
+
 def percent(numerator: int, denominator: int) -> Decimal | None:
     """numerator / denominator in percent, two decimals, half-up; None when the denominator is 0."""
     if denominator <= 0:

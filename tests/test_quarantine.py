@@ -14,7 +14,7 @@ from app.domain import integrity
 from app.domain.responses import store_outcome
 from app.domain.rollups import rebuild_rollups
 from app.extensions import db
-from app.models import AuditEvent, CampaignWeek, Response, ResponseDay, Unit
+from app.models import AuditEvent, CampaignWeek, Response, ResponseDay, Tally, Unit
 from app.reports import periods
 from tests.factories import make_campaign, make_counter, make_unit, make_user
 from tests.helpers import csrf_token_of, login
@@ -25,7 +25,8 @@ HONEST = {"access": 4, "procedure": 4, "officer": 3, "result": 4, "feedback": 3,
 
 @pytest.fixture
 def world(app):
-    """Last week: Monday 6 honest answers (4 satisfied), Tuesday 30 stuffed "5", flagged."""
+    """Last week: Monday 6 honest answers (4 satisfied) of 10 returns, Tuesday 30 stuffed "5"
+    of 40, flagged."""
     with app.app_context():
         monday = periods.last_reportable_day(local_today()) - timedelta(days=6)
         province = make_unit("TINH", "Tỉnh Thử")
@@ -42,6 +43,8 @@ def world(app):
                           answers={**dict.fromkeys(HONEST, 5), "on_time": 1,
                                    "extra_demand": 0, "overall": 5}, comment=f"Giả {n}")
         integrity.count(counter.id, monday + timedelta(days=1), integrity.BURST)
+        for day, returned in ((monday, 10), (monday + timedelta(days=1), 40)):
+            db.session.add(Tally(counter_id=counter.id, day=day, returned=returned))
         db.session.commit()
         make_user("admin", "admin", province)
         make_user("commune_admin", "admin", commune)

@@ -62,16 +62,16 @@ def test_screen_xlsx_csv_and_pdf_agree_to_the_digit(app, world):
     book = load_workbook(io.BytesIO(world.get("/reports/export.xlsx").data))
     assert book.sheetnames == ["Tổng", "Đơn vị", "Quầy"]
     total = [c.value for c in book["Tổng"][4]]
-    assert total[1:8] == ["TINH", "Tỉnh Thử", None, 180, 124, 68.89, 30]
-    assert total[10] == 95.87 and book["Tổng"]["G4"].number_format == "0.00"
+    assert total[1:9] == ["TINH", "Tỉnh Thử", None, 180, 124, 0, 68.89, 30]
+    assert total[11] == 95.87 and book["Tổng"]["H4"].number_format == "0.00"
     assert book["Tổng"].freeze_panes == "A4"
     units = {row[1].value: [c.value for c in row] for row in book["Đơn vị"].iter_rows(min_row=4)}
-    assert units["XA"][6] == 99.09 and units["XA"][10] == 99.08  # 108 of 109
+    assert units["XA"][7] == 99.09 and units["XA"][11] == 99.08  # 108 of 109
     rows = list(csv.reader(io.StringIO(world.get("/reports/export.csv").data.decode("utf-8"))))
     assert rows[0][0].startswith("\ufeff")  # the BOM that makes Excel read UTF-8
     by_code = {r[1]: r for r in rows[1:]}
-    assert by_code["TINH"][4:8] == ["180", "124", "68.89", "30.00"]
-    assert by_code["TINH"][10] == "95.87" and by_code["XA"][6] == "99.09"
+    assert by_code["TINH"][4:9] == ["180", "124", "0", "68.89", "30.00"]
+    assert by_code["TINH"][11] == "95.87" and by_code["XA"][7] == "99.09"
     pdf = world.get("/reports/report.pdf").data
     path = app.instance_path + "/report-test.pdf"
     with open(path, "wb") as fh:
@@ -146,7 +146,7 @@ def test_export_report_command(app, runner, world, tmp_path, fmt):
     if fmt == "csv":
         assert "68.89" in out.read_text(encoding="utf-8-sig")
     elif fmt == "xlsx":
-        assert load_workbook(out)["Tổng"]["G4"].value == 68.89
+        assert load_workbook(out)["Tổng"]["H4"].value == 68.89
     else:
         assert "68,89%" in pdf_text(out)
     bad = runner.invoke(args=["export-report", "--unit", "NOPE", "--format", fmt, "-o",

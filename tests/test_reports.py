@@ -83,6 +83,7 @@ def test_units_roll_up_their_subtree_with_their_own_targets(province):
 
 
 def test_no_eligible_returns_is_no_data_and_answers_without_tallies_are_flagged(province):
+    """Responses of a day nobody tallied are counted apart, flagged, and in no rate."""
     monday, sunday = last_week()
     c = province["campaign"]
     add_day(province["commune_counter"], monday, responses=7, overall=(0, 0, 1, 3, 3),
@@ -90,7 +91,33 @@ def test_no_eligible_returns_is_no_data_and_answers_without_tallies_are_flagged(
     report = unit_report(c, province["province"], province["commune"], monday, sunday)
     assert report.top.rate.value is None and report.top.status == "no_data"
     assert report.top.needed is None
-    assert set(report.top.flags) == {"responses_exceed_eligible", "untallied_days"}
+    assert (report.top.counts.matched, report.top.counts.untallied_responses) == (0, 7)
+    assert set(report.top.flags) == {"untallied_days"}
+
+
+def test_the_rate_counts_only_days_that_have_a_tally(province):
+    """Matched days, by hand: the branch counter answered 6 of 20 on a tallied Monday, and 9
+    more on an untallied Tuesday; the center counter 4 of 10 on a tallied day. The branch's
+    rate is 6 / 20 = 30,00 % (not 15 / 20), the center's subtree (4 + 6) / (10 + 20) = 33,33 %
+    with 9 responses shown apart; satisfaction still counts every released answer."""
+    monday, sunday = last_week()
+    c = province["campaign"]
+    add_day(province["branch_counter"], monday, eligible=20, responses=6,
+            overall=(0, 0, 0, 3, 3), campaign=c)
+    add_day(province["branch_counter"], monday + timedelta(days=1), responses=9,
+            overall=(0, 0, 3, 3, 3), campaign=c, tallied=False)
+    add_day(province["center_counter"], monday + timedelta(days=2), eligible=10, responses=4,
+            overall=(0, 0, 0, 2, 2), campaign=c)
+    report = unit_report(c, province["province"], province["center"], monday, sunday,
+                         every_counter=True)
+    branch = next(r for r in report.counter_rows if r.name == "Quầy chi nhánh")
+    assert (branch.counts.matched, branch.counts.untallied_responses) == (6, 9)
+    assert branch.rate.value == Decimal("30.00") and branch.needed == 2  # 40 % of 20 = 8
+    assert report.top.rate.value == Decimal("33.33")
+    assert report.top.counts.untallied_responses == 9 and "untallied_days" in report.top.flags
+    # Satisfaction counts the untallied day's answers too: the branch counter's 6 + 9 are
+    # released (3 + 3 + 3 + 3 = 12 satisfied), the center's 4 still gather towards 5.
+    assert report.top.satisfaction == Decimal("80.00")
 
 
 def test_integrity_counts_flag_the_counter_and_its_units_on_the_dashboard(app, province):

@@ -43,6 +43,8 @@ FUNNEL = ("opened", "declined", "screened_online", "screened_postal", "screened_
           "completed")
 LEVELS = tuple(f"overall_{n}" for n in range(1, 6))
 RESPONSES = ("responses", *LEVELS)
+# Days with responses but no tally, and their responses: no rate counts them (figures.py).
+UNTALLIED = ("untallied_days", "untallied_responses")
 
 
 def monday(day: date) -> date:
@@ -130,9 +132,9 @@ def day_sums(conn, campaign: Campaign, first: date, last: date, *, by: str = "co
              counters=None) -> dict:
     """Sums of the daily tables between first and last, per counter (by="counter") or per day
     (by="day"): {key: {column: total}}, tallies and funnel of every counter, responses of this
-    campaign, and its days with responses but no tally. `counters` narrows to some counters
-    (ids or a subquery). The weekly sums are made of these; reports read them for a week not
-    summed yet."""
+    campaign, and its days with responses but no tally (and their responses). `counters`
+    narrows to some counters (ids or a subquery). The weekly sums are made of these; reports
+    read them for a week not summed yet."""
 
     def key(table):
         return table.counter_id if by == "counter" else table.day
@@ -152,13 +154,14 @@ def day_sums(conn, campaign: Campaign, first: date, last: date, *, by: str = "co
                  .where(only(table, own=own)).group_by(key(table)))
         for group, *values in conn.execute(query):
             result.setdefault(group, {}).update(zip(names, values, strict=True))
-    untallied = (select(key(ResponseDay), func.count())
+    untallied = (select(key(ResponseDay), func.count(), func.sum(ResponseDay.responses))
                  .outerjoin(Tally, and_(Tally.counter_id == ResponseDay.counter_id,
                                         Tally.day == ResponseDay.day))
                  .where(only(ResponseDay, own=True), Tally.day.is_(None))
                  .group_by(key(ResponseDay)))
-    for group, days in conn.execute(untallied):
-        result.setdefault(group, {})["untallied_days"] = days
+    for group, days, responses in conn.execute(untallied):
+        result.setdefault(group, {}).update(untallied_days=days,
+                                            untallied_responses=int(responses or 0))
     return result
 
 
@@ -170,7 +173,7 @@ def sum_week(conn: Connection, campaign: Campaign, week: date,
     counters = day_sums(conn, campaign, first, last,
                         counters=None if counter_id is None else [counter_id])
     if counters:
-        zeros = dict.fromkeys((*TALLY, *FUNNEL, *RESPONSES, "untallied_days"), 0)
+        zeros = dict.fromkeys((*TALLY, *FUNNEL, *RESPONSES, *UNTALLIED), 0)
         conn.execute(insert(CampaignWeek), [
             {"campaign_id": campaign.id, "counter_id": cid, "week": week, **zeros, **values}
             for cid, values in counters.items()])

@@ -331,7 +331,8 @@ class RolledWeek(db.Model):
 
 class CampaignWeek(FunnelCounts, LevelCounts, db.Model):
     """Per campaign, counter and week (the campaign's days of it): tallies, funnel, responses
-    with their overall levels, and days with responses but no tally. `batch_week` is the week
+    with their overall levels, and days with responses but no tally (and those responses,
+    which no rate counts). `batch_week` is the week
     whose batch of K or more answers of this counter holds this week's (None: still
     gathering; app/domain/weeks.py)."""
 
@@ -347,6 +348,7 @@ class CampaignWeek(FunnelCounts, LevelCounts, db.Model):
     online: Mapped[int] = mapped_column(Integer, default=0)
     postal: Mapped[int] = mapped_column(Integer, default=0)
     untallied_days: Mapped[int] = mapped_column(Integer, default=0)
+    untallied_responses: Mapped[int] = mapped_column(Integer, default=0)
     batch_week: Mapped[date | None] = mapped_column(Date)
 
 

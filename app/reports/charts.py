@@ -55,7 +55,7 @@ def trend_charts(weeks: list[Week], target: Decimal, locale: str) -> list[Chart]
     if not weeks:
         return []
     points = tuple((w.label.split("-")[1],  # "W47": the year is in the table
-                    w.row.counts.eligible, w.row.counts.responses, _float(w.row.rate.value),
+                    w.row.counts.eligible, w.row.counts.matched, _float(w.row.rate.value),
                     _float(w.row.satisfaction)) for w in weeks)
     return list(_draw(points, float(target), locale))
 

@@ -19,7 +19,8 @@ from app import figures
 from app.reports.tables import Report, Row, flag_texts
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PERCENT_COLUMNS = (6, 7, 10, 11, 12)  # 0-based: rate, target, satisfaction, its interval
+PERCENT_COLUMNS = (7, 8, 11, 12, 13)  # 0-based: rate, target, satisfaction, its interval
+COUNT_COLUMNS = (4, 5, 6, 10)  # 0-based: eligible, responses, untallied responses, needed
 
 
 def safe_text(value: str) -> str:
@@ -29,7 +30,8 @@ def safe_text(value: str) -> str:
 
 def headers() -> list[str]:
     return [_("Cấp"), _("Mã"), _("Tên"), _("Thuộc"), _("Hồ sơ thuộc diện khảo sát"),
-            _("Phiếu trả lời"), _("Tỷ lệ phản hồi (%)"), _("Chỉ tiêu (%)"), _("Trạng thái"),
+            _("Phiếu trả lời"), _("Phiếu ở ngày chưa nhập số hồ sơ"), _("Tỷ lệ phản hồi (%)"),
+            _("Chỉ tiêu (%)"), _("Trạng thái"),
             _("Cần thêm (phiếu)"), _("Tỷ lệ hài lòng (%)"), _("Khoảng 95% từ (%)"),
             _("Khoảng 95% đến (%)"), _("Cảnh báo")]
 
@@ -53,7 +55,8 @@ def values(row: Row, level: str, k: int) -> list:
     """One row as plain values: numbers stay numbers (percent values with two decimals)."""
     interval = row.interval
     return [level, row.code, safe_text(row.name), safe_text(row.parent or ""),
-            row.counts.eligible, row.counts.responses, row.rate.value, row.target,
+            row.counts.eligible, row.counts.matched, row.counts.untallied_responses,
+            row.rate.value, row.target,
             _status(row), row.needed, _satisfaction(row, k),
             interval[0] if interval else None, interval[1] if interval else None, _flags(row)]
 
@@ -127,12 +130,12 @@ def to_xlsx(report: Report, comments: list[tuple[str, str]] | None, made_on: dat
             sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
         for column in range(1, len(headers()) + 1):
             letter = get_column_letter(column)
-            fmt = "0.00" if column - 1 in PERCENT_COLUMNS else "#,##0" if column in (5, 6, 10) \
-                else None
+            fmt = "0.00" if column - 1 in PERCENT_COLUMNS else "#,##0" \
+                if column - 1 in COUNT_COLUMNS else None
             if fmt:
                 for cell in sheet[letter][3:]:
                     cell.number_format = fmt
-            sheet.column_dimensions[letter].width = 34 if column in (3, 4, 14) else 14
+            sheet.column_dimensions[letter].width = 34 if column in (3, 4, 15) else 14
     if comments is not None:
         sheet = book.create_sheet(_("Góp ý"))
         sheet.append([_("Tuần"), _("Góp ý")])
@@ -158,7 +161,8 @@ def pdf_context(report: Report, details, charts, locale: str, made_on: date) -> 
         return f"{pct(value)} ({pct(low)} – {pct(high)})"
 
     def line(row: Row, name: str) -> list[str]:
-        return [name, num(row.counts.eligible), num(row.counts.responses), pct(row.rate.value),
+        return [name, num(row.counts.eligible), num(row.counts.matched),
+                num(row.counts.untallied_responses), pct(row.rate.value),
                 pct(row.target), "—" if row.needed is None else num(row.needed),
                 satisfaction(row), _status(row), _flags(row)]
 
@@ -172,7 +176,7 @@ def pdf_context(report: Report, details, charts, locale: str, made_on: date) -> 
                *([pct(s.level_share(n)) for n in range(1, 6)] if s.kind == "scale"
                  else ["—"] * 5), num(s.total)] for s in details.shares]
     weeks = [[f"{w.label} ({w.start:%d/%m} – {w.end:%d/%m})", num(w.row.counts.eligible),
-              num(w.row.counts.responses), pct(w.row.rate.value), pct(w.row.target),
+              num(w.row.counts.matched), pct(w.row.rate.value), pct(w.row.target),
               _("< %(k)d phiếu", k=report.k) if w.row.suppressed else pct(w.row.satisfaction)]
              for w in details.weeks]
     f = details.funnel
@@ -183,7 +187,8 @@ def pdf_context(report: Report, details, charts, locale: str, made_on: date) -> 
                        day=made_on.strftime("%d/%m/%Y")),
         "table_title": _("%(unit)s và các đơn vị, quầy trực thuộc", unit=report.top.name),
         "columns": [_("Đơn vị / quầy"), _("Hồ sơ thuộc diện khảo sát"), _("Phiếu trả lời"),
-                    _("Tỷ lệ phản hồi"), _("Chỉ tiêu"), _("Cần thêm (phiếu)"),
+                    _("Phiếu ở ngày chưa nhập số hồ sơ"), _("Tỷ lệ phản hồi"), _("Chỉ tiêu"),
+                    _("Cần thêm (phiếu)"),
                     _("Tỷ lệ hài lòng (khoảng 95%%)"), _("Trạng thái"), _("Cảnh báo")],
         "note": _("Câu trả lời của mỗi quầy được công bố theo từng đợt đủ %(k)d phiếu, vào tuần "
                   "đợt đó đủ; phiếu chưa đủ đợt vẫn được đếm nhưng chưa tính vào tỷ lệ hài lòng.",
@@ -209,7 +214,7 @@ def pdf_context(report: Report, details, charts, locale: str, made_on: date) -> 
         "locale": locale, "t": t, "table": table, "charts": charts, "shares": shares,
         "weeks": weeks,
         "below": [[f"{r.name} – {r.parent}" if r.parent else r.name, num(r.counts.eligible),
-                   num(r.counts.responses), pct(r.rate.value), pct(r.target), num(r.needed)]
+                   num(r.counts.matched), pct(r.rate.value), pct(r.target), num(r.needed)]
                   for r in below],
         "funnel": [num(details.eligible), *(num(f[step]) for step in (
             "opened", "declined", "screened_online", "screened_postal", "screened_immediate",

@@ -22,6 +22,7 @@ from app.domain.weeks import (
     LEVELS,
     RESPONSES,
     TALLY,
+    UNTALLIED,
     day_sums,
     monday,
     settled_weeks,
@@ -53,6 +54,7 @@ class Counts:
     responses: int = 0
     overall: list[int] = field(default_factory=lambda: [0] * 5)  # answers at levels 1 … 5
     untallied_days: int = 0  # days with responses but no tally entered
+    untallied_responses: int = 0  # their responses: in no rate (shown apart)
     funnel: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FUNNEL, 0))
     # What the survey refused or found odd (app/domain/integrity.py), summed over days.
     integrity: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FLAGS, 0))
@@ -60,6 +62,11 @@ class Counts:
     @property
     def eligible(self) -> int:
         return figures.eligible(self.returned, self.immediate, self.online, self.postal)
+
+    @property
+    def matched(self) -> int:
+        """Responses R of the days that have a tally: the ones a rate counts."""
+        return figures.matched_responses(self.responses, self.untallied_responses)
 
     @property
     def satisfied(self) -> int:
@@ -70,7 +77,7 @@ class Counts:
         return sum(self.overall)
 
     def add(self, other: "Counts") -> None:
-        for name in (*TALLY, "responses", "untallied_days"):
+        for name in (*TALLY, "responses", *UNTALLIED):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.overall = [a + b for a, b in zip(self.overall, other.overall, strict=True)]
         for step in FUNNEL:
@@ -211,7 +218,7 @@ def _grouped(campaign: Campaign, counters, start: date, end: date, *,
     weeks = [w for w in weeks_in(start, end) if w in summed]
     spans = [(max(w, start), min(w + timedelta(days=6), end))
              for w in weeks_in(start, end) if w not in summed]
-    names = (*TALLY, *FUNNEL, "responses", *LEVELS, "untallied_days")
+    names = (*TALLY, *FUNNEL, "responses", *LEVELS, *UNTALLIED)
     if summed:
         in_period = _in_weeks(CampaignWeek.week, weeks) if weeks else false()
         filed = and_(CampaignWeek.batch_week.between(monday(start), monday(end)),

@@ -62,7 +62,7 @@ class Row:
 
     @property
     def rate(self) -> figures.ResponseRate:
-        return figures.ResponseRate(self.counts.responses, self.counts.eligible)
+        return figures.ResponseRate(self.counts.matched, self.counts.eligible)
 
     @property
     def status(self) -> str:
@@ -236,7 +236,7 @@ def flag_texts(row: Row) -> list[str]:
 SORT_KEYS = {
     "name": lambda r: r.name.lower(),
     "eligible": lambda r: r.counts.eligible,
-    "responses": lambda r: r.counts.responses,
+    "responses": lambda r: r.counts.matched,
     "rate": lambda r: r.rate.value,
     "needed": lambda r: r.needed,
     "satisfaction": lambda r: r.satisfaction,
