@@ -261,10 +261,13 @@ def _sum_weeks() -> tuple[int, int]:
     """Move what waits in the survey's inbox, then sum every settled week (domain/weeks.py)."""
     from app.clock import local_now
     from app.domain import inbox
+    from app.domain.quarantine import hold_found
     from app.domain.weeks import monday, sum_settled
     from app.models import Campaign, RolledWeek
 
     inbox.move_due(force=True)  # a settled week's last answers may still wait there
+    with transaction():  # flagged days nothing held yet (an upgrade's): pending review
+        hold_found()
     summed = 0
     k = current_app.config["SUPPRESSION_K"]
     for campaign in db.session.scalars(select(Campaign).where(Campaign.status != "draft")):

@@ -58,10 +58,14 @@ class ResponseRate:
 
 
 STATUS_MET, STATUS_BELOW, STATUS_NO_DATA = "met", "below", "no_data"
+STATUS_REVIEW = "review"  # cần xem xét: a counter with days pending review is never "met"
 
 
-def target_status(rate: ResponseRate, target: Decimal) -> str:
-    """đạt (met) / chưa đạt (below) / chưa có số liệu (no data: no eligible returns yet)."""
+def target_status(rate: ResponseRate, target: Decimal, *, pending: bool = False) -> str:
+    """đạt (met) / chưa đạt (below) / chưa có số liệu (no data: no eligible returns yet), or
+    cần xem xét (review) for a counter whose period holds days pending review."""
+    if pending:
+        return STATUS_REVIEW
     met = rate.meets(target)
     return STATUS_NO_DATA if met is None else STATUS_MET if met else STATUS_BELOW
 

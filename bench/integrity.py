@@ -5,8 +5,8 @@
 Runs the app in-process (Flask's test client, a throwaway SQLite database, limits in memory)
 on a simulated clock (time-machine), so a working day takes seconds. Every setting is the
 production default of app/config.py. For each attack, prints the attempts, how many were
-refused, how many were stored, and how many of those landed on a counter and day that carries
-an integrity flag (app/survey/limits.py; the dashboard shows it): "blocked or flagged"
+refused, how many were stored, and how many of those landed on a counter and day held for
+review (app/domain/holds.py; the dashboard reads "Cần xem xét"): "blocked or flagged"
 should be ≥ 95 %. The honest day must have none refused and none flagged.
 
   naive      300 answers with made-up tickets, as fast as the script can go
@@ -38,11 +38,10 @@ from sqlalchemy import select
 from app import create_app
 from app.clock import local_today
 from app.domain.campaigns import create_campaign, set_status
-from app.domain.integrity import COUNTS
 from app.domain.org import add_counter, add_unit
 from app.domain.questionnaires import latest, load_all
 from app.extensions import db, limiter
-from app.models import IntegrityDay, Response
+from app.models import QuarantinedDay, Response
 from app.survey.tickets import ANSWERED_COOKIE
 
 TICKET = re.compile(r'name="ticket"[^>]*value="([^"]*)"')
@@ -102,10 +101,9 @@ def citizen(client, code: str, data: dict, traveller, reading: float,
 
 
 def flagged_days(app) -> set[tuple[str, object]]:
+    """Counter-days held for review (app/domain/holds.py): out of the figures, "Cần xem xét"."""
     with app.app_context():
-        rows = db.session.scalars(select(IntegrityDay)).all()
-        return {(row.counter_id, row.day) for row in rows
-                if any(getattr(row, name) for name in COUNTS)}
+        return set(db.session.execute(select(QuarantinedDay.counter_id, QuarantinedDay.day)))
 
 
 def outcome(app, name: str, attempts: int, stored_counts: dict) -> tuple[int, int, int]:

@@ -83,6 +83,8 @@ ROUTES = {
     "reports.review": ("GET", "/reports/review", PROVINCE_ADMIN),
     "reports.review_hold": ("POST", "/reports/review/hold",
                             {"clerk_a": 403, "manager_a": 403, "admin_a": 403, "admin": 404}),
+    "reports.review_accept": ("POST", "/reports/review/accept",
+                              {"clerk_a": 403, "manager_a": 403, "admin_a": 403, "admin": 404}),
     "reports.review_release": ("POST", "/reports/review/release",
                                {"clerk_a": 403, "manager_a": 403, "admin_a": 403,
                                 "admin": 404}),

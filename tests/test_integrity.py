@@ -19,7 +19,7 @@ from app.clock import local_today
 from app.domain import integrity
 from app.domain.org import parse_hours
 from app.extensions import db, limiter
-from app.models import IntegrityDay, Unit
+from app.models import IntegrityDay, QuarantinedDay, ResponseDay, Unit
 from app.survey import limits, tickets
 from tests.conftest import BASE_CONFIG, empty
 from tests.factories import GOOD_ANSWERS, make_counter, make_surveyed_counter, ref
@@ -196,6 +196,10 @@ def test_five_phones_in_a_burst_are_flagged(strict, counter, monkeypatch):
     c = counts(strict, counter.id)
     assert got == 30 and c["refused_limit"] == 10  # six per phone
     assert c["bursts"] == got - 8  # every answer beyond eight in ten minutes
+    with strict.app_context():  # the day waits for review, all 30 answers out of the figures
+        held = db.session.get(QuarantinedDay, (counter.id, local_today()))
+        assert held.status == "pending" and held.responses == got
+        assert db.session.scalar(select(ResponseDay.responses)) is None
 
 
 @pytest.mark.parametrize("strict", [{"RATELIMIT_STORAGE_URI": "memory://"}], indirect=True)

@@ -24,6 +24,7 @@ from flask import current_app
 from sqlalchemy import Connection, delete, insert, select
 
 from app.db_setup import insert_for
+from app.domain import holds
 from app.domain.rollups import Completed, store_completed
 from app.extensions import db
 from app.models import InboxMove, InboxResponse
@@ -59,6 +60,9 @@ def move(conn: Connection, *, keep: uuid.UUID | None = None) -> int:
     forms = [Completed(*row) for row in conn.execute(taken)]
     _shuffle(forms)
     store_completed(conn, forms)
+    # More answers than the day's tally allows: the day waits for review (holds.py).
+    for counter_id, day in holds.exceeding(conn, {(f.counter_id, f.day) for f in forms}):
+        holds.hold_for_review(conn, counter_id, day)
     return len(forms)
 
 

@@ -26,6 +26,26 @@ PRESSURE = "pressure_reports"  # citizens' reports (pressure_report), shown to H
 QUARANTINED = "quarantined"  # answers set aside for review (quarantined_day)
 FLAGS = (*COUNTS, PRESSURE, QUARANTINED)
 
+# A counter-day with this many of a kind is pending review (domain/quarantine.py): out of the
+# figures until Home Affairs accepts it or sets it aside. bench/integrity.py's honest day (300
+# citizens, 10 counters, 8 hours) reaches none of them; every stuffing script reaches one.
+REVIEW_AT = {BURST: 1, IDENTICAL: 1, ONE_PLACE: 1, OUTSIDE_HOURS: 1}
+# Early presses ("Gửi quá nhanh") are refused and counted, but warn against the counter only
+# as this share of its openings or more: a quick reader presses early now and then, a script
+# does so again and again (the honest day gives 0 %).
+FAST_SHARE_WARNS = 0.10
+
+
+def needs_review(counts: dict[str, int]) -> bool:
+    """A counter-day's integrity counts (by name) call for review."""
+    return any(counts.get(name, 0) >= at for name, at in REVIEW_AT.items())
+
+
+def fast_presses_warn(refused_fast: int, opened: int) -> bool:
+    """Early presses are an unusual share of the openings (see FAST_SHARE_WARNS)."""
+    return refused_fast > 0 and refused_fast >= FAST_SHARE_WARNS * max(opened, 1)
+
+
 # What a citizen may report about a counter (the survey's form and Home Affairs' list).
 PRESSURE_KINDS = (
     ("pressured", _l("Bị ép phải tham gia khảo sát")),

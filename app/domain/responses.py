@@ -21,7 +21,7 @@ from sqlalchemy import and_, insert, literal_column, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from app.domain import inbox, integrity
+from app.domain import holds, inbox, integrity
 from app.domain.rollups import Completed, bump_funnel, store_completed
 from app.domain.screening import OUTCOME_COMPLETED
 from app.domain.weeks import monday
@@ -143,6 +143,8 @@ def record_outcome(
                 bump_funnel(counter.id, day, outcome, conn=conn)
             if flags:
                 integrity.count(counter.id, day, *flags, conn=conn)
+                if any(flag in integrity.REVIEW_AT for flag in flags):
+                    holds.hold_if_flagged(conn, counter.id, day)  # pending review now
     except IntegrityError:
         first = previous_outcome(ticket)
         if first is None:  # the conflict was not the ticket: a real error

@@ -14,6 +14,7 @@ from app import figures
 from app.domain import DomainError
 from app.domain.audit import log_change
 from app.domain.campaigns import campaign_covering
+from app.domain.quarantine import hold_found
 from app.domain.weeks import monday, resum_counter_week
 from app.extensions import db
 from app.models import Counter, Tally, Unit, User
@@ -103,6 +104,7 @@ def record_tally(counter: Counter, day: date, counts: TallyCounts, *, actor: Use
     _store(tally, counts)
     db.session.flush()
     resum_counter_week(counter.id, day)
+    hold_found({(counter.id, day)})  # fewer eligible returns than answers: to review
     log_change(actor=actor, action="record" if before is None else "replace",
                object_type="tally", object_id=f"{counter.code}/{day.isoformat()}",
                unit=counter.unit, before=before, after=_state(tally))
@@ -156,6 +158,7 @@ def import_tallies(rows: list[TallyRow], *, filename: str, counters: dict[str, C
     db.session.flush()
     for counter, day in {(c.id, monday(d)) for c, d, _n in checked}:
         resum_counter_week(counter, day)
+    hold_found({(c.id, d) for c, d, _n in checked})
     log_change(actor=actor, action="import", object_type="tally", object_id=filename[:64],
                unit=scope, before={"replaced": replaced_before} if replaced_before else None,
                after={"file": filename, "added": result.added, "replaced": result.replaced})

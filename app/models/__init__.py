@@ -4,6 +4,7 @@ from app.models.audit import AuditEvent
 from app.models.org import Counter, PrintJob, QrCode, RetiredCode, Unit
 from app.models.staff import User
 from app.models.survey import (
+    AcceptedDay,
     Answer,
     AnswerDay,
     AnswerWeek,
@@ -25,6 +26,7 @@ from app.models.survey import (
 )
 
 __all__ = [
+    "AcceptedDay",
     "Answer",
     "AnswerDay",
     "AnswerWeek",

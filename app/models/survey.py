@@ -204,8 +204,9 @@ class IntegrityDay(db.Model):
 
 
 class QuarantinedDay(db.Model):
-    """A counter's answers of one day set aside for review by Home Affairs: kept, but out of
-    every figure and export until released (app/domain/quarantine.py)."""
+    """A counter's answers of one day kept out of every figure and export: "pending" (its
+    integrity flags put it there; Home Affairs has not decided yet) or "held" (Home Affairs set
+    it aside), until accepted or released (app/domain/quarantine.py)."""
 
     __tablename__ = "quarantined_day"
 
@@ -213,6 +214,18 @@ class QuarantinedDay(db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     responses: Mapped[int] = mapped_column(Integer, default=0)  # how many it set aside
     reason: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10), default="held")  # or "pending"
+
+
+class AcceptedDay(db.Model):
+    """A flagged counter-day Home Affairs reviewed and accepted: its answers count, and new
+    flags of that day do not hold it again (app/domain/quarantine.py)."""
+
+    __tablename__ = "accepted_day"
+
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(500))
 
 
 class PressureReport(db.Model):

@@ -19,8 +19,9 @@ from app import figures
 from app.reports.tables import Report, Row, flag_texts
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PERCENT_COLUMNS = (7, 8, 11, 12, 13)  # 0-based: rate, target, satisfaction, its interval
-COUNT_COLUMNS = (4, 5, 6, 10)  # 0-based: eligible, responses, untallied responses, needed
+# 0-based: rate, target, satisfaction, its interval, the rate with days pending review
+PERCENT_COLUMNS = (7, 8, 11, 12, 13, 16)
+COUNT_COLUMNS = (4, 5, 6, 10, 15)  # eligible, responses, untallied responses, needed, pending
 
 
 def safe_text(value: str) -> str:
@@ -33,12 +34,14 @@ def headers() -> list[str]:
             _("Phiếu trả lời"), _("Phiếu ở ngày chưa nhập số hồ sơ"), _("Tỷ lệ phản hồi (%)"),
             _("Chỉ tiêu (%)"), _("Trạng thái"),
             _("Cần thêm (phiếu)"), _("Tỷ lệ hài lòng (%)"), _("Khoảng 95% từ (%)"),
-            _("Khoảng 95% đến (%)"), _("Cảnh báo")]
+            _("Khoảng 95% đến (%)"), _("Cảnh báo"), _("Ngày chờ xem xét"),
+            _("Tỷ lệ phản hồi nếu tính cả ngày chờ xem xét (%)")]
 
 
 def _status(row: Row) -> str:
     return {figures.STATUS_MET: _("Đạt"), figures.STATUS_BELOW: _("Chưa đạt"),
-            figures.STATUS_NO_DATA: _("Chưa có số liệu")}[row.status]
+            figures.STATUS_NO_DATA: _("Chưa có số liệu"),
+            figures.STATUS_REVIEW: _("Cần xem xét")}[row.status]
 
 
 def _satisfaction(row: Row, k: int) -> Decimal | str | None:
@@ -58,7 +61,8 @@ def values(row: Row, level: str, k: int) -> list:
             row.counts.eligible, row.counts.matched, row.counts.untallied_responses,
             row.rate.value, row.target,
             _status(row), row.needed, _satisfaction(row, k),
-            interval[0] if interval else None, interval[1] if interval else None, _flags(row)]
+            interval[0] if interval else None, interval[1] if interval else None, _flags(row),
+            row.counts.pending_days, row.rate_with_pending.value if row.pending else None]
 
 
 def sheets(report: Report) -> list[tuple[str, list[list]]]:
@@ -160,9 +164,16 @@ def pdf_context(report: Report, details, charts, locale: str, made_on: date) -> 
         low, high = row.interval
         return f"{pct(value)} ({pct(low)} – {pct(high)})"
 
+    def rate(row: Row) -> str:
+        if not row.pending:
+            return pct(row.rate.value)
+        return pct(row.rate.value) + " " + _(
+            "(%(rate)s nếu tính cả %(n)d ngày đang chờ xem xét)",
+            rate=pct(row.rate_with_pending.value), n=row.counts.pending_days)
+
     def line(row: Row, name: str) -> list[str]:
         return [name, num(row.counts.eligible), num(row.counts.matched),
-                num(row.counts.untallied_responses), pct(row.rate.value),
+                num(row.counts.untallied_responses), rate(row),
                 pct(row.target), "—" if row.needed is None else num(row.needed),
                 satisfaction(row), _status(row), _flags(row)]
 

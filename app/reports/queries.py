@@ -15,6 +15,7 @@ from sqlalchemy import Date, and_, case, cast, false, func, or_, select
 
 from app import figures
 from app.clock import local_now
+from app.domain import holds
 from app.domain.integrity import COUNTS as INTEGRITY
 from app.domain.integrity import FLAGS, QUARANTINED
 from app.domain.weeks import (
@@ -39,8 +40,11 @@ from app.models import (
     Response,
     ResponseDay,
     RolledWeek,
+    Tally,
     Unit,
 )
+
+PENDING = ("pending_days", "pending_eligible", "pending_responses")
 
 
 @dataclass
@@ -58,10 +62,17 @@ class Counts:
     funnel: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FUNNEL, 0))
     # What the survey refused or found odd (app/domain/integrity.py), summed over days.
     integrity: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FLAGS, 0))
+    # Counter-days pending review (app/domain/holds.py): out of every figure, as their
+    # answers are; their eligible returns and (tallied) responses, to show "with them".
+    pending_days: int = 0
+    pending_eligible: int = 0
+    pending_responses: int = 0
 
     @property
     def eligible(self) -> int:
-        return figures.eligible(self.returned, self.immediate, self.online, self.postal)
+        """E of the days a rate counts: not those pending review."""
+        return figures.eligible(self.returned, self.immediate, self.online,
+                                self.postal) - self.pending_eligible
 
     @property
     def matched(self) -> int:
@@ -77,7 +88,7 @@ class Counts:
         return sum(self.overall)
 
     def add(self, other: "Counts") -> None:
-        for name in (*TALLY, "responses", *UNTALLIED):
+        for name in (*TALLY, "responses", *UNTALLIED, *PENDING):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.overall = [a + b for a, b in zip(self.overall, other.overall, strict=True)]
         for step in FUNNEL:
@@ -277,12 +288,24 @@ def add_integrity(counts: dict, counters, start: date, end: date, *, by: str) ->
     for group, *values in db.session.execute(query.where(IntegrityDay.day.between(start, end))):
         counts.setdefault(group, Counts()).integrity.update(
             zip(INTEGRITY, (int(v or 0) for v in values), strict=True))
-    query = per_counter_or_unit(QuarantinedDay, counters, func.sum(QuarantinedDay.responses),
-                                by=by)
-    for group, held in db.session.execute(query.where(QuarantinedDay.day.between(start, end))):
+    pending = QuarantinedDay.status == holds.PENDING
+    tallied = Tally.day.is_not(None)
+    eligible = Tally.returned - Tally.immediate - Tally.online - Tally.postal
+    query = (per_counter_or_unit(
+        QuarantinedDay, counters, func.sum(QuarantinedDay.responses),
+        func.sum(case((pending, 1), else_=0)),
+        func.sum(case((and_(pending, tallied), eligible), else_=0)),
+        func.sum(case((and_(pending, tallied), QuarantinedDay.responses), else_=0)), by=by)
+        .outerjoin(Tally, and_(Tally.counter_id == QuarantinedDay.counter_id,
+                               Tally.day == QuarantinedDay.day)))
+    for group, held, days, pending_e, pending_r in db.session.execute(
+            query.where(QuarantinedDay.day.between(start, end))):
         row = counts.setdefault(group, Counts())
         row.integrity[QUARANTINED] = int(held or 0)
-        row.funnel["completed"] -= int(held or 0)  # set aside: out of every figure
+        row.funnel["completed"] -= int(held or 0)  # held: out of every figure
+        row.pending_days += int(days or 0)
+        row.pending_eligible += int(pending_e or 0)
+        row.pending_responses += int(pending_r or 0)
 
 
 def counters_under(root: Unit):

@@ -39,10 +39,11 @@ def flagged_days(scope: Scope, today: date) -> list[dict]:
 
 
 def held_days(scope: Scope) -> list[tuple]:
-    """Days set aside in the scope: (counter id, day, counter, unit, responses, reason)."""
+    """Days held in the scope, pending review or set aside: (counter id, day, counter, unit,
+    responses, reason, status)."""
     return db.session.execute(
         select(QuarantinedDay.counter_id, QuarantinedDay.day, Counter.name, Unit.name,
-               QuarantinedDay.responses, QuarantinedDay.reason)
+               QuarantinedDay.responses, QuarantinedDay.reason, QuarantinedDay.status)
         .join(Counter, Counter.id == QuarantinedDay.counter_id)
         .join(Unit, Unit.id == Counter.unit_id)
         .where(scope.units()).order_by(QuarantinedDay.day.desc())).all()

@@ -17,7 +17,7 @@ from app.auth.scope import (
 from app.clock import local_today
 from app.db_setup import transaction
 from app.domain.integrity import PRESSURE_KINDS
-from app.domain.quarantine import QuarantineError, quarantine_day, release_day
+from app.domain.quarantine import QuarantineError, accept_day, quarantine_day, release_day
 from app.extensions import db
 from app.forms import choices, page_arg
 from app.models import Campaign
@@ -195,6 +195,16 @@ def review_hold():
                                              actor=current_user, today=local_today()),
         done=_("Đã tạm loại %(n)d phiếu của %(counter)s ngày %(day)s để xem xét."),
         unclear=_("Không rõ quầy hoặc ngày cần tạm loại."))
+
+
+@bp.route("/review/accept", methods=["POST"])
+@requires("quarantine")
+def review_accept():
+    return _review_step(
+        lambda counter, form: accept_day(counter, form.day.data, reason=form.reason.data,
+                                         actor=current_user, today=local_today()),
+        done=_("Đã chấp nhận %(n)d phiếu của %(counter)s ngày %(day)s: tính vào số liệu."),
+        unclear=_("Không rõ quầy hoặc ngày cần chấp nhận."))
 
 
 @bp.route("/review/release", methods=["POST"])

@@ -65,8 +65,22 @@ class Row:
         return figures.ResponseRate(self.counts.matched, self.counts.eligible)
 
     @property
+    def pending(self) -> bool:
+        """Some of its counter-days are pending review (out of its figures until decided)."""
+        return self.counts.pending_days > 0
+
+    @property
+    def rate_with_pending(self) -> figures.ResponseRate:
+        """The rate as it would be with the days pending review counted in."""
+        return figures.ResponseRate(self.counts.matched + self.counts.pending_responses,
+                                    self.counts.eligible + self.counts.pending_eligible)
+
+    @property
     def status(self) -> str:
-        return figures.target_status(self.rate, self.target)
+        """A counter with days pending review reads "Cần xem xét"; a unit is judged on its
+        figures without them (shown beside, with them)."""
+        return figures.target_status(self.rate, self.target,
+                                     pending=self.pending and self.kind == "counter")
 
     @property
     def needed(self) -> int | None:
@@ -87,7 +101,7 @@ class Row:
     def compared_with(self, other: "Row") -> str | None:
         """"higher" / "lower" than `other` beyond chance (95 % intervals apart), "same" when
         they cannot be told apart, None when either is hidden."""
-        if self.interval is None or other.interval is None:
+        if self.interval is None or other.interval is None or self.pending:
             return None
         if not figures.can_tell_apart(self.interval, other.interval):
             return "same"
@@ -183,7 +197,9 @@ def _flagged(row: Row) -> Row:
         row.flags.append(FLAG_UNTALLIED)
     if row.counts.funnel["completed"] > row.counts.funnel["opened"]:
         row.flags.append(FLAG_UNOPENED)
-    row.flags += [name for name, n in row.counts.integrity.items() if n]
+    row.flags += [name for name, n in row.counts.integrity.items() if n
+                  and (name != integrity.REFUSED_FAST
+                       or integrity.fast_presses_warn(n, row.counts.funnel["opened"]))]
     return row
 
 
