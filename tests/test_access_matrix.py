@@ -5,6 +5,7 @@ Accounts of unit A reaching for unit B's objects get 404, by link, id or forged 
 no list page shows them B's names: the body is read, not only the status code.
 """
 
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -79,6 +80,9 @@ ROUTES = {
     # Citizens' reports of pressure: Home Affairs at the province only, not a commune's admin.
     "reports.pressure_reports": ("GET", "/reports/pressure", PROVINCE_ADMIN),
     "reports.export_pressure": ("GET", "/reports/pressure.csv", PROVINCE_ADMIN),
+    "reports.pressure_follow_up": ("POST", f"/reports/pressure/{uuid.UUID(int=7)}",
+                                   {"clerk_a": 403, "manager_a": 403, "admin_a": 403,
+                                    "admin": 404}),
     # Setting answers aside for review: Home Affairs only (a post naming no counter: 404).
     "reports.review": ("GET", "/reports/review", PROVINCE_ADMIN),
     "reports.review_hold": ("POST", "/reports/review/hold",

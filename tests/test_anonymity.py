@@ -76,7 +76,8 @@ def test_response_rows_hold_only_the_allowed_columns(app, counter):
                                  "refused_limit", "refused_repeat", "bursts", "identical_runs",
                                  "outside_hours", "from_one_place"}
     # A citizen's report of pressure: the counter and the ISO week, never the day.
-    assert pressure_columns == {"id", "counter_id", "week", "kinds", "text"}
+    # The citizen's: counter, week, kinds, text; Home Affairs' follow-up: status and note.
+    assert pressure_columns == {"id", "counter_id", "week", "kinds", "text", "status", "note"}
     with app.app_context():
         inbox_columns = {c["name"] for c in inspect(db.engine).get_columns("response_inbox")}
     # A form waiting for its batch (app/domain/inbox.py): what `response` + `answer` hold.

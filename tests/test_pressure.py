@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.clock import local_today
 from app.domain.weeks import monday
 from app.extensions import db
-from app.models import PressureReport, Unit
+from app.models import AuditEvent, PressureReport, Unit
 from app.reports import periods
 from tests.factories import make_counter, make_surveyed_counter, make_unit, make_user, ref
 from tests.helpers import csrf_token_of, login, submit
@@ -105,3 +105,52 @@ def test_the_report_of_another_units_counter_is_not_listed_to_a_lower_admin(app,
         db.session.commit()
     assert login(app, "unit_admin").get("/reports/pressure").status_code == 403
     assert "Khác" in login(app, "admin").get("/reports/pressure").get_data(as_text=True)
+
+
+def test_home_affairs_follows_a_report_up_and_the_unit_never_learns_of_it(app, counter):
+    """A report is new; Home Affairs marks it in progress, then done, with a note: the
+    dashboard counts the open ones at once (this week's too), the CSV carries the status, the
+    audit log records the steps under no unit (a unit's admin sees none of it)."""
+    with app.app_context():
+        report_id = uuid.uuid4()
+        db.session.add(PressureReport(id=report_id, counter_id=counter.id,
+                                      week=monday(local_today()), kinds="watched",
+                                      text="Cán bộ đứng nhìn."))
+        db.session.commit()
+    admin = login(app, "admin")
+    dashboard = admin.get("/reports/").get_data(as_text=True)
+    assert "1 phản ánh của người dân về ép buộc, can thiệp chưa xử lý xong" in dashboard
+    page = admin.get("/reports/pressure")
+    html = page.get_data(as_text=True)
+    assert "Mới" in html and "Ghi chú xử lý" in html
+    prefix = report_id.hex
+    token = csrf_token_of(page)
+
+    def follow(status: str, note: str):
+        return admin.post(f"/reports/pressure/{report_id}", data={
+            f"{prefix}-csrf_token": token, f"{prefix}-status": status,
+            f"{prefix}-note": note}, follow_redirects=True)
+
+    assert "Đã lưu tình trạng" in follow("in_progress", "Đã gọi lãnh đạo phường").get_data(
+        as_text=True)
+    assert "1 phản ánh" in admin.get("/reports/").get_data(as_text=True)  # still open
+    assert "Not a valid choice" not in follow("made_up", "").get_data(as_text=True)
+    follow("done", "Đã nhắc nhở cán bộ; đã kiểm tra lại quầy.")
+    assert "chưa xử lý xong" not in admin.get("/reports/").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(admin.get("/reports/pressure.csv").data
+                                       .decode("utf-8-sig"))))
+    assert rows[0][-2:] == ["Tình trạng", "Ghi chú xử lý"]
+    assert rows[1][-2:] == ["Đã xử lý", "Đã nhắc nhở cán bộ; đã kiểm tra lại quầy."]
+    with app.app_context():
+        stored = db.session.get(PressureReport, report_id)
+        assert (stored.status, stored.note) == ("done", "Đã nhắc nhở cán bộ; đã kiểm tra lại "
+                                                        "quầy.")
+        steps = db.session.execute(select(AuditEvent.action, AuditEvent.unit_id).where(
+            AuditEvent.object_type == "pressure_report")).all()
+        assert steps == [("follow-up", None), ("follow-up", None)]  # the made-up one refused
+    unit_admin = login(app, "unit_admin")
+    assert "Phản ánh" not in unit_admin.get("/admin/audit").get_data(as_text=True)
+    token = csrf_token_of(unit_admin.get("/staff/tallies"))
+    assert unit_admin.post(f"/reports/pressure/{report_id}", data={
+        f"{prefix}-csrf_token": token, "csrf_token": token,
+        f"{prefix}-status": "done"}).status_code == 403

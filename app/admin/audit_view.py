@@ -17,9 +17,11 @@ ACTIONS = {
     "replace": _l("Sửa số hồ sơ trả"), "import": _l("Nhập tệp số hồ sơ trả"),
     "reset-password": _l("Đặt lại mật khẩu"), "change-password": _l("Đổi mật khẩu"),
     "quarantine": _l("Tạm loại ngày để xem xét"), "release": _l("Trả lại ngày đã xem xét"),
+    "accept": _l("Chấp nhận ngày chờ xem xét"), "follow-up": _l("Xử lý phản ánh"),
 }
 OBJECTS = {"unit": _l("Đơn vị"), "counter": _l("Quầy"), "user": _l("Tài khoản"),
-           "campaign": _l("Đợt khảo sát"), "tally": _l("Số hồ sơ trả")}
+           "campaign": _l("Đợt khảo sát"), "tally": _l("Số hồ sơ trả"),
+           "pressure_report": _l("Phản ánh")}
 ACTORS = {"cli": _l("dòng lệnh trên máy chủ"), "seed-demo": _l("dữ liệu mẫu")}
 FIELDS = {
     "name": _l("tên"), "code": _l("mã"), "kind": _l("loại"), "active": _l("hoạt động"),

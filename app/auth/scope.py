@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import AuditEvent, Campaign, Counter, Tally, Unit, User
+from app.models import AuditEvent, Campaign, Counter, PressureReport, Tally, Unit, User
 
 # What each role may do; a page names the permission it needs.
 PERMISSIONS = {
@@ -205,6 +205,15 @@ def report_units(campaign: Campaign, unit: str | None,
     if not unit.isdigit():
         abort(404)
     return root, unit_or_404(int(unit), Scope(root))
+
+
+def pressure_report_or_404(report_id) -> PressureReport:
+    """A citizen's report of pressure about a counter in the account's subtree."""
+    found = db.session.get(PressureReport, report_id)
+    if found is None or not current_scope().holds(db.session.get(Counter,
+                                                                 found.counter_id).unit):
+        abort(404)
+    return found
 
 
 def unit_by_code(code: str, scope: Scope | None = None) -> Unit | None:

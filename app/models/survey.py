@@ -241,6 +241,9 @@ class PressureReport(db.Model):
     week: Mapped[date] = mapped_column(Date)
     kinds: Mapped[str] = mapped_column(String(200))  # e.g. "pressured,told_what_to_answer"
     text: Mapped[str | None] = mapped_column(Text)
+    # Home Affairs' follow-up (app/domain/pressure.py): new, in_progress, done, and a note.
+    status: Mapped[str] = mapped_column(String(12), default="new")
+    note: Mapped[str | None] = mapped_column(String(1000))
 
 
 class InboxResponse(db.Model):

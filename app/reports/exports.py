@@ -108,12 +108,15 @@ def comments_csv(comments: list[tuple[str, str]]) -> bytes:
 
 
 def pressure_csv(rows: list[tuple]) -> bytes:
-    """Citizens' reports of pressure: week, unit, counter, what happened, their words."""
+    """Citizens' reports of pressure: week, unit, counter, what happened, their words, and
+    Home Affairs' status and note."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_("Tuần"), _("Đơn vị"), _("Quầy"), _("Việc đã gặp"), _("Mô tả")])
-    writer.writerows([week, safe_text(unit), safe_text(counter), kinds, safe_text(text or "")]
-                     for week, unit, counter, kinds, text in rows)
+    writer.writerow([_("Tuần"), _("Đơn vị"), _("Quầy"), _("Việc đã gặp"), _("Mô tả"),
+                     _("Tình trạng"), _("Ghi chú xử lý")])
+    writer.writerows([week, safe_text(unit), safe_text(counter), kinds, safe_text(text or ""),
+                      status, safe_text(note or "")]
+                     for week, unit, counter, kinds, text, status, note in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -1,10 +1,11 @@
 """The report's choices, sent by GET so a report has a plain address to bookmark or share."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from app.domain.pressure import NOTE_MAX, STATUSES
 from app.forms import Form, choices
 
 
@@ -30,3 +31,11 @@ class ReviewForm(Form):
     counter = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     day = DateField(widget=HiddenInput(), validators=[InputRequired()])
     reason = StringField(_l("Lý do (không bắt buộc)"), validators=[Optional(), Length(max=500)])
+
+
+class FollowUpForm(Form):
+    """Home Affairs' follow-up of a citizen's report of pressure."""
+
+    status = SelectField(_l("Tình trạng"), choices=choices(STATUSES),
+                         validators=[InputRequired()])
+    note = TextAreaField(_l("Ghi chú xử lý"), validators=[Optional(), Length(max=NOTE_MAX)])

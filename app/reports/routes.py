@@ -11,12 +11,14 @@ from app.auth.scope import (
     can,
     counter_or_404,
     current_scope,
+    pressure_report_or_404,
     report_units,
     requires,
 )
 from app.clock import local_today
 from app.db_setup import transaction
 from app.domain.integrity import PRESSURE_KINDS
+from app.domain.pressure import STATUSES, PressureError, follow_up
 from app.domain.quarantine import QuarantineError, accept_day, quarantine_day, release_day
 from app.extensions import db
 from app.forms import choices, page_arg
@@ -25,7 +27,7 @@ from app.reports import bp, exports, periods, pressure
 from app.reports import review as review_queries
 from app.reports.charts import trend_charts
 from app.reports.details import comments_for, details_for
-from app.reports.forms import ReportForm, ReviewForm
+from app.reports.forms import FollowUpForm, ReportForm, ReviewForm
 from app.reports.tables import Report, flag_labels, flag_texts, sorted_rows, unit_report
 
 
@@ -74,17 +76,19 @@ def build(*, every_counter: bool = False) -> tuple[ReportForm | None, Report]:
 @bp.route("/")
 @requires("reports")
 def dashboard():
+    open_pressure = pressure.open_count(current_scope()) if can("pressure") else 0
     try:
         form, report = build()
     except NothingToReport as nothing:
         form, message = nothing.args
         return render_template("reports/dashboard.html", form=form, report=None,
-                               error=message), 200 if form is None else 422
+                               error=message, open_pressure=open_pressure), \
+            200 if form is None else 422
     locale = str(get_locale())
     details = details_for(report, locale)
     sort = form.sort.data or ""
     return render_template(
-        "reports/dashboard.html", form=form, report=report,
+        "reports/dashboard.html", form=form, report=report, open_pressure=open_pressure,
         rows=sorted_rows(report.rows, sort), sort=sort, args=request.args.to_dict(),
         flag_texts=flag_texts,
         details=details, charts=trend_charts(details.weeks, report.top.target, locale))
@@ -159,19 +163,44 @@ def pressure_reports():
     """Citizens' reports of pressure or interference (Home Affairs at the province only)."""
     page = page_arg(request.args)
     rows, total = pressure.listing(current_scope(), page=page)
+    forms = {row.id: FollowUpForm(prefix=row.id.hex, data={"status": row.status,
+                                                             "note": row.note})
+             for row in rows}
     return render_template("reports/pressure.html", rows=rows, total=total, page=page,
-                           pages=max(1, -(-total // pressure.PER_PAGE)),
-                           kinds=dict(PRESSURE_KINDS))
+                           pages=max(1, -(-total // pressure.PER_PAGE)), forms=forms,
+                           kinds=dict(PRESSURE_KINDS), statuses=dict(STATUSES))
+
+
+@bp.route("/pressure/<uuid:report_id>", methods=["POST"])
+@requires("pressure")
+def pressure_follow_up(report_id):
+    """Record what Home Affairs did about a report: its status and a note (audited)."""
+    report = pressure_report_or_404(report_id)
+    form = FollowUpForm(prefix=report_id.hex)
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                follow_up(report, status=form.status.data, note=form.note.data,
+                          actor=current_user)
+        except PressureError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Đã lưu tình trạng xử lý phản ánh."), "info")
+    else:
+        flash(_("Không lưu được: %(why)s", why="; ".join(
+            str(e) for errors in form.errors.values() for e in errors)), "error")
+    return redirect(url_for("reports.pressure_reports", page=request.args.get("page")),
+                    code=303)
 
 
 @bp.route("/pressure.csv")
 @requires("pressure")
 def export_pressure():
     rows, _total = pressure.listing(current_scope(), per_page=None)
-    kinds = dict(PRESSURE_KINDS)
-    data = exports.pressure_csv([(week, unit, counter, "; ".join(str(kinds.get(k, k))
-                                                                 for k in chosen), text)
-                                 for week, unit, counter, chosen, text in rows])
+    kinds, statuses = dict(PRESSURE_KINDS), dict(STATUSES)
+    data = exports.pressure_csv([
+        (r.week, r.unit, r.counter, "; ".join(str(kinds.get(k, k)) for k in r.kinds), r.text,
+         str(statuses[r.status]), r.note) for r in rows])
     return data, 200, {"Content-Type": "text/csv; charset=utf-8",
                        "Content-Disposition": 'attachment; filename="phan-anh.csv"'}
 
