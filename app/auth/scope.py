@@ -207,6 +207,19 @@ def report_units(campaign: Campaign, unit: str | None,
     return root, unit_or_404(int(unit), Scope(root))
 
 
+def report_counter(root: Unit, counter: str | None) -> Counter | None:
+    """The counter a report shows on its own page (?counter= as typed), if it lies in the
+    account's subtree and under the report's root; else 404. None when none is asked for."""
+    if not counter:
+        return None
+    if not counter.isdigit():
+        abort(404)
+    found = counter_or_404(int(counter))
+    if not root.contains(found.unit):
+        abort(404)
+    return found
+
+
 def pressure_report_or_404(report_id) -> PressureReport:
     """A citizen's report of pressure about a counter in the account's subtree."""
     found = db.session.get(PressureReport, report_id)

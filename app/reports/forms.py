@@ -22,6 +22,7 @@ class ReportForm(Form):
     start = DateField(_l("Từ ngày"), validators=[Optional()])
     end = DateField(_l("Đến ngày"), validators=[Optional()])
     unit = HiddenField()
+    counter = HiddenField()  # a counter's own page
     sort = HiddenField()
 
 

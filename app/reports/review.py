@@ -38,6 +38,15 @@ def flagged_days(scope: Scope, today: date) -> list[dict]:
             for row, counter, code, unit, responses, held in db.session.execute(query)]
 
 
+def counter_days(counter_id: int, start: date, end: date) -> list[tuple]:
+    """A counter's days held in the period: (day, responses, status), newest first."""
+    return db.session.execute(
+        select(QuarantinedDay.day, QuarantinedDay.responses, QuarantinedDay.status)
+        .where(QuarantinedDay.counter_id == counter_id,
+               QuarantinedDay.day.between(start, end))
+        .order_by(QuarantinedDay.day.desc())).all()
+
+
 def held_days(scope: Scope) -> list[tuple]:
     """Days held in the scope, pending review or set aside: (counter id, day, counter, unit,
     responses, reason, status)."""

@@ -12,6 +12,7 @@ from app.auth.scope import (
     counter_or_404,
     current_scope,
     pressure_report_or_404,
+    report_counter,
     report_units,
     requires,
 )
@@ -28,7 +29,14 @@ from app.reports import review as review_queries
 from app.reports.charts import trend_charts
 from app.reports.details import comments_for, details_for
 from app.reports.forms import FollowUpForm, ReportForm, ReviewForm
-from app.reports.tables import Report, flag_labels, flag_texts, sorted_rows, unit_report
+from app.reports.tables import (
+    Report,
+    counter_report,
+    flag_labels,
+    flag_texts,
+    sorted_rows,
+    unit_report,
+)
 
 
 class NothingToReport(Exception):
@@ -62,6 +70,7 @@ def build(*, every_counter: bool = False) -> tuple[ReportForm | None, Report]:
                                       "của bạn."))
     form, campaign = _form(campaigns)
     root, top = report_units(campaign, form.unit.data)
+    counter = report_counter(root, form.counter.data)
     kind = form.period.data or "campaign"
     value = {"month": form.month.data, "week": form.week.data}.get(kind) or ""
     try:
@@ -69,6 +78,9 @@ def build(*, every_counter: bool = False) -> tuple[ReportForm | None, Report]:
                                  start=form.start.data, end=form.end.data)
     except periods.PeriodError as exc:
         raise NothingToReport(form, str(exc)) from exc
+    if counter is not None:
+        return form, counter_report(campaign, root, counter, period.start, period.end,
+                                    pressure=can("pressure"))
     return form, unit_report(campaign, root, top, period.start, period.end,
                              every_counter=every_counter, pressure=can("pressure"))
 
@@ -87,8 +99,11 @@ def dashboard():
     locale = str(get_locale())
     details = details_for(report, locale)
     sort = form.sort.data or ""
+    held = (review_queries.counter_days(report.counter.id, report.start, report.end)
+            if report.counter else [])
     return render_template(
         "reports/dashboard.html", form=form, report=report, open_pressure=open_pressure,
+        held=held,
         rows=sorted_rows(report.rows, sort), sort=sort, args=request.args.to_dict(),
         flag_texts=flag_texts,
         details=details, charts=trend_charts(details.weeks, report.top.target, locale))

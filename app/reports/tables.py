@@ -120,6 +120,7 @@ class Report:
     counters: object = None  # the counters under the top, as a subquery of ids
     unit_rows: list[Row] = field(default_factory=list)  # the top and every unit below, in order
     counter_rows: list[Row] = field(default_factory=list)  # the counters read (see unit_report)
+    counter: Counter | None = None  # a counter's own report (counter_report): the counter
 
 
 def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: date, *,
@@ -181,6 +182,28 @@ def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: dat
                         + [counter_rows[c.id] for c in own_counters.get(top.id, [])]),
                   trail=[u for u in _lineage(top) if root.contains(u)], counters=under,
                   unit_rows=list(unit_rows.values()), counter_rows=list(counter_rows.values()))
+
+
+def counter_report(campaign: Campaign, root: Unit, counter: Counter, start: date, end: date,
+                   *, pressure: bool = False) -> Report:
+    """One counter's own report: its figures and verdict (the top row), for its page, its
+    funnel, trend, factors and comments (details.py) and its exports. `root` is where the
+    viewer's report starts (breadcrumbs begin there)."""
+    k = current_app.config["SUPPRESSION_K"]
+    ids = [counter.id]
+    counts, answers = figures_by(campaign, ids, start, end, by="counter")
+    add_integrity(counts, ids, start, end, by="counter")
+    if pressure:
+        for key, n in pressure_counts(ids, start, end, by="counter").items():
+            counts.setdefault(key, Counts()).integrity[integrity.PRESSURE] = n
+    top = _flagged(Row(kind="counter", id=counter.id, name=counter.name, code=counter.code,
+                       counts=counts.get(counter.id, Counts()),
+                       answers=answers.get(counter.id, Counts()), k=k,
+                       target=target_for(campaign, counter.unit), operator=counter.operator,
+                       parent=counter.unit.name))
+    return Report(campaign=campaign, start=start, end=end, k=k, top=top, rows=[],
+                  trail=[u for u in _lineage(counter.unit) if root.contains(u)],
+                  counters=ids, unit_rows=[top], counter=counter)
 
 
 def _lineage(unit: Unit) -> list[Unit]:
