@@ -72,6 +72,11 @@ def test_a_stuffed_counter_reads_needs_review_and_does_not_lift_its_unit(app, wa
     assert report.top.rate_with_pending.value == Decimal("57.14")
     assert report.top.counts.pending_days == 1
     assert stuffed.compared_with(report.top) is None  # no ▲/▼ on a figure under review
+    with app.app_context():  # the weekly trend leaves the day out the same way
+        from app.reports.details import weekly
+
+        (week,) = weekly(report.campaign, report)
+        assert (week.row.counts.eligible, week.row.rate.value) == (50, Decimal("20.00"))
 
 
 def test_the_page_and_the_exports_say_so(app, ward):

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import Campaign, CampaignWeek, QuarantinedDay, Response
 from app.reports.queries import (
     Counts,
+    add_pending_by_week,
     answer_counts,
     figures_by,
     in_batches,
@@ -105,6 +106,7 @@ def weekly(campaign: Campaign, report: Report) -> list[Week]:
     batches filed under it (< K: hidden)."""
     start, end = report.start, report.end
     by_week, answers = figures_by(campaign, report.counters, start, end, by="week")
+    add_pending_by_week(by_week, report.counters, start, end)
     weeks, week = [], monday(start)
     while week <= end:
         year, number, _ = week.isocalendar()

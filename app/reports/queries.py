@@ -288,21 +288,44 @@ def add_integrity(counts: dict, counters, start: date, end: date, *, by: str) ->
     for group, *values in db.session.execute(query.where(IntegrityDay.day.between(start, end))):
         counts.setdefault(group, Counts()).integrity.update(
             zip(INTEGRITY, (int(v or 0) for v in values), strict=True))
-    pending = QuarantinedDay.status == holds.PENDING
-    tallied = Tally.day.is_not(None)
-    eligible = Tally.returned - Tally.immediate - Tally.online - Tally.postal
-    query = (per_counter_or_unit(
-        QuarantinedDay, counters, func.sum(QuarantinedDay.responses),
-        func.sum(case((pending, 1), else_=0)),
-        func.sum(case((and_(pending, tallied), eligible), else_=0)),
-        func.sum(case((and_(pending, tallied), QuarantinedDay.responses), else_=0)), by=by)
-        .outerjoin(Tally, and_(Tally.counter_id == QuarantinedDay.counter_id,
-                               Tally.day == QuarantinedDay.day)))
-    for group, held, days, pending_e, pending_r in db.session.execute(
-            query.where(QuarantinedDay.day.between(start, end))):
+    for group, held, days, pending_e, pending_r in _held(counters, start, end, by=by):
         row = counts.setdefault(group, Counts())
         row.integrity[QUARANTINED] = int(held or 0)
         row.funnel["completed"] -= int(held or 0)  # held: out of every figure
+        row.pending_days += int(days or 0)
+        row.pending_eligible += int(pending_e or 0)
+        row.pending_responses += int(pending_r or 0)
+
+
+def _held(counters, start: date, end: date, *, by: str):
+    """Per counter, unit or week (its Monday): (key, responses held, days pending review,
+    their eligible returns, their responses on tallied days)."""
+    pending = QuarantinedDay.status == holds.PENDING
+    tallied = Tally.day.is_not(None)
+    eligible = Tally.returned - Tally.immediate - Tally.online - Tally.postal
+    columns = (func.sum(QuarantinedDay.responses), func.sum(case((pending, 1), else_=0)),
+               func.sum(case((and_(pending, tallied), eligible), else_=0)),
+               func.sum(case((and_(pending, tallied), QuarantinedDay.responses), else_=0)))
+    if by == "week":
+        week = monday_of(QuarantinedDay.day)
+        query = (select(week, *columns).where(QuarantinedDay.counter_id.in_(counters))
+                 .group_by(week))
+    else:
+        query = per_counter_or_unit(QuarantinedDay, counters, *columns, by=by)
+    query = query.outerjoin(Tally, and_(Tally.counter_id == QuarantinedDay.counter_id,
+                                        Tally.day == QuarantinedDay.day))
+    for key, *values in db.session.execute(query.where(QuarantinedDay.day.between(start,
+                                                                                  end))):
+        if by == "week" and not isinstance(key, date):
+            key = date.fromisoformat(key)  # SQLite's date() is text
+        yield key, *values
+
+
+def add_pending_by_week(counts: dict, counters, start: date, end: date) -> None:
+    """Add the days pending review to each week's Counts (keyed by Monday), so a week's rate
+    leaves them out as the report's rows do."""
+    for week, _held_n, days, pending_e, pending_r in _held(counters, start, end, by="week"):
+        row = counts.setdefault(week, Counts())
         row.pending_days += int(days or 0)
         row.pending_eligible += int(pending_e or 0)
         row.pending_responses += int(pending_r or 0)
