@@ -244,7 +244,7 @@ def to_pdf(report: Report, locale: str, made_on: date) -> bytes:
     from app.reports.details import details_for
 
     details = details_for(report, locale, shares=True)
-    charts = trend_charts(details.weeks, report.top.target, locale)
+    charts = trend_charts(details.weeks, report.top.target, locale, for_print=True)
     html = render_html("report/report.html",
                        **pdf_context(report, details, charts, locale, made_on))
     return html_to_pdf(html, folder="report")

@@ -53,3 +53,30 @@ def test_no_staff_page_scrolls_sideways_on_a_phone(browser, live_server, demo, t
                             full_page=True)
     context.close()
     assert too_wide == {}, f"page width, header width at {WIDTH} px (screenshots in {tmp_path})"
+
+
+@pytest.mark.parametrize(("width", "wide"), [(WIDTH, False), (1366, True)])
+def test_chart_text_is_legible_and_charts_fill_the_page(browser, live_server, demo, width,
+                                                        wide):
+    """Each chart shows the drawing made for the width (the phone's or the desktop's), its
+    smallest text at least 12 CSS px, and on a desktop the full width of the report."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    sign_in(page, "admin", DEMO_PASSWORD)
+    page.wait_for_url("**/staff/")
+    page.goto(f"{live_server}/reports/")
+    shown = page.evaluate("""() => [...document.querySelectorAll('figure.chart svg')]
+        .filter(s => s.getBoundingClientRect().width > 0).map(s => {
+          const scale = s.getBoundingClientRect().width / s.viewBox.baseVal.width;
+          const sizes = [...s.querySelectorAll('text')].filter(t => t.textContent.trim())
+            .map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+          return {width: s.getBoundingClientRect().width, smallest: Math.min(...sizes),
+                  label: s.getAttribute('aria-label')};
+        })""")
+    context.close()
+    assert len(shown) == 3  # volume, rate against target, satisfaction: one drawing each
+    assert all(chart["smallest"] >= 12 for chart in shown), shown
+    assert shown[1]["label"].startswith("Tỷ lệ phản hồi mỗi tuần so với chỉ tiêu 30,00%")
+    if wide:
+        assert all(chart["width"] >= 1100 for chart in shown), shown
