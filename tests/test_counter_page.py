@@ -41,6 +41,19 @@ def test_home_affairs_and_the_units_manager_open_a_counters_page(app, demo, user
     assert details.status_code == 200 and demo["name"] in details.get_data(as_text=True)
 
 
+def test_a_clerk_opens_a_counter_of_their_own_unit(app, demo):
+    clerk = login(app, "congchuc.ttpvhcc", "khaosat-demo")
+    with app.app_context():
+        center = db.session.scalar(select(Unit).where(Unit.code == "TTPVHCC"))
+        own = db.session.scalars(select(Counter).where(Counter.unit_id == center.id)).first()
+        name = own.name
+    page = clerk.get(f"/reports/?counter={own.id}")
+    assert page.status_code == 200 and 'aria-current="page">' + name in page.get_data(
+        as_text=True)
+    assert "Góp ý" not in clerk.get(f"/reports/details?counter={own.id}").get_data(
+        as_text=True)  # comments stay for managers and admins
+
+
 def test_a_clerk_of_another_unit_cannot_open_the_counter(app, demo):
     clerk = login(app, "congchuc.ttpvhcc", "khaosat-demo")
     assert clerk.get(f"/reports/?counter={demo['counter']}").status_code == 404
