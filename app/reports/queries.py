@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Date, and_, case, cast, false, func, or_, select
+from sqlalchemy import Date, and_, case, cast, false, func, or_, select, true
 
 from app import figures
 from app.clock import local_now
@@ -118,6 +118,9 @@ class Plan:
     so a report gives the same figures before the sums are made as after."""
 
     summed: list[date]  # the summed weeks a report may read (a prefix of the settled ones)
+    # Stored sums a report must not read (after a gap, or made with another K): only then do
+    # its queries need to name the summed weeks, which costs a condition on every row.
+    stray: bool = False
     # Worked out here: (counter, week) → the week its batch is filed under, and what the
     # week holds (responses, overall_1 … overall_5).
     filed: dict[tuple[int, date], date] = field(default_factory=dict)
@@ -144,7 +147,8 @@ def plan(campaign: Campaign, counters, end: date, now: datetime | None = None) -
         if week not in stored:
             break
         summed.append(week)
-    result = Plan(summed=summed)
+    result = Plan(summed=summed, stray=bool(set(stored) - set(summed)) or (
+        bool(rolled) and not stored))
     rest = settled[len(summed):]
     if not rest:
         return result
@@ -232,8 +236,10 @@ def _grouped(campaign: Campaign, counters, start: date, end: date, *,
     names = (*TALLY, *FUNNEL, "responses", *LEVELS, *UNTALLIED)
     if summed:
         in_period = _in_weeks(CampaignWeek.week, weeks) if weeks else false()
-        filed = and_(CampaignWeek.batch_week.between(monday(start), monday(end)),
-                     CampaignWeek.week.between(weeks_plan.summed[0], weeks_plan.summed[-1]))
+        filed = CampaignWeek.batch_week.between(monday(start), monday(end))
+        if weeks_plan.stray:
+            filed = and_(filed, CampaignWeek.week.between(weeks_plan.summed[0],
+                                                          weeks_plan.summed[-1]))
         keys = {"counter": (CampaignWeek.counter_id,), "unit": (Counter.unit_id,),
                 "week": (CampaignWeek.week, CampaignWeek.batch_week)}[by]
         query = (select(*keys,
@@ -369,7 +375,8 @@ def answer_counts(campaign: Campaign, counters, start: date,
             select(*grouping, func.sum(AnswerWeek.responses))
             .join(CampaignWeek, and_(*in_batches(AnswerWeek, campaign, start, end)))
             .where(AnswerWeek.campaign_id == campaign.id, AnswerWeek.counter_id.in_(counters),
-                   AnswerWeek.week.between(weeks_plan.summed[0], weeks_plan.summed[-1]))
+                   AnswerWeek.week.between(weeks_plan.summed[0], weeks_plan.summed[-1])
+                   if weeks_plan.stray else true())
             .group_by(*grouping)))
     by_week = _counters_by_week(weeks_plan.filed_in(start, end))
     summed = set(weeks_plan.summed)
