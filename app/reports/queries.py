@@ -189,16 +189,6 @@ def plan(campaign: Campaign, counters, end: date, now: datetime | None = None) -
     return result
 
 
-def split(campaign: Campaign, start: date, end: date,
-          now: datetime | None = None) -> tuple[list[date], list[tuple[date, date]]]:
-    """A period (whole weeks cut to the campaign) as the Mondays of its summed weeks, and the
-    day ranges of the other weeks, to read day by day."""
-    summed = set(plan(campaign, [], end, now).summed)
-    weeks = weeks_in(start, end)
-    spans = [(max(w, start), min(w + timedelta(days=6), end)) for w in weeks if w not in summed]
-    return [w for w in weeks if w in summed], spans
-
-
 def weeks_in(start: date, end: date) -> list[date]:
     """The Mondays of the weeks from start to end."""
     weeks, week = [], monday(start)
