@@ -290,3 +290,93 @@ def test_a_giant_cell_and_a_million_rows_stop_at_the_first_excess(app, clerk, se
     assert page.status_code == 422 and "quá 50000 dòng" in page.get_data(as_text=True)
     assert len(read) == 1 + tally_files.MAX_ROWS + 1  # header, the allowed rows, one more
     assert peak < 60 * 1024 * 1024
+
+
+HEADER_CELLS = "".join(f'<c r="{col}1" t="inlineStr"><is><t>{name}</t></is></c>'
+                       for col, name in zip("ABCDEF", HEADER.split(","), strict=True))
+
+
+def _crafted(sheet_xml: str, strings_xml: str | None = None) -> bytes:
+    """A real .xlsx (made by openpyxl) whose first sheet, and shared strings, are replaced by
+    hand-written XML, as an attacker would."""
+    book = Workbook()
+    book.active.append(HEADER.split(","))
+    made = io.BytesIO()
+    book.save(made)
+    out = io.BytesIO()
+    with zipfile.ZipFile(made) as source, zipfile.ZipFile(out, "w",
+                                                          zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = sheet_xml.encode()
+            target.writestr(item.filename, data)
+        if strings_xml is not None:
+            target.writestr("xl/sharedStrings.xml", strings_xml)
+    return out.getvalue()
+
+
+SHEET = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>{doctype}<worksheet xmlns='
+         '"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="{dim}"/>'
+         '<sheetData><row r="1">' + HEADER_CELLS + '</row>{rows}</sheetData></worksheet>')
+
+
+def test_a_sheet_declaring_a_million_rows_is_read_cell_by_cell_and_stops_at_the_cap(
+        app, clerk, setup, monkeypatch):
+    """4 KB: the header, one cell at XFD1048576, and a dimension that says A1:XFD1048576.
+    The reader trusts none of it: rows come no wider than a tally's columns, blank rows count
+    toward the cap, and reading stops at the first row past it."""
+    import app.staff.tally_files as tally_files
+
+    sparse = _crafted(SHEET.format(doctype="", dim="A1:XFD1048576",
+                                   rows='<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'))
+    assert len(sparse) < 8 * 1024
+    widths = []
+    rows_of = tally_files._xlsx_rows
+
+    def counted(data):
+        for row in rows_of(data):
+            widths.append(len(row))
+            yield row
+
+    monkeypatch.setattr(tally_files, "_xlsx_rows", counted)
+    page = upload(clerk, "thua.xlsx", sparse)
+    assert page.status_code == 422 and "quá 50000 dòng" in page.get_data(as_text=True)
+    assert len(widths) == 1 + tally_files.MAX_ROWS + 1  # header, the cap, one more
+    assert max(widths) <= tally_files.READ_COLUMNS
+    # A real row with a stray cell far to the right is read, only as wide as a tally.
+    d = day(setup, 1)
+    wide = _crafted(SHEET.format(doctype="", dim="A1:XFD2", rows=(
+        f'<row r="2"><c r="A2" t="inlineStr"><is><t>{d}</t></is></c>'
+        f'<c r="B2" t="inlineStr"><is><t>{setup["one"]}</t></is></c><c r="C2"><v>8</v></c>'
+        '<c r="D2"><v>0</v></c><c r="E2"><v>0</v></c><c r="F2"><v>0</v></c>'
+        '<c r="XFD2"><v>9</v></c></row>')))
+    assert upload(clerk, "rong.xlsx", wide).status_code == 303
+    assert tallies(app)[(setup["one"], setup["today"] - timedelta(days=1))][0] == 8
+
+
+LAUGHS = ('<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+          + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">'
+                    for i in range(8)) + ']>')
+
+
+@pytest.mark.parametrize(("name", "sheet", "strings", "message"), [
+    ("billion laughs", SHEET.format(doctype=LAUGHS, dim="A1:A2",
+                                    rows='<row r="2"><c r="A2" t="inlineStr"><is><t>&i;</t>'
+                                         '</is></c></row>'), None, "bị hỏng"),
+    ("cut in half", SHEET.format(doctype="", dim="A1:F2", rows="")[:300], None, "bị hỏng"),
+    ("string index past the table",
+     SHEET.format(doctype="", dim="A1:A2", rows='<row r="2"><c r="A2" t="s"><v>99</v></c>'
+                                                 '</row>'),
+     '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+     'uniqueCount="1"><si><t>x</t></si></sst>', "bị hỏng"),
+    ("a huge shared-strings table", SHEET.format(doctype="", dim="A1:F1", rows=""),
+     '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+     + "<si><t>khaosat</t></si>" * 80_000 + "</sst>", "giải nén ra quá lớn"),
+])
+def test_a_malformed_spreadsheet_gets_a_message_not_a_500(app, clerk, setup, name, sheet,
+                                                          strings, message):
+    page = upload(clerk, "hong.xlsx", _crafted(sheet, strings))
+    assert page.status_code == 422, name
+    assert message in page.get_data(as_text=True), name
+    assert tallies(app) == {}

@@ -10,6 +10,7 @@ import re
 import unicodedata
 import zipfile
 from datetime import date, datetime
+from xml.etree.ElementTree import ParseError
 
 from flask_babel import gettext as _
 from openpyxl import load_workbook
@@ -37,6 +38,11 @@ MAX_CELL = 200  # characters: a date, a code or a number, with room for spaces
 MAX_MEMBER = 40 * 1024 * 1024
 MAX_UNPACKED = 80 * 1024 * 1024
 MAX_RATIO = 100  # a spreadsheet's XML packs 5–20 times; a bomb thousands of times
+# A tally sheet's words are its six headers and a few codes: openpyxl reads the whole shared-
+# strings table before the first row, so a big one is refused unread (627,000 strings, 39.5 MB,
+# cost 11.8 s before).
+MAX_SHARED_STRINGS = 1024 * 1024
+READ_COLUMNS = len(CANONICAL) * 4  # cells past these are never read, whatever the sheet says
 _THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 
 
@@ -117,10 +123,11 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
                                     cols=", ".join(missing), header=",".join(CANONICAL)))])
     rows = []
     for number, values in enumerate(table, start=2):
+        # Blank rows count too: a sheet may declare a million of them around one real cell.
+        if number > MAX_ROWS + 1:  # stop reading at the first row too many
+            raise TallyRejected([(0, _("Tệp có quá %(n)d dòng.", n=MAX_ROWS))])
         if all(v is None or str(v).strip() == "" for v in values):
             continue  # blank lines at the end of an export
-        if len(rows) == MAX_ROWS:  # stop reading at the first row too many
-            raise TallyRejected([(0, _("Tệp có quá %(n)d dòng.", n=MAX_ROWS))])
         long = next((v for v in values if isinstance(v, str) and len(v) > MAX_CELL), None)
         if long is not None:
             raise TallyRejected([(number, _("có ô dài quá %(n)d ký tự", n=MAX_CELL))])
@@ -156,6 +163,8 @@ def _check_archive(data: bytes) -> None:
                or sum(m.file_size for m in members) > MAX_UNPACKED
                or any(m.file_size > MAX_MEMBER
                       or m.file_size > MAX_RATIO * max(m.compress_size, 1024)
+                      or (m.filename.lower().endswith("sharedstrings.xml")
+                          and m.file_size > MAX_SHARED_STRINGS)
                       for m in members))
     if too_big:
         raise TallyRejected([(0, _("Tệp .xlsx giải nén ra quá lớn so với một bảng số hồ sơ trả; "
@@ -167,15 +176,22 @@ def _xlsx_rows(data: bytes):
     _check_archive(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError,
+            IndexError, ParseError):
         raise TallyRejected([(0, _("Tệp .xlsx bị hỏng hoặc không phải tệp Excel."))]) from None
     formulas = []
+    sheet = book.worksheets[0]
+    # The sheet's own <dimension> is not believed: openpyxl would pad every row to it
+    # (A1:XFD1048576 kept a worker busy for two minutes). Only the cells that exist are read,
+    # and no further right than the columns a tally can have.
+    sheet.reset_dimensions()
     try:
-        for number, row in enumerate(book.worksheets[0].iter_rows(), start=1):
-            if any(cell.data_type == "f" for cell in row):
+        for number, row in enumerate(sheet.iter_rows(max_col=READ_COLUMNS), start=1):
+            if any(getattr(cell, "data_type", None) == "f" for cell in row):
                 formulas.append(number)
-            yield [cell.value for cell in row]
-    except (zipfile.BadZipFile, OSError, ValueError):
+            yield [getattr(cell, "value", None) for cell in row]
+    except (zipfile.BadZipFile, OSError, ValueError, IndexError, KeyError, ParseError):
+        # A sheet cut short, a string index past the table, entities that multiply.
         raise TallyRejected([(0, _("Tệp .xlsx bị hỏng hoặc không phải tệp Excel."))]) from None
     finally:
         book.close()
