@@ -15,10 +15,9 @@ from app.extensions import db
 # Functions that commit on their own instead of through transaction(), and why. Checked by
 # tests/test_layout.py: a new commit anywhere else fails it.
 OWN_TRANSACTIONS = {
-    # The survey's own statements: each is the whole of its request's writes, on a connection
-    # of its own (the hot path) or committing the session at once.
-    "app/domain/responses.py": ("record_opened", "record_refusal", "record_pressure",
-                                "record_outcome"),
+    # The survey's hot path: each is the whole of its request's writes, on a connection of
+    # its own (a BEGIN and a pool rollback saved per scan, FACTS.md).
+    "app/domain/responses.py": ("record_opened", "record_outcome"),
     # A move of the inbox: one short transaction that claims the move first.
     "app/domain/inbox.py": ("move_due",),
     # `flask sum-weeks`: each week in a short transaction that claims it first.

@@ -5,10 +5,10 @@ calendar day. Never: address, user agent, cookie or session id, time of day, or 
 orders responses in time. Funnel steps and refusals are counts per counter and day, not rows;
 a completed form waits in the inbox (inbox.py) and reaches `response` in a shuffled batch.
 
-These are the survey's own statements, and unlike the rest of app/domain/ each function is
-the whole of its request's writes: it runs its transaction on a connection of its own (a
-scan's "opened" count; a form's outcome) or commits the session (a refusal, a pressure
-report); app/db_setup.py names them in OWN_TRANSACTIONS.
+The two on the survey's hot path (a scan's "opened" count, a form's outcome) are the whole of
+their request's writes and run their own transaction on a connection of their own
+(app/db_setup.py names them in OWN_TRANSACTIONS); the others only write, and the survey's
+view commits them with transaction() like any page.
 """
 
 import hashlib
@@ -43,21 +43,14 @@ def record_opened(counter_id: int, day: date) -> None:
 
 
 def record_refusal(counter_id: int, day: date, reason: str) -> None:
-    """Count one refused form (integrity.REFUSED_*) at this counter today, and commit."""
+    """Count one refused form (integrity.REFUSED_*) at this counter today. No commit."""
     integrity.count(counter_id, day, reason)
-    db.session.commit()
-
-
-def record_pressure(counter_id: int, day: date, kinds: list[str], text_: str | None) -> None:
-    """Store a citizen's report of pressure with its ISO week only (not the day), and
-    commit."""
-    add_pressure_report(counter_id, day, kinds, text_)
-    db.session.commit()
 
 
 def add_pressure_report(counter_id: int, day: date, kinds: list[str],
                         text_: str | None) -> None:
-    """The pressure report's row, in the session's transaction (the demo's history too)."""
+    """Store a citizen's report of pressure with its ISO week only (not the day). No
+    commit."""
     db.session.execute(insert(PressureReport).values(
         id=uuid.uuid4(), counter_id=counter_id, week=monday(day),
         kinds=",".join(sorted(kinds)), text=text_ or None))

@@ -21,14 +21,15 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.clock import local_today
+from app.db_setup import transaction
 from app.domain import inbox
 from app.domain.integrity import REFUSED_FAST, REFUSED_LIMIT, REFUSED_REPEAT, REFUSED_TICKET
 from app.domain.org import find_by_public_code
 from app.domain.responses import (
+    add_pressure_report,
     previous_outcome,
     record_opened,
     record_outcome,
-    record_pressure,
     record_refusal,
 )
 from app.domain.screening import OUTCOME_COMPLETED, OUTCOME_DECLINED, outcome_of
@@ -61,7 +62,8 @@ def _refused_limit(_limit=None):
     found, _retired = lookup.entry((request.view_args or {}).get("code", ""), day)
     counter = found.counter if found else None
     if counter is not None:
-        record_refusal(counter.id, day, REFUSED_LIMIT)
+        with transaction():
+            record_refusal(counter.id, day, REFUSED_LIMIT)
     return make_response(render_template("survey/refused.html", counter=counter,
                                          reason="limit"), 429)
 
@@ -130,13 +132,15 @@ def submit(code: str):
     if step == steps.FIX:
         return _show(form, counter, campaign), 422
     if step == steps.TOO_FAST:  # nobody reads the questions that fast
-        record_refusal(counter.id, day, REFUSED_FAST)
+        with transaction():
+            record_refusal(counter.id, day, REFUSED_FAST)
         notice = _("Ông/Bà vui lòng xem lại các câu trả lời bên dưới, rồi bấm Gửi một lần nữa.")
         return _show(form, counter, campaign, notice=notice, clear_errors=True)
     if step == steps.ANSWERED:
         if previous := previous_outcome(form.ticket.data):
             return _done(previous, found)  # this very form, sent again
-        record_refusal(counter.id, day, REFUSED_REPEAT)
+        with transaction():
+            record_refusal(counter.id, day, REFUSED_REPEAT)
         return render_template("survey/refused.html", counter=counter, reason="answered")
     try:
         stored = record_outcome(
@@ -173,7 +177,8 @@ def _renew(form, found: lookup.CodeEntry, ticket: str, day):
     if ticket != tickets.TICKET_FORGED and (outcome := previous_outcome(form.ticket.data)):
         return _done(outcome, found)
     if ticket == tickets.TICKET_FORGED:  # made up, another counter's, or pre-upgrade
-        record_refusal(counter.id, day, REFUSED_TICKET)
+        with transaction():
+            record_refusal(counter.id, day, REFUSED_TICKET)
     if ticket != tickets.TICKET_OK:
         form.ticket.data = tickets.issue_ticket(counter.id)
     notice = _(
@@ -223,7 +228,8 @@ def pressure(code: str):
     if request.method != "POST":
         return render_template("survey/pressure.html", form=form, counter=counter)
     if form.validate():
-        record_pressure(counter.id, local_today(), form.kinds.data, form.text.data)
+        with transaction():
+            add_pressure_report(counter.id, local_today(), form.kinds.data, form.text.data)
         session.pop(tickets.csrf_session_key(), None)
         return render_template("survey/pressure.html", form=None, counter=counter)
     notice = None
