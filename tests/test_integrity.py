@@ -180,6 +180,37 @@ def test_one_phone_stuffing_fifty_answers_is_stopped_and_flagged(strict, counter
     assert "thử lại sau khoảng 10 phút" in refused_page.get_data(as_text=True)
 
 
+def spellings(code: str, n: int) -> list[str]:
+    """n ways to type one code that the survey reads as the same counter: a dash at one of
+    seven places or none, lower or upper case, O for 0 and I for 1."""
+    ways = []
+    for i in range(n):
+        typed = code.lower() if (i // 8) % 2 else code
+        if (i // 16) % 2:
+            typed = typed.replace("0", "O").replace("1", "I")
+        cut = i % 8
+        ways.append(f"{typed[:cut]}-{typed[cut:]}" if cut else typed)
+    return ways
+
+
+def test_spelling_a_code_differently_dodges_no_limit(strict, counter, monkeypatch):
+    """One phone types the counter's code thirty ways: one counter, one limit (6 sent forms)
+    and one place (the "from one place" flag), and one cached entry for all spellings."""
+    from app.survey import lookup
+
+    clock = Clock(monkeypatch)
+    client = strict.test_client()
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.8"
+    ways = spellings(counter.code, 30)
+    assert len(set(ways)) >= 16
+    results = [attempt(client, way, clock, {**HAPPY, "comment": f"Ý kiến {n}"})
+               for n, way in enumerate(ways)]
+    assert sum(results) == 6 and count_responses(strict) == 6
+    assert counts(strict, counter.id)["refused_limit"] == 24
+    with strict.app_context():
+        assert list(lookup._entries()) == [counter.code]
+
+
 def test_five_phones_in_a_burst_are_flagged(strict, counter, monkeypatch):
     """Five phones, 40 answers in ten minutes, each varied so no two are alike."""
     clock = Clock(monkeypatch)
@@ -323,6 +354,38 @@ def test_limits_on_redis_hold_after_redis_forgets_its_scripts(migrated_database,
         assert client.get(f"/q/{code}").status_code == 429
     finally:
         empty(app)
+
+
+def test_two_deployments_on_one_redis_keep_their_counts_apart(migrated_database, tmp_path,
+                                                              monkeypatch):
+    """Every key the survey counts on carries RATELIMIT_KEY_PREFIX, as the login's do: a
+    phone that used up its six forms on one deployment is a stranger to the other."""
+    import redis
+
+    url = local_redis("counting the survey's limits on Redis")
+    storage = f"integrity-{uuid.uuid4().hex}"
+    apps = [strict_app(migrated_database, tmp_path, RATELIMIT_STORAGE_URI=url,
+                       RATELIMIT_STORAGE_OPTIONS={"key_prefix": storage},
+                       RATELIMIT_KEY_PREFIX=name) for name in ("tinh-a", "tinh-b")]
+    store = redis.Redis.from_url(url)
+    try:
+        with apps[0].app_context():
+            code = ref(make_surveyed_counter()).code
+        clock = Clock(monkeypatch)
+        phones = [app.test_client() for app in apps]
+        for phone in phones:
+            phone.environ_base["REMOTE_ADDR"] = "198.51.100.9"
+        first = [attempt(phones[0], code, clock, {**HAPPY, "comment": f"A {n}"})
+                 for n in range(7)]
+        assert first == [True] * 6 + [False]
+        assert attempt(phones[1], code, clock, {**HAPPY, "comment": "B"})
+        keys = [key.decode() for key in store.keys(f"{storage}:*")]
+        assert keys and all(key.startswith((f"{storage}:LIMITER/tinh-a/",
+                                            f"{storage}:LIMITER/tinh-b/")) for key in keys)
+        assert any("/tinh-b/survey-burst/" in key for key in keys)
+    finally:
+        store.delete(*store.keys(f"{storage}:*") or ["none"])
+        empty(apps[0])
 
 
 def test_the_survey_goes_on_when_the_limit_storage_is_down(migrated_database, tmp_path,

@@ -24,6 +24,7 @@ from redis.commands.core import Script
 from redis.exceptions import RedisError
 
 from app.clock import local_now
+from app.domain.codes import normalise_code
 from app.domain.integrity import BURST, IDENTICAL, ONE_PLACE, OUTSIDE_HOURS, is_open
 from app.extensions import limiter
 
@@ -31,11 +32,14 @@ from app.extensions import limiter
 
 def client_at_counter(address: str | None = None, code: str | None = None) -> str:
     """The limiter's key: a keyed hash of the client's address and the counter's code (this
-    request's unless given), so not even the limiter's storage holds an address."""
+    request's unless given), so not even the limiter's storage holds an address. The code as
+    the lookup reads it (codes.normalise_code): `/q/x-bnb3kx6` and `/q/XBNB3KX6` are one
+    counter and share its limits; anything that cannot be a code shares one key."""
     if address is None:
         address, code = request.remote_addr, (request.view_args or {}).get("code", "")
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), f"{address}|{code}".encode(),
-                      hashlib.sha256)
+    counter = normalise_code(code or "") or "-"
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(),
+                      f"{address}|{counter}".encode(), hashlib.sha256)
     return "survey:" + digest.hexdigest()[:24]
 
 
@@ -59,7 +63,15 @@ def within_limit(setting: str, address: str | None = None, code: str | None = No
 
 def _per_client(setting: str, client: str) -> list[tuple]:
     """One more against each window of a per-client limit: (limit, identifiers, cost)."""
-    return [(item, (setting, client), 1) for item in _limits(current_app.config[setting])]
+    ids = _under_prefix(setting, client)
+    return [(item, ids, 1) for item in _limits(current_app.config[setting])]
+
+
+def _under_prefix(*parts: str) -> tuple[str, ...]:
+    """A limit's identifiers under this deployment's RATELIMIT_KEY_PREFIX, as Flask-Limiter
+    prefixes the login's: two deployments sharing one Redis keep their counts apart."""
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX")
+    return (prefix, *parts) if prefix else parts
 
 
 class FirstOpens:
@@ -167,12 +179,12 @@ def count_sent(counter, answers: dict[str, int] | None) -> tuple[bool, list[str]
     checks = []
     if answers is not None:
         same = hashlib.sha256(repr(sorted(answers.items())).encode()).hexdigest()[:16]
-        checks = [(BURST, item, ("survey-burst", str(counter.id)))
+        checks = [(BURST, item, _under_prefix("survey-burst", str(counter.id)))
                   for item in _limits(config["SURVEY_BURST"])]
         checks.append((IDENTICAL,
                        _limits(f"{config['SURVEY_IDENTICAL_RUN'] - 1} per 10 minutes")[0],
-                       ("survey-same", str(counter.id), same)))
-        checks += [(ONE_PLACE, item, ("survey-place", client))
+                       _under_prefix("survey-same", str(counter.id), same)))
+        checks += [(ONE_PLACE, item, _under_prefix("survey-place", client))
                    for item in _limits(config["SURVEY_ONE_PLACE"])]
     within = _hit_all(sent + [(item, ids, 1) for _flag, item, ids in checks])
     # Every window counts the answer; one past its limit raises its flag.

@@ -23,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.domain.campaigns import active_campaign_for
+from app.domain.codes import normalise_code
 from app.domain.integrity import opening_hours
 from app.domain.org import find_by_public_code
 from app.extensions import db
@@ -81,13 +82,17 @@ class CodeEntry:
 
 
 def _entries() -> dict[str, CodeEntry]:
-    """This app's entries, by code as scanned."""
+    """This app's entries, by normalised code: however a code is spelled, one entry per live
+    counter (at most MAX_ENTRIES)."""
     return current_app.extensions.setdefault("khaosat.lookup", {})
 
 
 def entry(code: str, day: date) -> tuple[CodeEntry | None, bool]:
     """(the code's entry, False) for a live counter, else (None, retired?) as
     find_by_public_code says. Read from the database at most every SURVEY_LOOKUP_SECONDS."""
+    code = normalise_code(code)
+    if code is None:
+        return None, False
     now, entries = time.monotonic(), _entries()
     hit = entries.get(code)
     if hit is not None and hit.day == day and hit.expires > now:
@@ -117,7 +122,7 @@ def forget(code: str | None = None) -> None:
     if code is None:
         _entries().clear()
     else:
-        _entries().pop(code, None)
+        _entries().pop(normalise_code(code), None)
 
 
 def fill(page: str, csrf_token: str, ticket: str) -> str:
