@@ -48,6 +48,9 @@ def from_environment(instance_path: str) -> dict:
         # this often, so the database keeps no order or time of them (app/domain/inbox.py).
         "SURVEY_MOVE_MINUTES": int(os.environ.get("SURVEY_MOVE_MINUTES",
                                                   "60" if production else "0")),
+        # A move carries at least this many forms (from anywhere in the province), or only
+        # forms of days already over: one form moved alone would have its moment stamped.
+        "SURVEY_MOVE_BATCH": int(os.environ.get("SURVEY_MOVE_BATCH", "5")),
         # A print of more stickers than this is made by a background process at lower priority
         # (app/printing/jobs.py); smaller ones come straight back (~3 s for 200).
         "PRINT_BACKGROUND_ABOVE": int(os.environ.get("PRINT_BACKGROUND_ABOVE", "200")),

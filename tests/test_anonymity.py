@@ -80,9 +80,10 @@ def test_response_rows_hold_only_the_allowed_columns(app, counter):
     assert pressure_columns == {"id", "counter_id", "week", "kinds", "text", "status", "note"}
     with app.app_context():
         inbox_columns = {c["name"] for c in inspect(db.engine).get_columns("response_inbox")}
-    # A form waiting for its batch (app/domain/inbox.py): what `response` + `answer` hold.
+    # A form waiting for its batch (app/domain/inbox.py): what `response` + `answer` hold,
+    # and what the move writes for it: its ticket's hash and its integrity flags' names.
     assert inbox_columns == {"id", "counter_id", "campaign_id", "questionnaire_id",
-                             "submitted_on", "answers", "comment"}
+                             "submitted_on", "answers", "comment", "ticket_hash", "flags"}
     # A calendar day, not a moment.
     assert type(response.submitted_on) is date
 

@@ -186,7 +186,7 @@ def test_a_week_settles_ten_minutes_after_it_ends_and_once_its_inbox_is_empty(ap
     from datetime import date
     from zoneinfo import ZoneInfo
 
-    from app.domain import inbox
+    from app.models import InboxResponse
 
     with app.app_context():
         week = date(2026, 11, 16)  # a Monday
@@ -197,9 +197,11 @@ def test_a_week_settles_ten_minutes_after_it_ends_and_once_its_inbox_is_empty(ap
         assert settled_weeks(campaign, week, sunday_night) == [week - timedelta(days=7)]
         later = sunday_night + timedelta(minutes=5)
         assert settled_weeks(campaign, week, later) == [week - timedelta(days=7), week]
-        with db.engine.begin() as conn:
-            inbox.put(conn, counter_id=counter.id, campaign=campaign,
-                      day=week + timedelta(days=6), answers={"overall": 5}, comment=None)
+        db.session.add(InboxResponse(  # a form of that Sunday, waiting for its move
+            counter_id=counter.id, campaign_id=campaign.id,
+            questionnaire_id=campaign.questionnaire_id, submitted_on=week + timedelta(days=6),
+            answers={"overall": 5}))
+        db.session.commit()
         assert settled_weeks(campaign, week, later) == [week - timedelta(days=7)]
 
 

@@ -5,8 +5,9 @@ bursts, identical runs, many from one place, answers outside opening hours) or w
 more responses than its tally's eligible returns. Its answers stay stored; its daily roll-ups
 leave the figures (as a day set aside does, quarantine.py), and the reports show beside each
 unit what its rate would be with them. Home Affairs then accepts the day (it counts from then
-on) or sets it aside (quarantine.py). Held at write time: by the survey's form that raised the
-flag, by the inbox's move, by a tally, and by `flask sum-weeks` (which catches the rest).
+on) or sets it aside (quarantine.py). Held at write time: by the inbox's move that carries a
+flagged form (the form's own transaction writes nothing but its inbox row, inbox.py), by a
+tally, and by `flask sum-weeks` (which catches the rest).
 """
 
 from datetime import date

@@ -56,15 +56,15 @@ PRESSURE_KINDS = (
 )
 
 
-def count(counter_id: int, day: date, *names: str, conn=None) -> None:
-    """Add one to each named count of the counter's day (in the caller's transaction: on
-    `conn`, else the session's)."""
+def count(counter_id: int, day: date, *names: str, conn=None, by: int = 1) -> None:
+    """Add one (or `by`) to each named count of the counter's day (in the caller's
+    transaction: on `conn`, else the session's)."""
     for name in names:
         if name not in COUNTS:
             raise ValueError(f"unknown integrity count {name!r}")
         (conn or db.session).execute(
             counting_upsert(db.engine.dialect.name, IntegrityDay, ("counter_id", "day"), (name,)),
-            {"counter_id": counter_id, "day": day, name: 1})
+            {"counter_id": counter_id, "day": day, name: by})
 
 
 def opening_hours(unit: Unit) -> str:

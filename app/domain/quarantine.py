@@ -44,7 +44,9 @@ def quarantine_day(counter: Counter, day: date, *, reason: str | None, actor: Us
     """Set the counter's answers of `day` aside; return how many."""
     if day >= today:
         raise QuarantineError(_("Chỉ tạm loại được những ngày đã qua."))
-    inbox.move(db.session.connection())  # the day's last forms may still wait there
+    # The day's last forms may still wait there: they move (a past day's forms always may).
+    inbox.move(db.session.connection(), at_least=current_app.config["SURVEY_MOVE_BATCH"],
+               today=today)
     found = db.session.get(QuarantinedDay, (counter.id, day))
     if found is not None and found.status == PENDING:  # out of the figures already
         found.status, found.reason = HELD, (reason or "").strip() or None

@@ -17,16 +17,15 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from sqlalchemy import and_, insert, literal_column, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import insert, literal, select, text
 from sqlalchemy.exc import IntegrityError
 
-from app.domain import holds, inbox, integrity
+from app.domain import inbox, integrity
 from app.domain.rollups import Completed, bump_funnel, store_completed
 from app.domain.screening import OUTCOME_COMPLETED
 from app.domain.weeks import monday
 from app.extensions import db
-from app.models import Campaign, Counter, PressureReport, UsedTicket
+from app.models import InboxResponse, PressureReport, UsedTicket
 
 
 def record_opened(counter_id: int, day: date) -> None:
@@ -61,30 +60,28 @@ def _ticket_hash(ticket: str) -> str:
 
 
 def previous_outcome(ticket: str) -> str | None:
-    """What an already submitted form came to, or None if this ticket is unused."""
-    return db.session.scalar(
-        select(UsedTicket.outcome).where(UsedTicket.ticket_hash == _ticket_hash(ticket))
-    )
+    """What an already submitted form came to, or None if this ticket is unused. A completed
+    form's ticket is in the inbox until the form moves, then in used_ticket."""
+    ticket_hash = _ticket_hash(ticket)
+    return db.session.execute(
+        select(UsedTicket.outcome).where(UsedTicket.ticket_hash == ticket_hash)
+        .union_all(select(literal(OUTCOME_COMPLETED)).where(
+            InboxResponse.ticket_hash == ticket_hash))
+        .limit(1)).scalar()
 
 
 _USE_TICKET = (
-    "INSERT INTO used_ticket (ticket_hash, outcome, used_on) SELECT :ticket_hash, :outcome, "
-    ":day WHERE EXISTS (SELECT 1 FROM counter JOIN unit ON unit.id = counter.unit_id "
-    "JOIN campaign ON campaign.id = :campaign_id WHERE counter.id = :counter_id "
-    "AND counter.code = :code AND <live>)")
-_DIALECTS = {"postgresql": postgresql.dialect, "sqlite": sqlite.dialect}
+    "INSERT INTO used_ticket (ticket_hash, outcome, used_on) SELECT CAST(:ticket_hash AS "
+    "VARCHAR(64)), :outcome, :day WHERE <live> AND NOT EXISTS (SELECT 1 FROM response_inbox "
+    "WHERE ticket_hash = CAST(:ticket_hash AS VARCHAR(64)))")
 
 
 @cache
 def _use_ticket(dialect_name: str):
-    """The ticket is used only if the code, its counter and unit, and the campaign are live
-    now: a page a server showed from its cache (survey/lookup.py) after a change stores
-    nothing. Plain SQL, built once per database (the survey's hot path), with the models' own
-    conditions (Counter.live(), Campaign.runs_on) compiled into it."""
-    live = and_(Counter.live(), Campaign.runs_on(literal_column(":day")))
-    sql = str(live.compile(dialect=_DIALECTS[dialect_name](),
-                           compile_kwargs={"literal_binds": True}))
-    return text(_USE_TICKET.replace("<live>", sql))
+    """The ticket is used only if it is not waiting in the inbox with a completed form and
+    the code, its counter and unit, and the campaign are live now (inbox.live_sql). Plain
+    SQL, built once per database: the survey's hot path."""
+    return text(_USE_TICKET.replace("<live>", inbox.live_sql(dialect_name)))
 
 
 @dataclass(frozen=True)
@@ -108,41 +105,44 @@ def record_outcome(
     comment: str | None = None,
     flags: list[str] | tuple[str, ...] = (),
 ) -> Stored:
-    """Store one form's outcome once, in a transaction of its own. `counter` and `campaign`
-    are what the page was shown for (lookup cards or models: id, code, questionnaire_id).
-    `flags` are integrity counts to add for the counter's day with it (integrity.py).
+    """Store one form's outcome once, in a transaction of its own of one statement.
+    `counter` and `campaign` are what the page was shown for (lookup cards or models: id,
+    code, questionnaire_id). `flags` are integrity counts to add for the counter's day with
+    a completed form (integrity.py).
 
     outcome is "completed" (then answers are required), "declined", or a screen-out reason. A
-    second submission of the same form stores nothing and returns the first one's outcome, so
-    a double tap or a refresh cannot count twice. The caller then lets the inbox move
-    (inbox.move_due, keeping this form back).
+    completed form goes into the inbox with its ticket and flags, and nothing else is written
+    with it: the move records the ticket's use and the counts (inbox.move), so no other row
+    keeps the moment it was sent. A second submission of the same form stores nothing and
+    returns the first one's outcome, so a double tap or a refresh cannot count twice. The
+    caller then lets the inbox move (inbox.move_due, keeping this form back).
     """
     if outcome == OUTCOME_COMPLETED and not answers:
         raise ValueError("a completed response needs its answers")
-    # One transaction of plain statements on a connection of its own: the survey's hot path.
-    # The ticket goes first, so a repeated form fails right there.
-    own = None
+    if flags and outcome != OUTCOME_COMPLETED:
+        raise ValueError("only a completed form carries integrity flags")
+    ticket_hash = _ticket_hash(ticket)
     try:
-        with db.engine.begin() as conn:
-            used = conn.execute(_use_ticket(conn.dialect.name), {
-                "ticket_hash": _ticket_hash(ticket), "outcome": outcome, "day": day,
-                "counter_id": counter.id, "code": counter.code, "campaign_id": campaign.id})
-            if not used.rowcount:
-                return Stored(None)
+        with db.engine.begin() as conn:  # a connection of its own: the survey's hot path
             if outcome == OUTCOME_COMPLETED:  # into the inbox: it moves later with others
-                own = inbox.put(conn, counter_id=counter.id, campaign=campaign, day=day,
-                                answers=answers, comment=comment)
+                own = inbox.put(conn, ticket_hash=ticket_hash, counter=counter,
+                                campaign=campaign, day=day, answers=answers, comment=comment,
+                                flags=flags)
+                stored = own is not None
             else:
-                bump_funnel(counter.id, day, outcome, conn=conn)
-            if flags:
-                integrity.count(counter.id, day, *flags, conn=conn)
-                if any(flag in integrity.REVIEW_AT for flag in flags):
-                    holds.hold_if_flagged(conn, counter.id, day)  # pending review now
-    except IntegrityError:
+                own, stored = None, conn.execute(_use_ticket(conn.dialect.name), {
+                    "ticket_hash": ticket_hash, "outcome": outcome, "day": day,
+                    "counter_id": counter.id, "code": counter.code,
+                    "campaign_id": campaign.id}).rowcount > 0
+                if stored:
+                    bump_funnel(counter.id, day, outcome, conn=conn)
+    except IntegrityError:  # the same ticket, stored a moment ago
         first = previous_outcome(ticket)
         if first is None:  # the conflict was not the ticket: a real error
             raise
         return Stored(first)
+    if not stored:  # used already (by a form that moved), or no longer live
+        return Stored(previous_outcome(ticket))
     return Stored(outcome, True, own)
 
 

@@ -248,8 +248,10 @@ class PressureReport(db.Model):
 
 class InboxResponse(db.Model):
     """A completed survey waiting to be moved into `response` with the others of its batch
-    (app/domain/inbox.py): the same fields, its answers as JSON. Rows live here for at most
-    SURVEY_MOVE_MINUTES, then leave in one transaction, in random order."""
+    (app/domain/inbox.py): the same fields, its answers as JSON, and what the move writes
+    for it besides (its ticket's use, its odd-answer flags), so that the transaction that
+    stores a form writes this row and nothing else. Rows leave in one transaction, in random
+    order."""
 
     __tablename__ = "response_inbox"
     __table_args__ = ({"sqlite_with_rowid": False},)  # see Response
@@ -261,6 +263,9 @@ class InboxResponse(db.Model):
     submitted_on: Mapped[date] = mapped_column(Date)
     answers: Mapped[dict] = mapped_column(JSON)
     comment: Mapped[str | None] = mapped_column(Text)
+    # The form's one-time ticket (hashed): used_ticket gets it when the form moves.
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    flags: Mapped[str | None] = mapped_column(String(200))  # integrity counts, comma-separated
 
 
 class InboxMove(db.Model):
