@@ -73,6 +73,25 @@ def test_guessing_from_many_addresses_is_slowed_but_the_owners_device_gets_in(ap
                                    REMOTE_ADDR="203.0.113.20").status_code == 303
 
 
+def test_a_guesser_at_the_owners_address_does_not_lock_out_the_owners_browser(app, manager):
+    """Someone in the owner's office (one address) fails twenty times for the owner's
+    username and is stopped; the owner's browser, known from an earlier login, gets in from
+    that same address. A known browser is refused only for failures it made itself."""
+    office = "203.0.113.20"
+    desk = app.test_client()
+    assert AuthActions(desk).login(manager, PASSWORD, REMOTE_ADDR=office).status_code == 303
+    AuthActions(desk).logout()
+    guesser = AuthActions(app.test_client())
+    statuses = [guesser.login(manager, "wrong", REMOTE_ADDR=office).status_code
+                for _ in range(25)]
+    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
+    assert AuthActions(desk).login(manager, PASSWORD, REMOTE_ADDR=office).status_code == 303
+    AuthActions(desk).logout()
+    own = [AuthActions(desk).login(manager, "typo", REMOTE_ADDR=office).status_code
+           for _ in range(6)]
+    assert own == [401] * 5 + [429]
+
+
 def test_made_up_usernames_from_one_address_lock_only_that_address(app, manager):
     """Behind the recommended proxy (TRUSTED_PROXY_HOPS=1) each client counts apart."""
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)

@@ -2,12 +2,15 @@
 
 Guessing is slowed without locking the owner out (OWASP, "account lockout"): five failures a
 minute (twenty an hour) for one username from one address; thirty failures an hour for one
-username from anywhere, except on a device that logged in as that user before (a signed
-"known device" cookie); thirty a minute from one address whatever the username. Addresses
-are read through TRUSTED_PROXY_HOPS; only form bodies are accepted, so every request is
-counted under its username.
+username from anywhere; thirty a minute from one address whatever the username. A browser that
+logged in as the user before (a signed "known device" cookie with its own random id) is
+counted apart, on its own failures only (five a minute, twenty an hour for that username on
+that device): a guesser sharing the owner's office address cannot lock the owner out.
+Addresses are read through TRUSTED_PROXY_HOPS; only form bodies are accepted, so every request
+is counted under its username.
 """
 
+import secrets
 from urllib.parse import urlsplit
 
 from flask import (
@@ -50,13 +53,31 @@ def _username_key() -> str:
     return "login:" + _username()
 
 
-def _known_device() -> bool:
-    """This browser logged in as this username before: the owner is not slowed with others."""
+def _device_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="known-device")
+
+
+def _known_device_id() -> str | None:
+    """This browser's id if it logged in as this username before, else None."""
     try:
-        signed = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="known-device")
-        return signed.loads(request.cookies.get(KNOWN_DEVICE, "")) == _username()
+        held = _device_signer().loads(request.cookies.get(KNOWN_DEVICE, ""))
     except BadSignature:
-        return False
+        return None
+    if isinstance(held, dict) and held.get("u") == _username():
+        return held.get("d")
+    return None  # another username's, or a cookie from before devices had an id
+
+
+def _known_device() -> bool:
+    return _known_device_id() is not None
+
+
+def _unknown_device() -> bool:
+    return _known_device_id() is None
+
+
+def _username_on_device_key() -> str:
+    return f"login:{_username()}|device:{_known_device_id()}"
 
 
 def _failed(response) -> bool:
@@ -74,10 +95,13 @@ def index():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("5/minute;20/hour", key_func=_username_here_key, methods=["POST"],
-               deduct_when=_failed)
+               deduct_when=_failed, exempt_when=_known_device)
 @limiter.limit("30/hour", key_func=_username_key, methods=["POST"], deduct_when=_failed,
                exempt_when=_known_device)
-@limiter.limit("30/minute;200/hour", methods=["POST"], deduct_when=_failed)
+@limiter.limit("30/minute;200/hour", methods=["POST"], deduct_when=_failed,
+               exempt_when=_known_device)
+@limiter.limit("5/minute;20/hour", key_func=_username_on_device_key, methods=["POST"],
+               deduct_when=_failed, exempt_when=_unknown_device)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("staff.home"))
@@ -91,8 +115,9 @@ def login():
             login_user(user)
             start_session()
             response = redirect(_safe_next(request.args.get("next")), code=303)
-            signed = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="known-device")
-            response.set_cookie(KNOWN_DEVICE, signed.dumps(user.username.lower()),
+            device = _known_device_id() or secrets.token_urlsafe(12)
+            response.set_cookie(KNOWN_DEVICE, _device_signer().dumps(
+                                    {"u": user.username.lower(), "d": device}),
                                 max_age=KNOWN_DEVICE_DAYS * 86400, httponly=True,
                                 samesite="Lax", path="/login",
                                 secure=current_app.config["KHAOSAT_ENV"] == "production")
