@@ -38,18 +38,26 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 LOG_JSON = os.environ.get("LOG_FORMAT", "text") == "json"
 
 
+def _status_of(resp) -> int:
+    """The response's status as a number. Read from `status` ("500 Internal Server Error"),
+    as gunicorn's own atoms do: the Response gunicorn builds for an error page (a worker
+    timeout, a bad request) has no `status_code`."""
+    status = str(resp.status or "0").split(None, 1)[0]
+    return int(status) if status.isdigit() else 0
+
+
 class SurveyPrivateLogger(Logger):
     """Skips access-log lines for survey paths; notes their server errors without details."""
 
     def access(self, resp, req, environ, request_time):
         from app.privacy import is_quiet, is_survey_path
 
-        path, status = environ.get("PATH_INFO", ""), int(str(resp.status_code or 0)[:3])
+        path, status = environ.get("PATH_INFO", ""), _status_of(resp)
         if is_quiet(path, status):
             return
         if is_survey_path(path):
             if status >= 500:
-                self.error_log.error("a survey request failed with %s", resp.status_code)
+                self.error_log.error("a survey request failed with %s", status)
             return
         if LOG_JSON:
             import json

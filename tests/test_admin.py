@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.clock import local_today
 from app.extensions import db
@@ -332,3 +332,49 @@ def test_the_audit_log_shows_what_changed_in_words_and_keeps_the_raw_record(app,
     update = next(r for r in rows[1:] if r[3] == "update")
     assert json.loads(update[7])["name"] == "UBND xã Thử" and json.loads(update[8])["kind"] == \
         "commune"
+
+
+def test_usernames_are_plain_and_every_csv_cell_is_guarded_against_formulas(app, tree):
+    """An account named like a formula is refused with the rule in words (the form keeps
+    what was entered); an actor stored before the rule is written to audit.csv as text."""
+    admin = login(app, "admin")
+    page = post(admin, "/admin/users/new", {"username": '=HYPERLINK("http://x")',
+                                            "role": "manager", "unit": "XA",
+                                            "password": "mật khẩu đủ dài"})
+    html = page.get_data(as_text=True)
+    assert "chỉ gồm chữ cái không dấu, chữ số" in html
+    assert 'value="=HYPERLINK(&#34;http://x&#34;)"' in html or "=HYPERLINK(&#34;" in html
+    assert re.search(r'<option selected value="manager">|<option value="manager" selected>',
+                     html)
+    for bad in ("ab", "a" * 65, "nguyễn", "an toan"):
+        refused = post(admin, "/admin/users/new", {"username": bad, "role": "clerk",
+                                                   "unit": "XA", "password": "mật khẩu đủ dài"})
+        assert "chỉ gồm chữ cái không dấu" in refused.get_data(as_text=True), bad
+    made = post(admin, "/admin/users/new", {"username": "Nguyen.Van-An_2", "role": "clerk",
+                                            "unit": "XA", "password": "mật khẩu đủ dài"})
+    assert made.status_code in (200, 303)
+    with app.app_context():
+        assert db.session.scalar(select(User.username).where(
+            User.username == "nguyen.van-an_2")) is not None
+        assert db.session.scalar(select(func.count()).select_from(User).where(
+            User.username.contains("HYPERLINK"))) == 0
+        db.session.add(AuditEvent(actor='=HYPERLINK("http://x")', action="update",
+                                  object_type="unit", object_id=tree["commune"],
+                                  unit_id=tree["commune"], after={"name": "@SUM(A1)"}))
+        db.session.commit()
+    raw = admin.get("/admin/audit.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(raw.lstrip("\ufeff"))))
+    assert [r[2] for r in rows[1:] if "HYPERLINK" in r[2]] == ['\'=HYPERLINK("http://x")']
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_every_csv_and_xlsx_row_is_written_through_one_guard():
+    """CSV writers and XLSX rows are made in app/spreadsheets.py only, so a new export
+    cannot forget the formula guard."""
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent / "app"
+    writers = {str(p.relative_to(root)) for p in root.rglob("*.py")
+               if re.search(r"csv\.writer\(|csv\.DictWriter\(|\bsheet\.append\(|\bws\.append\(",
+                            p.read_text(encoding="utf-8"))}
+    assert writers == {"spreadsheets.py"}

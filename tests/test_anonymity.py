@@ -228,6 +228,31 @@ def test_gunicorn_access_log_keeps_survey_visits_out(path, query, logged, status
     assert query not in line or not query
 
 
+@pytest.mark.parametrize(("path", "logged"), [("/staff/", True), ("/q/ABCDEFGH", False)])
+def test_gunicorn_access_log_takes_the_response_of_its_own_error_page(path, logged):
+    """After a worker timeout or a bad request gunicorn logs the error page it wrote itself,
+    a Response with `status` set and no `status_code` (workers/base.py: handle_error)."""
+    from datetime import timedelta
+
+    from gunicorn.http.wsgi import Response
+
+    logger, stream = _gunicorn_logger()
+    errors = io.StringIO()
+    for handler in logger.error_log.handlers:
+        handler.setStream(errors)
+    req = SimpleNamespace(headers=[], method="GET", path=path, query="", version=(1, 1),
+                          uri=path, should_close=lambda: True)
+    resp = Response(req, None, logger.cfg)
+    resp.status = "500 Internal Server Error"
+    resp.response_length = 0
+    environ = {"PATH_INFO": path, "QUERY_STRING": "", "REQUEST_METHOD": "GET",
+               "REMOTE_ADDR": CITIZEN_IP, "SERVER_PROTOCOL": "HTTP/1.1", "RAW_URI": path}
+    logger.access(resp, req, environ, timedelta(seconds=120))
+    assert (f"{path}\" 500" in stream.getvalue()) is logged
+    assert ("a survey request failed with 500" in errors.getvalue()) is not logged
+    assert CITIZEN_IP not in stream.getvalue() + errors.getvalue()
+
+
 def test_gunicorn_error_log_names_no_client_and_no_survey_path():
     logger, _stream = _gunicorn_logger()
     stream = io.StringIO()

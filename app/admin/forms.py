@@ -33,7 +33,9 @@ class UnitForm(Form):
 
 
 class UserForm(Form):
-    username = StringField(_l("Tên đăng nhập"), validators=[InputRequired(), Length(max=80)])
+    username = StringField(
+        _l("Tên đăng nhập"), validators=[InputRequired(), Length(max=80)],
+        description=_l("3–64 ký tự: chữ cái không dấu, chữ số và . _ - (ví dụ: nguyen.van.an)"))
     role = SelectField(_l("Vai trò"), choices=choices((r, ROLE_LABELS[r]) for r in ROLES))
     unit = SelectField(_l("Đơn vị (phạm vi: đơn vị và các đơn vị cấp dưới)"))
     # At least MIN_PASSWORD_LENGTH characters: checked by app/domain/accounts.py.

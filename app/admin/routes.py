@@ -1,8 +1,6 @@
 """Admin pages (Home Affairs): thin handlers over app/domain/; every object and list comes
 through app/auth/scope.py; each change commits once, at the end of its request."""
 
-import csv
-import io
 import json
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -58,6 +56,7 @@ from app.domain.org import HoursError, OrgError, add_unit, set_opening_hours, up
 from app.extensions import db
 from app.forms import EmptyForm, choices, unit_choices
 from app.models import AuditEvent, Campaign, Counter, Questionnaire, Unit
+from app.spreadsheets import csv_bytes
 
 # --- units ------------------------------------------------------------------------------
 
@@ -355,16 +354,13 @@ def audit():
 def audit_csv():
     """The raw records the page shows (same filters, at most 10,000), JSON as stored."""
     events = db.session.scalars(_filtered_audit(AuditFilterForm(request.args)).limit(10_000))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["id", "at_utc", "actor", "action", "object_type", "object_id", "unit_id",
-                     "before", "after"])
-    for e in events:
-        writer.writerow([e.id, e.at.isoformat(), e.actor, e.action, e.object_type,
-                         e.object_id or "", e.unit_id or "",
-                         json.dumps(e.before, ensure_ascii=False) if e.before else "",
-                         json.dumps(e.after, ensure_ascii=False) if e.after else ""])
-    return "\ufeff" + out.getvalue(), 200, {
+    data = csv_bytes(
+        ["id", "at_utc", "actor", "action", "object_type", "object_id", "unit_id", "before",
+         "after"],
+        ([e.id, e.at.isoformat(), e.actor, e.action, e.object_type, e.object_id, e.unit_id,
+          json.dumps(e.before, ensure_ascii=False) if e.before else None,
+          json.dumps(e.after, ensure_ascii=False) if e.after else None] for e in events))
+    return data, 200, {
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": 'attachment; filename="nhat-ky.csv"'}
 

@@ -3,6 +3,8 @@
 The password rule (MIN_PASSWORD_LENGTH) lives here and only here; forms only cap the length.
 """
 
+import re
+
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -15,6 +17,9 @@ from app.models import Unit, User
 from app.models.staff import ROLES
 
 MIN_PASSWORD_LENGTH = 10
+# Letters without diacritics, digits and . _ - (stored in lower case): a name that reads the
+# same in every log, CSV and spreadsheet, and never starts a formula.
+USERNAME = re.compile(r"[a-z0-9._-]{3,64}")
 
 
 LANGUAGES = ("vi", "en")
@@ -54,9 +59,12 @@ def _check_role(role: str) -> None:
 def create_user(*, username: str, role: str, unit: Unit, password: str,
                 actor: User | str) -> User:
     """Create an active account scoped to a unit's subtree."""
-    username = username.strip()
+    username = username.strip().lower()
     if not username:
         raise AccountError(_("Tên đăng nhập không được để trống."))
+    if not USERNAME.fullmatch(username):
+        raise AccountError(_("Tên đăng nhập dài 3–64 ký tự, chỉ gồm chữ cái không dấu, chữ số "
+                             "và các dấu . _ - (ví dụ: nguyen.van.an)."))
     _check_role(role)
     check_password_strength(password)
     taken = db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))

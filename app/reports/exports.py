@@ -1,11 +1,9 @@
 """Exports of what the report page shows: the same rows (app/reports/tables.py), as headers and
 plain rows that the CSV and the XLSX writers share, and the PDF report from printables/.
 
-Every text cell that a spreadsheet could take for a formula (= + - @, a tab or a carriage
-return first) is written with an apostrophe before it, in the CSV and the XLSX alike.
+Every cell goes through app/spreadsheets.py, which keeps text from running as a formula.
 """
 
-import csv
 import io
 from datetime import date
 from decimal import Decimal
@@ -17,16 +15,11 @@ from openpyxl.utils import get_column_letter
 
 from app import figures
 from app.reports.tables import Report, Row, flag_texts
+from app.spreadsheets import append, csv_bytes
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # 0-based: rate, target, satisfaction, its interval, the rate with days pending review
 PERCENT_COLUMNS = (7, 8, 11, 12, 13, 16)
 COUNT_COLUMNS = (4, 5, 6, 10, 15)  # eligible, responses, untallied responses, needed, pending
-
-
-def safe_text(value: str) -> str:
-    """A text cell that no spreadsheet will run as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def headers() -> list[str]:
@@ -57,7 +50,7 @@ def _flags(row: Row) -> str:
 def values(row: Row, level: str, k: int) -> list:
     """One row as plain values: numbers stay numbers (percent values with two decimals)."""
     interval = row.interval
-    return [level, row.code, safe_text(row.name), safe_text(row.parent or ""),
+    return [level, row.code, row.name, row.parent or "",
             row.counts.eligible, row.counts.matched, row.counts.untallied_responses,
             row.rate.value, row.target,
             _status(row), row.needed, _satisfaction(row, k),
@@ -82,42 +75,19 @@ def title_lines(report: Report) -> list[str]:
 
 
 def to_csv(report: Report) -> bytes:
-    """UTF-8 with a BOM (so Excel reads Vietnamese), comma-separated, one line per row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headers())
-    for _name, rows in sheets(report):
-        writer.writerows([_csv_cell(v) for v in row] for row in rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return str(value)
+    """One line per row, the scope's total first, then its units, then its counters."""
+    return csv_bytes(headers(), [row for _name, rows in sheets(report) for row in rows])
 
 
 def comments_csv(comments: list[tuple[str, str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_("Tuần"), _("Góp ý")])
-    writer.writerows([week, safe_text(text)] for week, text in comments)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes([_("Tuần"), _("Góp ý")], comments)
 
 
 def pressure_csv(rows: list[tuple]) -> bytes:
     """Citizens' reports of pressure: week, unit, counter, what happened, their words, and
     Home Affairs' status and note."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_("Tuần"), _("Đơn vị"), _("Quầy"), _("Việc đã gặp"), _("Mô tả"),
-                     _("Tình trạng"), _("Ghi chú xử lý")])
-    writer.writerows([week, safe_text(unit), safe_text(counter), kinds, safe_text(text or ""),
-                      status, safe_text(note or "")]
-                     for week, unit, counter, kinds, text, status, note in rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes([_("Tuần"), _("Đơn vị"), _("Quầy"), _("Việc đã gặp"), _("Mô tả"),
+                      _("Tình trạng"), _("Ghi chú xử lý")], rows)
 
 
 def to_xlsx(report: Report, comments: list[tuple[str, str]] | None, made_on: date) -> bytes:
@@ -126,15 +96,15 @@ def to_xlsx(report: Report, comments: list[tuple[str, str]] | None, made_on: dat
     book.remove(book.active)
     for name, rows in sheets(report):
         sheet = book.create_sheet(name)
-        sheet.append([title_lines(report)[0]])
-        sheet.append([title_lines(report)[1] + " · " + _("lập ngày %(day)s",
+        append(sheet, [title_lines(report)[0]])
+        append(sheet, [title_lines(report)[1] + " · " + _("lập ngày %(day)s",
                                                           day=made_on.strftime("%d/%m/%Y"))])
-        sheet.append(headers())
+        append(sheet, headers())
         for cell in sheet[3]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A4"
         for row in rows:
-            sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+            append(sheet, row)
         for column in range(1, len(headers()) + 1):
             letter = get_column_letter(column)
             fmt = "0.00" if column - 1 in PERCENT_COLUMNS else "#,##0" \
@@ -145,10 +115,10 @@ def to_xlsx(report: Report, comments: list[tuple[str, str]] | None, made_on: dat
             sheet.column_dimensions[letter].width = 34 if column in (3, 4, 15) else 14
     if comments is not None:
         sheet = book.create_sheet(_("Góp ý"))
-        sheet.append([_("Tuần"), _("Góp ý")])
+        append(sheet, [_("Tuần"), _("Góp ý")])
         sheet.freeze_panes = "A2"
-        for week, text in comments:
-            sheet.append([week, safe_text(text)])
+        for row in comments:
+            append(sheet, row)
         sheet.column_dimensions["B"].width = 90
     out = io.BytesIO()
     book.save(out)

@@ -24,6 +24,7 @@ from app.domain.tallies import TallyCounts, TallyRejected, import_tallies, recor
 from app.extensions import db
 from app.forms import EmptyForm, counter_choices, page_arg, unit_choices
 from app.models import Counter, Tally, Unit
+from app.spreadsheets import csv_bytes
 from app.staff import bp
 from app.staff.forms import CounterForm, ImportForm, TallyForm
 from app.staff.tally_files import read_tally_file
@@ -193,8 +194,8 @@ def tallies_example():
     if not counters:
         abort(404)
     today = local_today().isoformat()
-    lines = ["date,counter_code,returned,immediate,online,postal"]
-    lines += [f"{today},{c.code},{12 + 7 * n},{n},{1 + n},0" for n, c in enumerate(counters)]
-    return "\n".join(lines) + "\n", 200, {
+    data = csv_bytes(["date", "counter_code", "returned", "immediate", "online", "postal"],
+                     [[today, c.code, 12 + 7 * n, n, 1 + n, 0] for n, c in enumerate(counters)])
+    return data, 200, {
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": 'attachment; filename="so-ho-so-tra-mau.csv"'}
