@@ -2,18 +2,31 @@
 
 Used by the tallies page and by `flask import-tallies`; storing the rows is
 app/domain/tallies.py's job.
+
+A file is read in a child process with a ceiling on CPU time (TALLY_READ_CPU_SECONDS, 3) and
+on memory (TALLY_READ_MEMORY_MB above what the worker already holds, 512): whatever a
+crafted file does to the parser, the worker that received it is back within seconds and the
+citizens' survey keeps its workers. The caps below make honest files cheap; the ceiling holds
+for what the caps did not foresee.
 """
 
 import csv
 import io
+import multiprocessing
+import os
 import re
+import resource
+import time
 import unicodedata
 import zipfile
+from dataclasses import dataclass
 from datetime import date, datetime
 from xml.etree.ElementTree import ParseError
 
+from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import load_workbook
+from openpyxl.cell.read_only import EmptyCell
 from openpyxl.utils.exceptions import InvalidFileException
 
 from app.domain.codes import normalise_code
@@ -46,10 +59,109 @@ READ_COLUMNS = len(CANONICAL) * 4  # cells past these are never read, whatever t
 _THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What reading a file came to, and the work it took: rows seen (blank ones too) and
+    cells read (those in the file; padding is not read)."""
+
+    rows: list[TallyRow] | None
+    problems: list[tuple[int, str]] | None
+    rows_seen: int
+    cells_read: int
+    cpu_seconds: float
+
+
 def read_tally_file(data: bytes, filename: str) -> list[TallyRow]:
-    """Every data row of the file, parsed; a row that cannot be read carries its problem."""
+    """Every data row of the file, parsed, within the reading ceiling (read_within_limits); a
+    row that cannot be read carries its problem. Raises TallyRejected for a file refused."""
+    reading = read_within_limits(data, filename)
+    if reading.problems is not None:
+        raise TallyRejected(reading.problems)
+    return reading.rows
+
+
+def read_within_limits(data: bytes, filename: str) -> Reading:
+    """Read the file in a child process that the kernel stops at TALLY_READ_CPU_SECONDS of
+    CPU or TALLY_READ_MEMORY_MB more memory (and this process at twice the CPU time, wall
+    clock); what the child could not finish is refused with a message."""
+    config = current_app.config
+    cpu, memory = config["TALLY_READ_CPU_SECONDS"], config["TALLY_READ_MEMORY_MB"]
+    context = multiprocessing.get_context("fork")  # the child needs no imports of its own
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_read_in_child, args=(send, data, filename, cpu, memory),
+                            daemon=True)
+    child.start()
+    send.close()
+    try:
+        answer = receive.recv() if receive.poll(2 * cpu + 2) else None
+    except EOFError:  # stopped by its ceiling before it could answer
+        answer = None
+    finally:
+        receive.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if answer is None:
+        return Reading(None, [(0, _(
+            "Tệp quá lớn hoặc quá phức tạp để đọc trong %(n)d giây; hãy chia nhỏ tệp hoặc lưu "
+            "thành .csv rồi nhập lại.", n=cpu))], 0, 0, float(cpu))
+    if isinstance(answer, str):  # a fault in the reader itself, not in the file
+        raise RuntimeError(f"reading a tally file failed in the child process: {answer}")
+    return answer
+
+
+def _read_in_child(send, data: bytes, filename: str, cpu: int, memory_mb: int) -> None:
+    """The child's whole life: set its ceilings, read, send back a Reading (or the text of an
+    unexpected error), exit without running anything of the parent's."""
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))  # SIGXCPU, then SIGKILL
+        held = _address_space()
+        if held:  # a soft limit: lifted again below to say what happened
+            resource.setrlimit(resource.RLIMIT_AS, (held + memory_mb * 1024 * 1024,
+                                                    resource.RLIM_INFINITY))
+        started, counter = time.process_time(), _Counter()
+        try:
+            try:
+                reading = Reading(_parsed(read_rows(data, filename, counter)), None, 0, 0, 0)
+            except TallyRejected as refused:
+                reading = Reading(None, refused.problems, 0, 0, 0)
+            send.send(Reading(reading.rows, reading.problems, counter.rows, counter.cells,
+                              time.process_time() - started))
+        except MemoryError:  # reading, or sending what was read
+            reading = None
+            resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY,) * 2)
+            send.send(Reading(None, [(0, _("Tệp cần quá nhiều bộ nhớ để đọc; hãy chia nhỏ tệp "
+                                           "rồi nhập lại."))], counter.rows, counter.cells,
+                              time.process_time() - started))
+    except BaseException as exc:  # told to the parent, which raises it
+        send.send(f"{type(exc).__name__}: {exc}")
+    finally:
+        send.close()
+        os._exit(0)
+
+
+def _address_space() -> int:
+    """This process's virtual memory in bytes (Linux), or 0 if it cannot be read."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class _Counter:
+    """Rows seen and cells read, counted by the readers."""
+
+    def __init__(self):
+        self.rows = self.cells = 0
+
+
+def _parsed(raw_rows) -> list[TallyRow]:
     rows = []
-    for number, raw in read_rows(data, filename):
+    for number, raw in raw_rows:
         code = str(raw["counter_code"] or "")
         try:
             rows.append(TallyRow(
@@ -102,15 +214,18 @@ def _parse_count(value: object, column: str) -> int:
                        col=column, value=value))
 
 
-def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
-    """(row number as a spreadsheet shows it, {canonical column: raw value}) for each data row."""
+def read_rows(data: bytes, filename: str, counter: _Counter | None = None
+              ) -> list[tuple[int, dict]]:
+    """(row number as a spreadsheet shows it, {canonical column: raw value}) for each data row.
+    `counter` counts the rows seen and the cells read."""
+    counter = counter or _Counter()
     if len(data) > MAX_BYTES:
         raise TallyRejected([(0, _("Tệp lớn hơn 2 MB."))])
     name = filename.lower()
     if name.endswith(".xlsx"):
-        table = iter(_xlsx_rows(data))
+        table = iter(_xlsx_rows(data, counter))
     elif name.endswith(".csv"):
-        table = iter(_csv_rows(data))
+        table = iter(_csv_rows(data, counter))
     else:
         raise TallyRejected([(0, _("Chỉ nhận tệp .csv hoặc .xlsx."))])
     first = next(table, None)
@@ -138,7 +253,7 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
     return rows
 
 
-def _csv_rows(data: bytes):
+def _csv_rows(data: bytes, counter: _Counter):
     """The CSV's rows, one at a time."""
     try:
         text = data.decode("utf-8-sig")
@@ -147,7 +262,10 @@ def _csv_rows(data: bytes):
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     try:
-        yield from csv.reader(io.StringIO(text), delimiter=delimiter)
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            counter.rows += 1
+            counter.cells += len(row)
+            yield row
     except csv.Error:
         raise TallyRejected([(0, _("Tệp CSV không đọc được (có ô quá dài hoặc dấu ngoặc kép "
                                    "không đóng)."))]) from None
@@ -171,7 +289,7 @@ def _check_archive(data: bytes) -> None:
                                    "hãy xuất lại chỉ trang số liệu."))])
 
 
-def _xlsx_rows(data: bytes):
+def _xlsx_rows(data: bytes, counter: _Counter):
     """The first sheet's rows (values), one at a time; refused if any cell holds a formula."""
     _check_archive(data)
     try:
@@ -189,6 +307,8 @@ def _xlsx_rows(data: bytes):
         for number, row in enumerate(sheet.iter_rows(max_col=READ_COLUMNS), start=1):
             if any(getattr(cell, "data_type", None) == "f" for cell in row):
                 formulas.append(number)
+            counter.rows += 1
+            counter.cells += sum(not isinstance(cell, EmptyCell) for cell in row)
             yield [getattr(cell, "value", None) for cell in row]
     except (zipfile.BadZipFile, OSError, ValueError, IndexError, KeyError, ParseError):
         # A sheet cut short, a string index past the table, entities that multiply.
