@@ -1,27 +1,40 @@
 """Attack a production-mode khaosat on 127.0.0.1 with sqlmap and wapiti3, bounded in time.
 
     .venv/bin/python bench/security.py [--database postgresql://127.0.0.1:5432/test]
-                                       [--minutes 6] [--level 3 --risk 2] [--only sqlmap|wapiti]
+                                       [--minutes 10] [--level 3 --risk 2] [--only sqlmap|wapiti]
 
 Needs sqlmap (Debian: apt-get install sqlmap); wapiti3 gets a virtualenv of its own in
-~/.cache/khaosat-wapiti on first use (PyPI). Starts one gunicorn worker with KHAOSAT_ENV=
+~/.cache/khaosat-wapiti on first use (PyPI). Starts two gunicorn workers with KHAOSAT_ENV=
 production on a throwaway database (SQLite, or a database created on the given PostgreSQL and
-dropped after), the demo province and an admin account, then:
+dropped after), the demo province, an admin of the province and a manager of one commune:
 
-  sqlmap  the survey POST (every field, with its CSRF token fetched for each request), the
-          login form, the manual tally form of an admin (POST, CSRF) and the GET filters of
-          the audit log and the dashboard; each at --level/--risk, at most --minutes
+  sqlmap  the survey POST (every answer field; a fresh CSRF token and one-time ticket fetched
+          for each request, so a payload that passes the form's checks is stored: the run
+          counts the forms that reached the database), the login form, the admin's manual
+          tally form and the GET filters of the audit log and the dashboard, each with the
+          form's real field names (-p) and a fresh CSRF token per request; at --level/--risk,
+          at most --minutes each. A target is finished only when sqlmap finished every one of
+          its parameters; otherwise the run says which were not and does not call itself clean.
   wapiti  crawls from /, /login and a survey page with the admin's cookie, modules
           sql,timesql,xss,permanentxss,exec,file,redirect,http_headers,cookieflags,csp,csrf,
           crlf,upload, at most --minutes. Never ssrf or xxe: they call hosts outside this
-          machine. --no-bugreport, for the same reason.
+          machine. --no-bugreport, for the same reason. Each "CSRF" finding is replayed as the
+          admin with the recorded request's own fields: once without its token, once with a
+          wrong one under the token's real name; the app must refuse both.
+  scope   the commune's manager asks for another unit's reports, counter and accounts, the
+          province's pressure reports and the audit log: every answer must be 403 or 404
+          (and the manager's own unit must answer 200, or the check proves nothing).
+  files   the crafted spreadsheets of bench/tally_files.py uploaded by the admin while a
+          phone keeps scanning: each refused (422) within the reading ceiling, the survey
+          answered meanwhile.
 
 The instance runs with rate limits off (RATELIMIT_ENABLED=False): with them on, thousands of
 requests from one address meet 429s, not the code under test (the limits have their own tests
 and bench/integrity.py). Cookies go without Secure, as the scan speaks plain HTTP.
 
-Prints each tool's verdict, every finding, and the server errors (5xx) the app logged; exits 1
-if an injection was found or the app answered any request with a server error.
+Prints each check's verdict, every finding, and the server errors (5xx) the app logged; exits
+1 on a finding (injection, a POST accepted without its token, a page outside the manager's
+scope, a crafted file read or slow, any 5xx), 2 if a target did not finish, else 0.
 """
 
 import argparse
@@ -35,13 +48,15 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from throwaway import throwaway_database  # bench/, the folder this script runs from
+import tally_files as crafted_files  # bench/, the folder this script runs from
+from throwaway import throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -56,11 +71,25 @@ SHIM = '''from app import create_app
 app = create_app({"RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False,
                   "RATELIMIT_KEY_PREFIX": "%s"})
 '''
-ADMIN, PASSWORD = "scanadmin", "a long scan password 2026"
+ADMIN, MANAGER, PASSWORD = "scanadmin", "scanmanager", "a long scan password 2026"
 ANSWERS = {"channel": "in_person", "immediate": "no", "access": "4", "procedure": "5",
            "officer": "3", "result": "4", "feedback": "2", "overall": "5", "on_time": "yes",
            "extra_demand": "no", "comment": "Tốt", "submit": "1"}
 HIDDEN = re.compile(r'name="(csrf_token|ticket)"[^>]*value="([^"]*)"')
+# What each sqlmap run asks for a fresh token with: a module the scan writes, imported by
+# sqlmap's --eval (no semicolons may appear in --eval itself).
+FRESH = '''import re
+import urllib.request
+
+FIELD = re.compile(r'name="([\\w-]+)"[^>]*value="([^"]*)"')
+
+
+def fields(url, cookie, *names):
+    """The named hidden fields of a fresh copy of the page, fetched with the scan's cookie."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    found = dict(FIELD.findall(urllib.request.urlopen(request, timeout=10).read().decode()))
+    return [found[name] for name in names]
+'''
 
 
 def free_port() -> int:
@@ -96,117 +125,244 @@ class Browser:
         html = self.opener.open(self.base + path, timeout=10).read().decode()
         return dict(HIDDEN.findall(html))
 
-    def post(self, path: str, data: dict) -> None:
-        self.opener.open(self.base + path, urllib.parse.urlencode(data).encode(), timeout=10)
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(self.base + path, timeout=30) as answer:
+                return answer.status, answer.read().decode(errors="replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(errors="replace")
+
+    def post(self, path: str, data, headers: dict | None = None) -> tuple[int, str]:
+        body = data if isinstance(data, bytes) else urllib.parse.urlencode(data).encode()
+        request = urllib.request.Request(self.base + path, body, headers=headers or {})
+        try:
+            with self.opener.open(request, timeout=60) as answer:
+                return answer.status, answer.read().decode(errors="replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(errors="replace")
+
+    def login(self, username: str) -> "Browser":
+        self.post("/login", {**self.hidden("/login"), "username": username,
+                             "password": PASSWORD})
+        assert "session=" in self.cookie(), f"the scan's {username} could not log in"
+        return self
 
     def cookie(self) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
 
 
-def sqlmap(name: str, url: str, args: list[str], opts, out: Path) -> dict:
-    """One sqlmap run; returns its verdict and the HTTP errors it met."""
+def sqlmap(name: str, url: str, params: list[str], args: list[str], opts, out: Path) -> dict:
+    """One sqlmap run on the named parameters; its verdict, the parameters it finished, the
+    requests it sent and the HTTP errors it met."""
+    traffic = out / f"{name.replace(' ', '-')}.traffic"
     cmd = ["sqlmap", "-u", url, "--batch", "--flush-session", "--disable-coloring",
            f"--level={opts.level}", f"--risk={opts.risk}", "--time-sec=2", "--timeout=15",
-           f"--output-dir={out}", *args]
+           f"--output-dir={out}", "-p", ",".join(params), "-t", str(traffic), *args]
     print(f"sqlmap: {name} …", flush=True)
+    started = time.monotonic()
     try:
         text = subprocess.run(cmd, capture_output=True, text=True,
                               timeout=opts.minutes * 60).stdout
-        finished = True
+        timed_out = False
     except subprocess.TimeoutExpired as exc:
         text = exc.stdout.decode() if isinstance(exc.stdout, bytes) else exc.stdout or ""
-        finished = False
+        timed_out = True
     (out / f"{name}.log").write_text(text)
-    injectable = re.findall(r"parameter '([^']+)' (?:is|appears to be) '?[^\n]*injectable",
-                            text, re.I)
-    injectable = [p for p in injectable if "not" not in p]
-    verdict = ("INJECTABLE: " + ", ".join(injectable) if re.search(
-        r"sqlmap identified the following injection point", text) else
-        "no injection" if "do not appear to be injectable" in text or finished else
-        "no injection found before the time limit")
+    # Only what sqlmap confirmed: its "identified the following injection point(s)" block
+    # ("Parameter: x (GET)"); an "appears to be injectable" it then calls a false positive
+    # is not a finding.
+    confirmed = text.split("sqlmap identified the following injection point", 1)
+    injectable = sorted(set(re.findall(r"^Parameter: (\S+) \(", confirmed[1], re.M))) \
+        if len(confirmed) > 1 else []
+    done = set(re.findall(r"parameter '([^']+)' does not seem to be injectable", text))
+    done |= set(injectable)
+    unfinished = [p for p in params if p not in done]
+    if "sqlmap identified the following injection point" in text or injectable:
+        verdict = "INJECTABLE: " + (", ".join(injectable) or "see the log")
+    elif unfinished:
+        verdict = ("UNFINISHED" + (" (time limit)" if timed_out else "") + ": not finished "
+                   + ", ".join(unfinished))
+    else:
+        verdict = "no injection"
+    requests = traffic.read_text(errors="replace").count("HTTP request [#") \
+        if traffic.exists() else 0
     errors = re.findall(r"^(\d{3}) \([^)]*\) - (\d+) times", text, re.M)
-    return {"target": name, "verdict": verdict, "http_errors": errors,
-            "tested": len(re.findall(r"testing '", text))}
+    return {"target": name, "verdict": verdict, "http_errors": errors, "requests": requests,
+            "finished": not unfinished and not timed_out, "params": len(params),
+            "minutes": (time.monotonic() - started) / 60}
 
 
-def run_sqlmap(base: str, code: str, ids: dict, opts, out: Path,
-               admin_cookie: str) -> list[dict]:
+def run_sqlmap(base: str, code: str, ids: dict, opts, out: Path, admin: Browser,
+               count_forms) -> list[dict]:
     results = []
-    # The survey and the login: one browser's cookie and tokens, kept for every request
-    # (--drop-set-cookie). Re-fetching the form after an answer would meet the phone's
-    # "answered here today" page, which has no form to fill.
+    (out / "fresh.py").write_text(FRESH)
+    # The survey: one phone's session cookie (it holds the CSRF secret; --drop-set-cookie
+    # keeps it), and before each request a fresh copy of the form for a new token and ticket.
     citizen = Browser(base)
-    data = urllib.parse.urlencode({**citizen.hidden(f"/q/{code}"), **ANSWERS})
-    results.append(sqlmap("survey POST", f"{base}/q/{code}", [
-        f"--data={data}", f"--cookie={citizen.cookie()}", "--drop-set-cookie"], opts, out))
+    citizen.hidden(f"/q/{code}")
+    (out / "survey_cookie.txt").write_text(citizen.cookie())
+    fields = [k for k in ANSWERS if k != "submit"]
+    data = urllib.parse.urlencode({"csrf_token": "x", "ticket": "x", **ANSWERS})
+    fresh = (f"import sys;sys.path.insert(0,'{out}');import fresh;"
+             f"csrf_token,ticket=fresh.fields('{base}/q/{code}',"
+             f"open('{out}/survey_cookie.txt').read(),'csrf_token','ticket')")
+    before = count_forms()
+    survey = sqlmap("survey POST", f"{base}/q/{code}", fields, [
+        f"--data={data}", f"--cookie={citizen.cookie()}", "--drop-set-cookie",
+        f"--eval={fresh}"], opts, out)
+    survey["stored"] = count_forms() - before
+    results.append(survey)
     guesser = Browser(base)
-    data = urllib.parse.urlencode({**guesser.hidden("/login"), "username": ADMIN,
-                                   "password": "wrong"})
-    results.append(sqlmap("login POST", f"{base}/login", [
+    guesser.hidden("/login")
+    data = urllib.parse.urlencode({"csrf_token": "x", "username": ADMIN, "password": "wrong"})
+    results.append(sqlmap("login POST", f"{base}/login", ["username", "password"], [
         f"--data={data}", f"--cookie={guesser.cookie()}", "--drop-set-cookie",
-        "--ignore-code=401"], opts, out))
-    authenticated = [f"--cookie={admin_cookie}", "--skip=session,khaosat_known_device"]
-    tally = urllib.parse.urlencode({"csrf_token": "x", "counter": ids["counter"],
-                                    "day": time.strftime("%Y-%m-%d"), "returned": 5,
-                                    "immediate": 1, "online": 0, "postal": 0})
-    results.append(sqlmap("tally form POST (admin)", f"{base}/staff/tallies", [
-        f"--data={tally}", "--csrf-token=csrf_token", f"--csrf-url={base}/staff/tallies",
-        *authenticated], opts, out))
-    results.append(sqlmap(
-        "audit filter GET (admin)",
-        f"{base}/admin/audit?actor=admin&object_type=unit&since=2026-01-01&until=2026-12-31"
-        "&page=1", authenticated, opts, out))
-    results.append(sqlmap(
-        "dashboard GET (admin)",
-        f"{base}/reports/?campaign={ids['campaign']}&period=custom&start=2026-01-05"
-        f"&end=2026-12-27&unit={ids['root']}&sort=name", authenticated, opts, out))
+        "--csrf-token=csrf_token", f"--csrf-url={base}/login", "--ignore-code=401"],
+        opts, out))
+    authenticated = [f"--cookie={admin.cookie()}", "--drop-set-cookie"]
+    tally = {"t-counter": ids["counter"], "t-day": time.strftime("%Y-%m-%d"),
+             "t-returned": 5, "t-immediate": 1, "t-online": 0, "t-postal": 0}
+    results.append(sqlmap("tally form POST (admin)", f"{base}/staff/tallies", list(tally), [
+        f"--data={urllib.parse.urlencode({'t-csrf_token': 'x', **tally})}",
+        "--csrf-token=t-csrf_token", f"--csrf-url={base}/staff/tallies", *authenticated],
+        opts, out))
+    audit = {"actor": "admin", "object_type": "unit", "since": "2026-01-01",
+             "until": "2026-12-31", "page": "1"}
+    results.append(sqlmap("audit filter GET (admin)",
+                          f"{base}/admin/audit?{urllib.parse.urlencode(audit)}", list(audit),
+                          authenticated, opts, out))
+    dashboard = {"campaign": ids["campaign"], "period": "custom", "start": "2026-01-05",
+                 "end": "2026-12-27", "unit": ids["root"], "sort": "name"}
+    results.append(sqlmap("dashboard GET (admin)",
+                          f"{base}/reports/?{urllib.parse.urlencode(dashboard)}",
+                          list(dashboard), authenticated, opts, out))
     return results
 
 
 def run_wapiti(base: str, code: str, opts, out: Path, admin_cookie: str) -> dict:
+    """The crawl (at most --minutes) and each module's attack (at most --minutes each).
+    Finished only if wapiti stopped neither the crawl nor a module at its time limit."""
     report = out / "wapiti.json"
     cmd = [wapiti(), "-u", f"{base}/", "-s", f"{base}/login", "-s", f"{base}/q/{code}",
            "-s", f"{base}/staff/", "--scope", "domain", "-m", WAPITI_MODULES,
-           # The scan's time limit covers the crawl; each of the 13 modules gets its share.
            "--max-scan-time", str(opts.minutes * 60),
-           "--max-attack-time", str(max(20, opts.minutes * 60 // 13)),
+           "--max-attack-time", str(opts.minutes * 60),
            "-d", "5", "--max-links-per-page", "40", "--flush-session", "--no-bugreport",
            "--store-session", str(out / "wapiti-session"), "-f", "json", "-o", str(report),
            "-C", admin_cookie, "-x", f"{base}/logout", "-x", f"{base}/password",
-           "-x", f"{base}/stickers.pdf*", "--tasks", "4", "-v", "0",
+           "-x", f"{base}/stickers.pdf*", "--tasks", "4", "-v", "1",
            # Closing the campaign or retiring codes would leave the survey nothing to attack.
            "-x", f"{base}/admin/campaigns/*/close", "-x", f"{base}/staff/counters/*/reissue"]
     print("wapiti: crawl and attack …", flush=True)
+    started = time.monotonic()
+    killed = False
     with open(out / "wapiti.log", "w") as log:
-        subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, timeout=opts.minutes * 180)
-    data = json.loads(report.read_text())
-    findings = {kind: [(v.get("method"), v.get("path"), v.get("parameter"), v.get("info"))
-                       for v in items] for kind, items in data["vulnerabilities"].items() if items}
-    anomalies = {kind: [(v.get("method"), v.get("path"), v.get("parameter"), v.get("info"))
-                        for v in items] for kind, items in data["anomalies"].items() if items}
-    crawled = data.get("infos", {}).get("crawled_pages_nbr") or len(data.get("crawled_pages", []))
-    return {"findings": findings, "anomalies": anomalies, "crawled": crawled}
-
-
-def replay_without_token(admin: Browser, findings: list) -> list[str]:
-    """wapiti says "lack of anti-CSRF token" when the request it recorded had none: send each
-    such POST as the admin without a token and see whether the app refuses it."""
-    checked = []
-    for _method, path, _parameter, _info in findings:
         try:
-            admin.post(urllib.parse.urlsplit(path).path, {"probe": "1"})
-            checked.append(f"{path}: ACCEPTED without a token")
-        except urllib.error.HTTPError as exc:
-            refused = exc.code == 400 and "Phiên làm việc đã hết hạn" in exc.read().decode()
-            checked.append(f"{path}: {exc.code}" + (" — refused without a token (as every "
-                                                     "staff POST is)" if refused else ""))
+            subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT,
+                           timeout=opts.minutes * 60 * 15)
+        except subprocess.TimeoutExpired:
+            killed = True
+    text = (out / "wapiti.log").read_text(errors="replace")
+    stopped = re.findall(r"Max attack time was reached for module (\w+)", text)
+    if "Max scan time was reached" in text:
+        stopped.insert(0, "crawl")
+    data = json.loads(report.read_text()) if report.exists() else {
+        "vulnerabilities": {}, "anomalies": {}}
+
+    def listed(group):
+        return {kind: [(v.get("method"), v.get("path"), v.get("parameter"), v.get("info"))
+                       for v in items] for kind, items in data[group].items() if items}
+
+    crawled = data.get("infos", {}).get("crawled_pages_nbr") or len(data.get("crawled_pages", []))
+    return {"findings": listed("vulnerabilities"), "anomalies": listed("anomalies"),
+            "raw": {kind: [v.get("http_request") for v in items]
+                    for kind, items in data["vulnerabilities"].items() if items},
+            "crawled": crawled, "stopped": (["everything (killed)"] if killed else stopped),
+            "finished": not killed and not stopped and report.exists(),
+            "minutes": (time.monotonic() - started) / 60}
+
+
+def replay_csrf(admin: Browser, findings: list, raw: list) -> list[str]:
+    """wapiti says "lack of anti-CSRF token" for a POST it recorded: send that very request
+    (its own fields, from wapiti's record) as the admin once without its token and once with
+    a wrong one under the token's real name; the app must refuse both (400)."""
+    checked = []
+    for (_method, path, _parameter, _info), record in zip(findings, raw, strict=True):
+        body = (record or "").split("\n\n", 1)[-1].strip()
+        fields = urllib.parse.parse_qsl(body, keep_blank_values=True)
+        token = next((k for k, _v in fields if k.endswith("csrf_token")), "csrf_token")
+        without = [(k, v) for k, v in fields if k != token]
+        target = urllib.parse.urlsplit(path).path
+        answers = [admin.post(target, without),
+                   admin.post(target, [*without, (token, "wrong-token")])]
+        # Refused for its token: 400 with the "session expired" page (not a 422 for fields).
+        refused = all(status == 400 and "Phiên làm việc đã hết hạn" in html
+                      for status, html in answers)
+        answers = [status for status, _html in answers]
+        checked.append(f"{target} with {len(without)} fields, token '{token}': "
+                       f"{answers[0]} without, {answers[1]} with a wrong one"
+                       + ("" if refused else " — ACCEPTED"))
     return checked
+
+
+def check_scope(manager: Browser, ids: dict) -> list[tuple[str, int, bool]]:
+    """(path, status, as it should be) for the commune manager: its own unit's report must
+    answer 200, everything of another unit or of Home Affairs 403 or 404."""
+    own = [f"/reports/?unit={ids['own_unit']}"]
+    foreign = [f"/reports/?unit={ids['other_unit']}",
+               f"/reports/?counter={ids['other_counter']}",
+               f"/reports/details?unit={ids['other_unit']}",
+               f"/reports/export.csv?unit={ids['other_unit']}",
+               f"/staff/counters/{ids['other_counter']}",
+               "/admin/users", f"/admin/units/{ids['other_unit']}", "/admin/audit.csv",
+               "/reports/pressure", "/reports/pressure.csv", "/reports/review"]
+    checked = []
+    for path in own + foreign:
+        status, _html = manager.get(path)
+        checked.append((path, status, status == 200 if path in own else status in (403, 404)))
+    return checked
+
+
+def upload_crafted(admin: Browser, base: str, code: str) -> list[tuple[str, int, float, bool]]:
+    """(file, status, seconds, as it should be) for each crafted spreadsheet uploaded by the
+    admin, while a phone keeps scanning a sticker (False for the phone if it went unanswered)."""
+    results = []
+    ceiling = 2 * 3 + 2 + 2  # the reading ceiling's wall time, and a little for the page
+    for label, name, data, should_read in crafted_files.files():
+        if should_read is not False:
+            continue  # honest files import: not an attack
+        token = admin.hidden("/staff/tallies").get("i-csrf_token") or Browser.__name__
+        html = admin.get("/staff/tallies")[1]
+        token = re.search(r'name="i-csrf_token"[^>]*value="([^"]*)"', html).group(1)
+        boundary = secrets.token_hex(8)
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"i-csrf_token\"\r\n\r\n"
+                f"{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"i-file\"; "
+                f"filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        phone, answered, done = Browser(base), [], threading.Event()
+
+        def scan(phone=phone, answered=answered, done=done):
+            while not done.is_set():
+                answered.append(phone.get(f"/q/{code}")[0] == 200)
+                time.sleep(0.2)
+
+        watcher = threading.Thread(target=scan)
+        watcher.start()
+        started = time.monotonic()
+        status, _html = admin.post("/staff/tallies/import", body, {
+            "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        seconds = time.monotonic() - started
+        done.set()
+        watcher.join()
+        results.append((label, status, seconds,
+                        status == 422 and seconds < ceiling and bool(answered) and all(answered)))
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", help="a PostgreSQL URL (default: a temporary SQLite)")
-    parser.add_argument("--minutes", type=int, default=6, help="time limit of each tool run")
+    parser.add_argument("--minutes", type=int, default=10, help="time limit of each tool run")
     parser.add_argument("--level", type=int, default=3)
     parser.add_argument("--risk", type=int, default=2)
     parser.add_argument("--only", choices=("sqlmap", "wapiti"))
@@ -216,11 +372,36 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="khaosat-security-"))
     print(f"Logs and reports in {work}", flush=True)
     with throwaway_database(opts.database, work) as url:
-        failed = scan(opts, url, work)
-    sys.exit(1 if failed else 0)
+        outcome = scan(opts, url, work)
+    sys.exit(outcome)
 
 
-def scan(opts, url: str, work: Path) -> bool:
+PROBE = """from app import create_app; from app.extensions import db
+from app.models import Campaign, Counter, Unit, Response, InboxResponse
+from sqlalchemy import func, select
+app = create_app()
+with app.app_context():
+    if "{what}" == "forms":
+        print(db.session.scalar(select(func.count()).select_from(Response))
+              + db.session.scalar(select(func.count()).select_from(InboxResponse)))
+    else:
+        c = db.session.scalars(select(Counter).where(Counter.code == "{code}")).one()
+        root = db.session.scalars(select(Unit).where(Unit.parent_id.is_(None))).first()
+        own = db.session.scalars(select(Unit).where(Unit.code == "XAANPHU")).one()
+        other = db.session.scalars(select(Unit).where(Unit.code == "PHUONGHB")).one()
+        theirs = db.session.scalars(select(Counter).where(Counter.unit_id == other.id)).first()
+        campaign = db.session.scalars(select(Campaign)).first()
+        print(c.id, root.id, campaign.id, root.code, own.id, other.id, theirs.id, own.code)
+"""
+
+
+def probe(env: dict, what: str, code: str = "") -> list[str]:
+    return subprocess.run([BIN / "python", "-c", PROBE.format(what=what, code=code)],
+                          cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=True).stdout.split()
+
+
+def scan(opts, url: str, work: Path) -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "KHAOSAT_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
@@ -233,33 +414,27 @@ def scan(opts, url: str, work: Path) -> bool:
     flask(env, "seed-demo", "--history-days", "3")
     listing = flask(env, "list-counters")
     code = re.search(r"/q/([A-Z0-9]+)", listing).group(1)
-    probe = ("from app import create_app; from app.extensions import db; "
-             "from app.models import Campaign, Counter, Unit; from sqlalchemy import select\n"
-             f"app = create_app()\nwith app.app_context():\n"
-             f"  c = db.session.scalars(select(Counter).where(Counter.code == '{code}')).one()\n"
-             "  root = db.session.scalars(select(Unit).where(Unit.parent_id.is_(None))).first()\n"
-             "  campaign = db.session.scalars(select(Campaign)).first()\n"
-             "  print(c.id, root.id, campaign.id, root.code)")
-    counter_id, root_id, campaign_id, province = subprocess.run(
-        [BIN / "python", "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
-        check=True).stdout.split()
-    ids = {"counter": counter_id, "root": root_id, "campaign": campaign_id}
-    flask(env, "create-user", ADMIN, "--role", "admin", "--unit", province, "--password-stdin",
-          stdin=f"{PASSWORD}\n{PASSWORD}\n")
+    (counter_id, root_id, campaign_id, province, own_unit, other_unit, other_counter,
+     commune) = probe(env, "ids", code)
+    ids = {"counter": counter_id, "root": root_id, "campaign": campaign_id,
+           "own_unit": own_unit, "other_unit": other_unit, "other_counter": other_counter}
+    for username, role, unit in ((ADMIN, "admin", province), (MANAGER, "manager", commune)):
+        flask(env, "create-user", username, "--role", role, "--unit", unit, "--password-stdin",
+              stdin=f"{PASSWORD}\n{PASSWORD}\n")
     (work / "scan_app.py").write_text(SHIM % f"khaosat-security-{work.name}")
     with open(work / "gunicorn.log", "w") as log:
-        served = serve_and_scan(opts, env, work, log, base, code, ids)
-    sql, wap, seconds = served
+        checks = serve_and_scan(opts, env, work, log, base, code, ids)
     served = (work / "gunicorn.log").read_text()
-    server_errors = re.findall(r'"(\w+ [^"]+)" (5\d\d) ', served)
-    survey_errors = served.count("a survey request failed with")
-    return report(opts, url, sql, wap, server_errors, survey_errors, seconds,
-                  served.count('" 2') + served.count('" 3'))
+    checks["server_errors"] = re.findall(r'"(\w+ [^"]+)" (5\d\d) ', served)
+    checks["survey_errors"] = served.count("a survey request failed with")
+    checks["staff_requests"] = served.count('" 2') + served.count('" 3')
+    return report(opts, url, checks)
 
 
-def serve_and_scan(opts, env, work, log, base, code, ids):
+def serve_and_scan(opts, env, work, log, base, code, ids) -> dict:
     server = subprocess.Popen([BIN / "gunicorn", "-c", ROOT / "gunicorn.conf.py",
                                "scan_app:app"], cwd=work, env=env, stdout=log, stderr=log)
+    checks = {"sql": [], "wapiti": None}
     try:
         for _ in range(100):
             try:
@@ -267,33 +442,50 @@ def serve_and_scan(opts, env, work, log, base, code, ids):
                 break
             except OSError:
                 time.sleep(0.2)
-        admin = Browser(base)
-        admin.post("/login", {**admin.hidden("/login"), "username": ADMIN,
-                              "password": PASSWORD})
-        cookie = admin.cookie()
-        assert "session=" in cookie, "the scan's admin could not log in"
+        admin = Browser(base).login(ADMIN)
         started = time.monotonic()
-        sql = [] if opts.only == "wapiti" else run_sqlmap(base, code, ids, opts, work, cookie)
-        wap = None if opts.only == "sqlmap" else run_wapiti(base, code, opts, work, cookie)
-        if wap:
-            wap["csrf_checked"] = replay_without_token(admin, wap["findings"].get(
+        checks["scope"] = check_scope(Browser(base).login(MANAGER), ids)
+        checks["files"] = upload_crafted(admin, base, code)
+        if opts.only != "wapiti":
+            checks["sql"] = run_sqlmap(base, code, ids, opts, work, admin,
+                                       lambda: int(probe(env, "forms")[0]))
+        if opts.only != "sqlmap":
+            wap = run_wapiti(base, code, opts, work, admin.cookie())
+            wap["csrf_checked"] = replay_csrf(admin, wap["findings"].get(
+                "Cross Site Request Forgery", []), wap["raw"].get(
                 "Cross Site Request Forgery", []))
+            checks["wapiti"] = wap
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return sql, wap, time.monotonic() - started
+    checks["seconds"] = time.monotonic() - started
+    return checks
 
 
-def report(opts, url, sql, wap, server_errors, survey_errors, seconds, staff_requests) -> bool:
+def report(opts, url, checks) -> int:
+    """Print every check; 1 on a finding, 2 if something did not finish, else 0."""
     print(f"\nkhaosat security scan — {url.split(':')[0]}, level {opts.level} risk {opts.risk}, "
-          f"{opts.minutes} min per run, {seconds / 60:.1f} min in all")
-    bad = False
-    for r in sql:
+          f"{opts.minutes} min per run, {checks['seconds'] / 60:.1f} min in all")
+    bad, unfinished = False, False
+    for r in checks["sql"]:
         errors = ", ".join(f"{c}×{n}" for c, n in r["http_errors"]) or "none"
-        print(f"  sqlmap {r['target']:<28} {r['verdict']}; {r['tested']} techniques; "
-              f"HTTP errors: {errors}")
+        stored = f"; {r['stored']} forms stored" if "stored" in r else ""
+        print(f"  sqlmap {r['target']:<26} {r['verdict']}; {r['params']} parameters, "
+              f"{r['requests']} requests in {r['minutes']:.1f} min{stored}; HTTP errors: "
+              f"{errors}")
         bad |= r["verdict"].startswith("INJECTABLE") or any(
             c.startswith("5") for c, _n in r["http_errors"])
+        unfinished |= not r["finished"]
+    scope = checks.get("scope", [])
+    wrong = [(p, s) for p, s, ok in scope if not ok]
+    print(f"  scope (manager of one commune): {len(scope)} pages, "
+          + ("as they should be" if not wrong else f"WRONG: {wrong}"))
+    bad |= bool(wrong)
+    for label, status, seconds, ok in checks.get("files", []):
+        print(f"  crafted file {label:44} {status} in {seconds:.1f} s"
+              + ("" if ok else " — NOT REFUSED IN TIME, or the survey went unanswered"))
+        bad |= not ok
+    wap = checks["wapiti"]
     if wap is not None:
         print(f"  wapiti {WAPITI_VERSION}: {wap['crawled']} pages crawled; "
               f"modules {WAPITI_MODULES}")
@@ -309,13 +501,24 @@ def report(opts, url, sql, wap, server_errors, survey_errors, seconds, staff_req
             "Stored Cross Site Scripting", "Command execution", "Path Traversal",
             "Open Redirect", "CRLF Injection", "Unrestricted File Upload"))
         bad |= bool(wap["anomalies"].get("Internal Server Error"))
-    print(f"  server errors logged: {len(server_errors)} staff, {survey_errors} survey "
-          f"({staff_requests} staff requests answered 2xx/3xx)")
-    for line, status in server_errors[:10]:
+        unfinished |= not wap["finished"]
+        print(f"    {wap['minutes']:.1f} min; " + (
+            "every module finished" if wap["finished"] else
+            "STOPPED at the time limit: " + ", ".join(wap["stopped"] or ["no report"])))
+    print(f"  server errors logged: {len(checks['server_errors'])} staff, "
+          f"{checks['survey_errors']} survey ({checks['staff_requests']} staff requests "
+          f"answered 2xx/3xx)")
+    for line, status in checks["server_errors"][:10]:
         print(f"    {status} {line}")
-    bad |= bool(server_errors) or bool(survey_errors)
-    print("RESULT:", "FINDINGS — see above" if bad else "nothing exploitable found")
-    return bad
+    bad |= bool(checks["server_errors"]) or bool(checks["survey_errors"])
+    if bad:
+        print("RESULT: FINDINGS — see above")
+        return 1
+    if unfinished:
+        print("RESULT: INCOMPLETE — no finding, but not every target finished: see above")
+        return 2
+    print("RESULT: every target finished; nothing exploitable found")
+    return 0
 
 
 if __name__ == "__main__":
