@@ -78,16 +78,24 @@ ANSWERS = {"channel": "in_person", "immediate": "no", "access": "4", "procedure"
 HIDDEN = re.compile(r'name="(csrf_token|ticket)"[^>]*value="([^"]*)"')
 # What each sqlmap run asks for a fresh token with: a module the scan writes, imported by
 # sqlmap's --eval (no semicolons may appear in --eval itself).
-FRESH = '''import re
-import urllib.request
+FRESH = '''import http.client
+import re
+import urllib.parse
 
 FIELD = re.compile(r'name="([\\w-]+)"[^>]*value="([^"]*)"')
 
 
 def fields(url, cookie, *names):
-    """The named hidden fields of a fresh copy of the page, fetched with the scan's cookie."""
-    request = urllib.request.Request(url, headers={"Cookie": cookie})
-    found = dict(FIELD.findall(urllib.request.urlopen(request, timeout=10).read().decode()))
+    """The named hidden fields of a fresh copy of the page, fetched with the scan's cookie.
+    http.client, not urllib: sqlmap installs its own global urllib opener (keep-alive, its
+    cookie jar), on which this fetch hung after a thousand requests."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        connection.request("GET", parts.path, headers={"Cookie": cookie, "Connection": "close"})
+        found = dict(FIELD.findall(connection.getresponse().read().decode()))
+    finally:
+        connection.close()
     return [found[name] for name in names]
 '''
 
@@ -177,6 +185,8 @@ def sqlmap(name: str, url: str, params: list[str], args: list[str], opts, out: P
     done = set(re.findall(r"parameter '([^']+)' does not seem to be injectable", text))
     done |= set(injectable)
     unfinished = [p for p in params if p not in done]
+    if "error occurred while evaluating provided code" in text:  # the fresh form's fetch
+        unfinished = unfinished or params
     if "sqlmap identified the following injection point" in text or injectable:
         verdict = "INJECTABLE: " + (", ".join(injectable) or "see the log")
     elif unfinished:

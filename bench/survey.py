@@ -138,13 +138,15 @@ def wrk(url: str, seconds: int, script: Path) -> tuple[float, float, int]:
 
 def count_stored(env: dict) -> tuple[int, int]:
     """(khaosat's stored responses, its used tickets that say "completed"). Answers wait in the
-    inbox for their batch (app/domain/inbox.py): both count; the bare app's are left out."""
+    inbox for their batch, with their tickets (app/domain/inbox.py): both count; the bare
+    app's are left out."""
     code = ("from app import create_app; from app.extensions import db; "
             "from sqlalchemy import text; app = create_app()\n"
             "with app.app_context(): print(*db.session.execute(text("
             "\"select (select count(*) from response where comment is null or comment != 'bare')"
             " + (select count(*) from response_inbox), (select count(*) from used_ticket "
-            "where outcome = 'completed')\")).one())")
+            "where outcome = 'completed') + (select count(*) from response_inbox "
+            "where ticket_hash is not null)\")).one())")
     out = subprocess.run([BIN / "python", "-c", code], cwd=ROOT, env=env, capture_output=True,
                          text=True, check=True).stdout
     stored, tickets = out.strip().splitlines()[-1].split()
