@@ -1,7 +1,7 @@
 """Attack a production-mode khaosat on 127.0.0.1 with sqlmap and wapiti3, bounded in time.
 
     .venv/bin/python bench/security.py [--database postgresql://127.0.0.1:5432/test]
-                                       [--minutes 10] [--level 3 --risk 2] [--only sqlmap|wapiti]
+                                       [--minutes 20] [--level 3 --risk 2] [--only sqlmap|wapiti]
 
 Needs sqlmap (Debian: apt-get install sqlmap); wapiti3 gets a virtualenv of its own in
 ~/.cache/khaosat-wapiti on first use (PyPI). Starts two gunicorn workers with KHAOSAT_ENV=
@@ -163,7 +163,11 @@ def sqlmap(name: str, url: str, params: list[str], args: list[str], opts, out: P
     """One sqlmap run on the named parameters; its verdict, the parameters it finished, the
     requests it sent and the HTTP errors it met."""
     traffic = out / f"{name.replace(' ', '-')}.traffic"
+    # --disable-precon: sqlmap opens sockets ahead of its requests; two idle ones hold both
+    # sync workers (gunicorn reads a request as it comes: nginx in front buffers it in
+    # production), and the fresh form's fetch then waited for a worker until a timeout.
     cmd = ["sqlmap", "-u", url, "--batch", "--flush-session", "--disable-coloring",
+           "--disable-precon",
            f"--level={opts.level}", f"--risk={opts.risk}", "--time-sec=2", "--timeout=15",
            f"--output-dir={out}", "-p", ",".join(params), "-t", str(traffic), *args]
     print(f"sqlmap: {name} …", flush=True)
@@ -372,7 +376,7 @@ def upload_crafted(admin: Browser, base: str, code: str) -> list[tuple[str, int,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", help="a PostgreSQL URL (default: a temporary SQLite)")
-    parser.add_argument("--minutes", type=int, default=10, help="time limit of each tool run")
+    parser.add_argument("--minutes", type=int, default=20, help="time limit of each tool run")
     parser.add_argument("--level", type=int, default=3)
     parser.add_argument("--risk", type=int, default=2)
     parser.add_argument("--only", choices=("sqlmap", "wapiti"))
