@@ -121,7 +121,7 @@ def test_server_error_on_a_survey_page_is_logged_without_its_code(app, counter, 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(lookup, "active_campaign_for", broken)
+    monkeypatch.setattr(lookup, "_definition", broken)  # a fault past the lookup's read
     app.config["PROPAGATE_EXCEPTIONS"] = False
     caplog.set_level(logging.ERROR)
     page = app.test_client().get(f"/q/{counter.code}")

@@ -64,6 +64,38 @@ def test_a_fresh_phone_gets_from_the_lean_path_what_the_view_sends(app, counter,
     assert count_responses(app) == 1 and funnel(app, counter.id)["opened"] == 2
 
 
+def test_a_counter_never_scanned_before_is_answered_lean_with_its_own_words(app, counter,
+                                                                            views):
+    """Real scans come to a different counter nearly every time: once one page of the
+    questionnaire is rendered, a new counter's page is that skeleton with its own words
+    (escaped), from the lean path, the same page the view would render for it."""
+    from app.models import Unit
+    from tests.factories import make_counter
+
+    app.test_client().get(f"/q/{counter.code}")
+    with app.app_context():
+        unit = db.session.scalars(select(Unit).where(Unit.code == "STP")).one()
+        other = ref(make_counter(unit, "Quầy <b>2</b> & \"A\"", operator="Bưu điện <i>"))
+        plain = ref(make_counter(unit, "Quầy 3"))
+    assert views == ["GET"]
+    for new in (other, plain):
+        app.test_client().get(f"/q/{new.code}")  # the operator's skeleton: the view, once
+    lean = app.test_client().get(f"/q/{other.code.lower()}")
+    assert views == ["GET", "GET"]  # one more skeleton (a counter with an operator), no more
+    html = lean.get_data(as_text=True)
+    assert "Quầy &lt;b&gt;2&lt;/b&gt; &amp; &#34;A&#34;" in html
+    assert "do Bưu điện &lt;i&gt; phụ trách" in html and "Sở Tư pháp" in html
+    assert f'action="/q/{other.code}"' in html and "KHAOSATCODEMARK" not in html
+    assert "\x00" not in html
+    # The view renders the same page for it (bar its token and ticket).
+    app.extensions.pop("khaosat.skeletons")
+    app.extensions.pop("khaosat.lookup")
+    viewed = app.test_client().get(f"/q/{other.code}?lang=vi").get_data(as_text=True)
+    for name, value in hidden_fields(html).items():
+        html = html.replace(value, hidden_fields(viewed)[name])
+    assert html == viewed
+
+
 def test_the_view_still_answers_what_the_lean_path_leaves(app, counter, views):
     app.test_client().get(f"/q/{counter.code}")
     phone = app.test_client()

@@ -106,3 +106,53 @@ def test_a_change_made_on_this_server_shows_at_once(app, client, counter):
         db.session.commit()
     assert client.get(f"/q/{counter.code}").status_code == 410
     assert open_survey(client, new_code)[0].status_code == 200
+
+
+def test_the_one_statement_lookup_agrees_with_the_domains_rules(app):
+    """The survey reads a code's counter, liveness, opening hours and campaign in one
+    statement (lookup._card_query); for counters across a tree (hours set on one district,
+    campaigns on the province and on one commune, one closed, one not started, a closed
+    unit) it says what campaigns.active_campaign_for and integrity.opening_hours say."""
+    from datetime import timedelta
+
+    from app.clock import local_today
+    from app.domain.campaigns import active_campaign_for
+    from app.domain.integrity import opening_hours
+    from app.domain.org import find_by_public_code
+    from tests.factories import make_campaign, make_counter, make_unit
+
+    with app.app_context():
+        today = local_today()
+        province = make_unit()
+        district = make_unit("HUYEN", "Huyện Một", "district", parent=province)
+        district.opening_hours = "07:30-11:00"
+        commune = make_unit("XA", "Xã Một", "commune", parent=district)
+        other = make_unit("XA2", "Xã Hai", "commune", parent=province)
+        shut = make_unit("XA3", "Xã Ba", "commune", parent=province)
+        make_campaign(province, name="Cả tỉnh")
+        make_campaign(commune, name="Riêng xã", status="active")
+        make_campaign(other, name="Đã xong", status="closed")
+        make_campaign(other, name="Chưa tới", starts_on=today + timedelta(days=3))
+        counters = [make_counter(unit, f"Quầy {unit.code}", operator="Bưu điện" if n else None)
+                    for n, unit in enumerate((province, district, commune, other, shut))]
+        shut.active = False
+        db.session.commit()
+        for counter in counters:
+            found, retired = lookup.entry(counter.code.lower(), today)
+            live, _ = find_by_public_code(counter.code)
+            if live is None:
+                assert (found, retired) == (None, True)
+                continue
+            campaign = active_campaign_for(live, today)
+            assert found.counter.hours == opening_hours(live.unit), counter.code
+            assert found.counter.operator == live.operator
+            assert (found.campaign.id if found.campaign else None) == (
+                campaign.id if campaign else None), counter.code
+        # The commune's counter answers for its own campaign, the nearest; the district's
+        # hours reach the commune below it; the province's default reaches the others.
+        own = lookup.entry(counters[2].code, today)[0]
+        assert own.campaign.id == active_campaign_for(
+            find_by_public_code(counters[2].code)[0], today).id
+        assert own.counter.hours == "07:30-11:00"
+        assert lookup.entry(counters[3].code, today)[0].counter.hours == \
+            app.config["OFFICE_HOURS"]

@@ -14,18 +14,18 @@ within that time. A form sent meanwhile is not stored: the POST checks the live 
 write (domain/responses.record_outcome).
 """
 
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from flask import current_app, has_app_context
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from markupsafe import escape
+from sqlalchemy import Date, bindparam, event, func, select
+from sqlalchemy.orm import Session, aliased
 
-from app.domain.campaigns import active_campaign_for
 from app.domain.codes import normalise_code
-from app.domain.integrity import opening_hours
-from app.domain.org import find_by_public_code
 from app.extensions import db
 from app.models import Campaign, Counter, Questionnaire, RetiredCode, Unit
 from app.survey.tickets import issue_ticket
@@ -97,16 +97,17 @@ def entry(code: str, day: date) -> tuple[CodeEntry | None, bool]:
     hit = entries.get(code)
     if hit is not None and hit.day == day and hit.expires > now:
         return hit, False
-    counter, retired = find_by_public_code(code)
-    if counter is None:
+    row = db.session.execute(_card_query(), {"code": code, "day": day}).first()
+    if row is None or not row.live:
+        retired = row is not None or db.session.get(RetiredCode, code) is not None
+        db.session.rollback()
         return None, retired
-    campaign = active_campaign_for(counter, day)
-    card = CounterCard(id=counter.id, code=counter.code, name=counter.name,
-                       operator=counter.operator, unit=UnitCard(counter.unit.name),
-                       hours=opening_hours(counter.unit))
-    campaign_card = None if campaign is None else CampaignCard(
-        id=campaign.id, questionnaire_id=campaign.questionnaire_id,
-        questionnaire=QuestionnaireCard(campaign.questionnaire.definition))
+    card = CounterCard(id=row.id, code=row.code, name=row.name, operator=row.operator,
+                       unit=UnitCard(row.unit_name),
+                       hours=row.hours or current_app.config["OFFICE_HOURS"])
+    campaign_card = None if row.campaign_id is None else CampaignCard(
+        id=row.campaign_id, questionnaire_id=row.questionnaire_id,
+        questionnaire=QuestionnaireCard(_definition(row.questionnaire_id)))
     db.session.rollback()  # ends the read (nothing was written): writes use their own connection
     if len(entries) >= MAX_ENTRIES:
         entries.clear()
@@ -115,6 +116,39 @@ def entry(code: str, day: date) -> tuple[CodeEntry | None, bool]:
     if seconds > 0:
         entries[code] = found
     return found, False
+
+
+@cache
+def _card_query():
+    """One statement for what a scan needs of its code: the counter and its unit, whether it
+    is live (Counter.live()), the opening hours of the nearest unit above that has them
+    (integrity.opening_hours), and the active campaign of the nearest unit above whose
+    period holds the day (campaigns.active_campaign_for). tests/test_survey_lookup.py
+    compares it with those functions."""
+    above, covering = aliased(Unit), aliased(Unit)
+    hours = (select(above.opening_hours)
+             .where(Unit.path.startswith(above.path), above.opening_hours.is_not(None))
+             .order_by(func.length(above.path).desc()).limit(1).scalar_subquery())
+    campaign_id = (select(Campaign.id).join(covering, covering.id == Campaign.unit_id)
+                   .where(Unit.path.startswith(covering.path),
+                          Campaign.runs_on(bindparam("day", type_=Date)))
+                   .order_by(func.length(covering.path).desc()).limit(1).scalar_subquery())
+    campaign = aliased(Campaign)
+    return (select(Counter.id, Counter.code, Counter.name, Counter.operator,
+                   Counter.live().label("live"), Unit.name.label("unit_name"),
+                   hours.label("hours"), campaign.id.label("campaign_id"),
+                   campaign.questionnaire_id)
+            .join(Unit, Unit.id == Counter.unit_id)
+            .outerjoin(campaign, campaign.id == campaign_id)
+            .where(Counter.code == bindparam("code")))
+
+
+def _definition(questionnaire_id: int) -> dict:
+    """A questionnaire version's definition, read once per process (versions never change)."""
+    held = current_app.extensions.setdefault("khaosat.questionnaires", {})
+    if questionnaire_id not in held:
+        held[questionnaire_id] = db.session.get(Questionnaire, questionnaire_id).definition
+    return held[questionnaire_id]
 
 
 def forget(code: str | None = None) -> None:
@@ -130,13 +164,57 @@ def fill(page: str, csrf_token: str, ticket: str) -> str:
 
 
 def form_page(found: CodeEntry, locale: str, csrf_token: str) -> str | None:
-    """The blank form a scan gets, rendered once per code and language, filled with this
-    scan's CSRF token and a new ticket; None if not rendered yet. The view (routes.entry) and
-    the lean path (lean.py) both serve it, so a phone gets the same page either way."""
+    """The blank form a scan gets, filled with this scan's CSRF token and a new ticket; None
+    if its skeleton is not rendered yet in this process. The view (routes.entry) and the
+    lean path (lean.py) both serve it, so a phone gets the same page either way."""
     page = found.pages.get(("form", locale))
     if page is None:
-        return None
+        skeleton = _skeletons().get(skeleton_key(found, locale))
+        if skeleton is None:
+            return None
+        page = found.pages[("form", locale)] = _with_counter(skeleton, found.counter)
     return fill(page, csrf_token, issue_ticket(found.counter.id))
+
+
+# --- one blank page per questionnaire and language, for every counter ----------------------
+# Why: rendering the form (~45 inputs) was most of a scan's CPU time, and real scans come to
+# a different counter nearly every time (2,000 counters, a few scans each a day), so a page
+# kept per code was rarely there. The page is rendered once per questionnaire version,
+# language and "has an operator" with markers where the counter's words go; each code's page
+# is that skeleton with its counter's words put in (escaped).
+SKELETON_COUNTER = CounterCard(id=0, code="KHAOSATCODEMARK", name="\x00name\x00",
+                               operator="\x00operator\x00", unit=UnitCard("\x00unit\x00"),
+                               hours="")
+_MARKS = re.compile("KHAOSATCODEMARK|\x00(name|operator|unit)\x00")
+
+
+def skeleton_key(found: CodeEntry, locale: str) -> tuple:
+    return (found.campaign.questionnaire_id, locale, bool(found.counter.operator))
+
+
+def skeleton_counter(found: CodeEntry) -> CounterCard:
+    """The marker counter a skeleton is rendered with (no operator if the counter has none)."""
+    if found.counter.operator:
+        return SKELETON_COUNTER
+    return CounterCard(id=0, code=SKELETON_COUNTER.code, name=SKELETON_COUNTER.name,
+                       operator=None, unit=SKELETON_COUNTER.unit, hours="")
+
+
+def keep_skeleton(key: tuple, render) -> None:
+    """Render a skeleton once per process (`render()` runs in the view's request)."""
+    held = _skeletons()
+    if key not in held:
+        held[key] = render()
+
+
+def _skeletons() -> dict[tuple, str]:
+    return current_app.extensions.setdefault("khaosat.skeletons", {})
+
+
+def _with_counter(skeleton: str, counter: CounterCard) -> str:
+    words = {"name": escape(counter.name), "unit": escape(counter.unit.name),
+             "operator": escape(counter.operator or "")}
+    return _MARKS.sub(lambda m: words[m.group(1)] if m.group(1) else counter.code, skeleton)
 
 
 # A change committed by this process forgets every entry at once (staff pages, CLI, tests).
@@ -153,4 +231,4 @@ def _note_changes(session, _context, _instances) -> None:
 @event.listens_for(Session, "after_commit")
 def _forget_on_commit(session) -> None:
     if session.info.pop("survey_lookup_stale", False) and has_app_context():
-        forget()
+        forget()  # skeletons stay: a questionnaire version never changes

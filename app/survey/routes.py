@@ -86,7 +86,7 @@ def entry(code: str):
     if tickets.answered_here_today(found.counter.id, day):
         return render_template("survey/refused.html", counter=found.counter, reason="answered")
     locale = str(get_locale())
-    found.page(("form", locale), lambda: _blank_page(
+    lookup.keep_skeleton(lookup.skeleton_key(found, locale), lambda: _blank_page(
         survey_form_class(found.campaign.questionnaire.definition, locale)(), found))
     page = lookup.form_page(found, locale, tickets.csrf_token())
     if request.method == "GET":
@@ -247,7 +247,8 @@ _blank_questions: dict[tuple[str, int, str], Markup] = {}
 
 
 def _blank_page(form, found: lookup.CodeEntry) -> str:
-    """The survey page with markers where each scan's token and ticket go (lookup.fill)."""
+    """The survey page with markers where each scan's token and ticket go (lookup.fill) and,
+    rendered for a marker counter, where each counter's words go (lookup's skeletons)."""
     definition = found.campaign.questionnaire.definition
     key = (definition["code"], definition["version"], str(get_locale()))
     if key not in _blank_questions:
@@ -255,9 +256,9 @@ def _blank_page(form, found: lookup.CodeEntry) -> str:
         _blank_questions[key] = macro(form)  # Markup: the template autoescapes
     form.csrf_field.current_token = lookup.CSRF_MARK
     form.ticket.data = lookup.TICKET_MARK
-    return render_template("survey/form.html", form=form, counter=found.counter,
-                           campaign=found.campaign, notice=None,
-                           questions_html=_blank_questions[key])
+    return render_template("survey/form.html", form=form,
+                           counter=lookup.skeleton_counter(found), campaign=found.campaign,
+                           notice=None, questions_html=_blank_questions[key])
 
 
 def _show(form, counter, campaign, *, notice: str | None = None, clear_errors: bool = False):
