@@ -24,34 +24,17 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from survey import GET_LUA, OPEN_GATES, serve
+from survey import GET_LUA, OPEN_GATES, PROVINCE, serve
 from throwaway import throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-SETUP = """
-import sys
-from datetime import UTC, datetime, timedelta
-sys.path.insert(0, "bench")
-from reports import build_tree
-from sqlalchemy import text
-from app import create_app
-from app.clock import local_today
-from app.extensions import db
+# The province of bench/survey.py, an admin, and two print jobs of every counter.
+SETUP = PROVINCE + """
+from datetime import UTC, datetime
 from app.models import PrintJob
-from app.domain.questionnaires import latest, load_all
-app = create_app()
 with app.app_context():
-    load_all()
-    q = latest("sipas-short").id
-    db.session.commit()
     with db.engine.begin() as conn:
-        build_tree(conn, {counters})
-        conn.execute(text("INSERT INTO campaign (id, name, unit_id, questionnaire_id, "
-                          "starts_on, ends_on, target_rate, status) VALUES (1, 'Năm', 1, :q, "
-                          ":s, :e, 30, 'active')"),
-                     {{"q": q, "s": local_today() - timedelta(days=5),
-                      "e": local_today() + timedelta(days=30)}})
         conn.execute(text("INSERT INTO user_account (id, username, password_hash, role, "
                           "unit_id, active, language, session_version, created_at) VALUES "
                           "(1, 'bench', 'x', 'admin', 1, TRUE, 'vi', 1, :now)"),
