@@ -212,6 +212,13 @@ def run(url: str, postgres: bool, responses: int, counters: int, build: bool = T
     with app.app_context():
         if build:
             generate(postgres, responses, counters)
+        else:  # a database kept by --keep: back to the Monday morning, last week unsummed
+            last = monday(local_today()) - timedelta(days=7)
+            for table in ("answer_week", "campaign_week", "rolled_week"):
+                db.session.execute(text(f"DELETE FROM {table} WHERE week >= :w"),
+                                   {"w": last})
+            db.session.execute(text("DELETE FROM response_inbox"))
+            db.session.commit()
         # What `flask sum-weeks` did until last week: every settled week but the last summed
         # once (the last ended on Sunday night; the hourly cron has not run since).
         started = time.perf_counter()
