@@ -126,3 +126,47 @@ def test_only_home_affairs_sets_days_aside(app, world):
     with app.app_context():
         assert db.session.scalar(select(func.sum(ResponseDay.responses))) == 36
         assert db.session.scalar(select(Unit.id).where(Unit.code == "XA"))
+
+
+def test_two_decisions_on_one_day_at_once_give_no_server_error(app, world):
+    """Someone gives a pending day back (the row is being deleted) while Home Affairs sets
+    it aside: the second waits for the first (the row is read FOR UPDATE) and then does
+    what it asked on what is there; where the database cannot wait (SQLite reads before it
+    writes), the page says the day was just decided by another, not a 500 (the security
+    scan's two concurrent POSTs met a StaleDataError)."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from app.domain.holds import hold_for_review
+    from app.models import QuarantinedDay
+
+    with app.app_context():
+        hold_for_review(db.session.connection(), world["counter"], world["tuesday"])
+        db.session.commit()
+        engine = db.engine
+    admin = login(app, "admin")
+    token = csrf_token_of(admin.get("/staff/tallies"))
+    answer = {}
+
+    def set_aside():
+        answer["page"] = admin.post("/reports/review/hold", data={
+            "csrf_token": token, "counter": world["counter"],
+            "day": world["tuesday"].isoformat(), "reason": "cùng lúc"})
+
+    with engine.connect() as giving_back:
+        giving_back.execute(text("DELETE FROM quarantined_day WHERE counter_id = :c AND "
+                                 "day = :d"), {"c": world["counter"], "d": world["tuesday"]})
+        other = threading.Thread(target=set_aside)
+        other.start()
+        time.sleep(0.5)  # the set-aside reaches the row and waits
+        giving_back.commit()
+    other.join(timeout=30)
+    assert answer["page"].status_code == 303
+    review = admin.get("/reports/review").get_data(as_text=True)
+    assert "Đã tạm loại 30 phiếu" in review or "vừa được người khác xử lý" in review
+    with app.app_context():
+        held = db.session.get(QuarantinedDay, (world["counter"], world["tuesday"]))
+        if engine.dialect.name == "postgresql":  # it waited, then set the day aside
+            assert held is not None and held.status == "held"

@@ -41,13 +41,15 @@ class QuarantineError(DomainError):
 
 def quarantine_day(counter: Counter, day: date, *, reason: str | None, actor: User | str,
                    today: date) -> int:
-    """Set the counter's answers of `day` aside; return how many."""
+    """Set the counter's answers of `day` aside; return how many. The day's row is read
+    FOR UPDATE (here, in release_day and accept_day): two people deciding the same day at
+    once are served one after the other, the second seeing what the first did."""
     if day >= today:
         raise QuarantineError(_("Chỉ tạm loại được những ngày đã qua."))
     # The day's last forms may still wait there: they move (a past day's forms always may).
     inbox.move(db.session.connection(), at_least=current_app.config["SURVEY_MOVE_BATCH"],
                today=today)
-    found = db.session.get(QuarantinedDay, (counter.id, day))
+    found = db.session.get(QuarantinedDay, (counter.id, day), with_for_update=True)
     if found is not None and found.status == PENDING:  # out of the figures already
         found.status, found.reason = HELD, (reason or "").strip() or None
         log_change(actor=actor, action="quarantine", object_type="counter",
@@ -75,7 +77,7 @@ def quarantine_day(counter: Counter, day: date, *, reason: str | None, actor: Us
 
 def release_day(counter: Counter, day: date, *, actor: User | str) -> int:
     """Give the counter's answers of `day` back to the figures; return how many."""
-    held = db.session.get(QuarantinedDay, (counter.id, day))
+    held = db.session.get(QuarantinedDay, (counter.id, day), with_for_update=True)
     if held is None:
         raise QuarantineError(_("Ngày này của quầy không ở trong danh sách xem xét."))
     responses = held.responses
@@ -92,7 +94,7 @@ def accept_day(counter: Counter, day: date, *, reason: str | None, actor: User |
                today: date) -> int:
     """Accept a day pending review: its answers count from now on, and new flags of that day
     do not hold it again. Returns how many answers it gives back."""
-    held = db.session.get(QuarantinedDay, (counter.id, day))
+    held = db.session.get(QuarantinedDay, (counter.id, day), with_for_update=True)
     if held is None or held.status != PENDING:
         raise QuarantineError(_("Ngày này của quầy không chờ xem xét."))
     if day >= today:

@@ -5,6 +5,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.scope import (
     campaigns_to_report,
@@ -271,6 +273,9 @@ def _review_step(step, *, done: str, unclear: str):
                 n = step(counter, form)
         except QuarantineError as exc:
             flash(str(exc), "error")
+        except (IntegrityError, StaleDataError):  # decided at the same moment by another
+            flash(_("Ngày này vừa được người khác xử lý; trang đã được tải lại để Ông/Bà "
+                    "xem kết quả."), "error")
         else:
             flash(done % {"n": n, "counter": counter.name,
                           "day": form.day.data.strftime("%d/%m/%Y")}, "info")
