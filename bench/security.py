@@ -518,7 +518,8 @@ def report(opts, url, checks) -> int:
         unfinished |= not wap["finished"]
         print(f"    {wap['minutes']:.1f} min; " + (
             "every module finished" if wap["finished"] else
-            "STOPPED at the time limit: " + ", ".join(wap["stopped"] or ["no report"])))
+            "DID NOT FINISH: " + (", ".join(wap["stopped"]) + " stopped at the time limit"
+                                  if wap["stopped"] else "no report (interrupted)")))
     print(f"  server errors logged: {len(checks['server_errors'])} staff, "
           f"{checks['survey_errors']} survey ({checks['staff_requests']} staff requests "
           f"answered 2xx/3xx)")
