@@ -29,6 +29,7 @@ THANKS = b"<!doctype html><p>Cam on</p>"
 LOG = pickle.loads(open(os.environ["BENCH_STATEMENTS"], "rb").read())  # noqa: S301, SIM115
 with engine.connect() as _conn:
     IDS = dict(_conn.execute(text("SELECT code, id FROM counter")).all())
+engine.dispose()  # no connection opened at import is shared by forked workers
 LOGGED = {method: code for method, code in zip(("GET", "POST"), LOG["codes"], strict=False)}
 COOKIE = "session=eyJjc3JmX3Rva2VuIjoiYmFyZSJ9.bare.bare; HttpOnly; Path=/; SameSite=Lax"
 

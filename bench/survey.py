@@ -139,11 +139,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(app: str, env: dict, extra: list[str]) -> tuple[subprocess.Popen, str]:
+def serve(app: str, env: dict, extra: list[str],
+          log: Path | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (the server's life)
     proc = subprocess.Popen([BIN / "gunicorn", *extra, "-w", "2", "-b", f"127.0.0.1:{port}",
-                             app], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                             app], cwd=ROOT, env=env, stdout=out, stderr=out)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -261,7 +262,7 @@ def run(args, env: dict, tmp: Path) -> None:
                 "&ticket="
             apps["bare"] = serve("bare_app:app", {
                 **kenv, "BENCH_PAGE": str(tmp / "page.html"), "BENCH_STATEMENTS": str(log),
-                "PYTHONPATH": str(ROOT / "bench")}, [])
+                "PYTHONPATH": str(ROOT / "bench")}, [], Path("/tmp/bare-app.log"))
             for n in range(args.rounds):
                 order = list(apps) if n % 2 == 0 else list(reversed(apps))
                 for method in ("GET", "POST"):
@@ -280,7 +281,10 @@ def run(args, env: dict, tmp: Path) -> None:
                                 **values, "cookie": cookie, "prefix": prefix,
                                 "tickets": tmp / "tickets.lua"})
                         cpu = worker_cpu(proc)
-                        rate, p99, done = wrk(f"{base}/", args.seconds, script)
+                        try:
+                            rate, p99, done = wrk(f"{base}/", args.seconds, script)
+                        except RuntimeError as exc:
+                            sys.exit(f"FAIL: {kind} traffic, {name} {method}: {exc}")
                         samples.setdefault((kind, name, method), []).append(
                             (worker_cpu(proc) - cpu, done, rate, p99))
         finally:
