@@ -1,10 +1,12 @@
 """What a scan needs to know about its code, kept in this process for a short while.
 
-Why: every scan would otherwise ask the database for the counter, its unit and the campaigns
-above it, and render ~45 form inputs again; on a busy morning that was most of a survey GET's
-time (bench/survey.py). A code's entry holds plain values (no ORM objects, which expire with
-their session) and the pages a scan shows, rendered once, with markers where each scan's CSRF
-token and ticket go.
+Why: a scan needs the counter, its unit, opening hours and campaign, and the form's page
+(~45 inputs). They are read in one statement (_card_query), and the page is rendered once per
+questionnaire version and language as a skeleton each counter's words are put into (below):
+real scans come to a different counter nearly every time, so a counter never scanned before
+costs one round trip, not a render (bench/survey.py). A code's entry holds plain values (no
+ORM objects, which expire with their session) and its pages, with markers where each scan's
+CSRF token and ticket go; it helps a counter scanned again within SURVEY_LOOKUP_SECONDS.
 
 How long a change takes to show: this process forgets every entry as soon as it commits a
 change to a counter, unit, campaign, questionnaire or code (the session event below). Other
