@@ -86,8 +86,6 @@ def main() -> None:
     app = create_app({"SURVEY_MIN_SECONDS": 0})  # the log is of a form read in time
     with app.app_context():
         log = Log(db.engine)
-    client = app.test_client()
-
     def phone(n: int):
         c = app.test_client()
         c.environ_base["HTTP_X_FORWARDED_FOR"] = f"10.200.0.{n}"
@@ -114,7 +112,6 @@ def main() -> None:
     night = send(phone(4), code_b)
     Path(out).write_bytes(pickle.dumps({"GET": get, "POST": post, "POST at night": night,
                                         "codes": (code_b, code_c, code_b)}))
-    del client
 
 
 if __name__ == "__main__":

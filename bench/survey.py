@@ -262,7 +262,7 @@ def run(args, env: dict, tmp: Path) -> None:
                 "&ticket="
             apps["bare"] = serve("bare_app:app", {
                 **kenv, "BENCH_PAGE": str(tmp / "page.html"), "BENCH_STATEMENTS": str(log),
-                "PYTHONPATH": str(ROOT / "bench")}, [], Path("/tmp/bare-app.log"))
+                "PYTHONPATH": str(ROOT / "bench")}, [], tmp / "floor.log")
             for n in range(args.rounds):
                 order = list(apps) if n % 2 == 0 else list(reversed(apps))
                 for method in ("GET", "POST"):
@@ -284,7 +284,9 @@ def run(args, env: dict, tmp: Path) -> None:
                         try:
                             rate, p99, done = wrk(f"{base}/", args.seconds, script)
                         except RuntimeError as exc:
-                            sys.exit(f"FAIL: {kind} traffic, {name} {method}: {exc}")
+                            floor_log = (tmp / "floor.log").read_text(errors="replace")
+                            sys.exit(f"FAIL: {kind} traffic, {name} {method}: {exc}\n"
+                                     f"the floor's log ends:\n{floor_log[-2000:]}")
                         samples.setdefault((kind, name, method), []).append(
                             (worker_cpu(proc) - cpu, done, rate, p99))
         finally:
