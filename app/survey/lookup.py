@@ -99,18 +99,17 @@ def entry(code: str, day: date) -> tuple[CodeEntry | None, bool]:
     hit = entries.get(code)
     if hit is not None and hit.day == day and hit.expires > now:
         return hit, False
-    row = db.session.execute(_card_query(), {"code": code, "day": day}).first()
-    if row is None or not row.live:
-        retired = row is not None or db.session.get(RetiredCode, code) is not None
-        db.session.rollback()
-        return None, retired
+    with db.engine.connect() as conn:  # Core on a pooled connection: no ORM session to run
+        row = conn.execute(_card_query(), {"code": code, "day": day}).first()
+        if row is None or not row.live:
+            return None, row is not None or conn.execute(select(RetiredCode.code).where(
+                RetiredCode.code == code)).first() is not None
     card = CounterCard(id=row.id, code=row.code, name=row.name, operator=row.operator,
                        unit=UnitCard(row.unit_name),
                        hours=row.hours or current_app.config["OFFICE_HOURS"])
     campaign_card = None if row.campaign_id is None else CampaignCard(
         id=row.campaign_id, questionnaire_id=row.questionnaire_id,
         questionnaire=QuestionnaireCard(_definition(row.questionnaire_id)))
-    db.session.rollback()  # ends the read (nothing was written): writes use their own connection
     if len(entries) >= MAX_ENTRIES:
         entries.clear()
     seconds = current_app.config["SURVEY_LOOKUP_SECONDS"]
@@ -150,6 +149,7 @@ def _definition(questionnaire_id: int) -> dict:
     held = current_app.extensions.setdefault("khaosat.questionnaires", {})
     if questionnaire_id not in held:
         held[questionnaire_id] = db.session.get(Questionnaire, questionnaire_id).definition
+        db.session.rollback()  # ends the read: the survey's writes use their own connections
     return held[questionnaire_id]
 
 
