@@ -121,3 +121,20 @@ def test_the_dashboard_reads_the_same_before_and_after_sum_weeks(unsummed):
     assert table() == before
     sum_weeks(unsummed)
     assert table() == before and "%" in before
+
+
+def test_a_report_page_works_out_the_batches_of_a_week_not_summed_yet_once(unsummed):
+    """Every grouping of a page (units, weeks, answers, comments) needs the plan of batches of
+    the weeks not summed yet; each working-out reads those weeks' daily rows again, so a page
+    does it once per set of counters, not once per grouping."""
+    admin = login(unsummed, "admin", "khaosat-demo")
+
+    def plan_reads(url: str) -> int:
+        with Statements(unsummed) as watched:
+            assert admin.get(url).status_code == 200, url
+        # The plan's read: responses per counter and week, from the daily rows.
+        return sum(1 for s in watched.seen if "FROM response_day" in s
+                   and "GROUP BY response_day.counter_id, " in " ".join(s.split()))
+
+    assert plan_reads("/reports/") == 1  # the province's subtree: units and weeks share it
+    assert plan_reads("/reports/details") == 1  # and the answers and comments
