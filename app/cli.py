@@ -195,7 +195,7 @@ def reissue_code(code: str) -> None:
 @with_appcontext
 def import_tallies(path: str) -> None:
     """Import eligible-return tallies from the one-stop system's CSV or XLSX export."""
-    from app.domain.tallies import TallyRejected
+    from app.domain import RowsRejected
     from app.domain.tallies import import_tallies as run_import
     from app.staff.tally_files import read_tally_file
 
@@ -209,7 +209,7 @@ def import_tallies(path: str) -> None:
         with transaction():
             result = run_import(rows, filename=filename, counters=counters, scope=None,
                                 actor="cli", today=local_today())
-    except TallyRejected as exc:
+    except RowsRejected as exc:
         for row, reason in exc.problems:
             click.echo(f"row {row}: {reason}" if row else reason, err=True)
         raise click.ClickException("Nothing imported: the file was rejected.") from exc

@@ -48,10 +48,11 @@ def from_environment(instance_path: str) -> dict:
         # this often, so the database keeps no order or time of them (app/domain/inbox.py).
         "SURVEY_MOVE_MINUTES": int(os.environ.get("SURVEY_MOVE_MINUTES",
                                                   "60" if production else "0")),
-        # A tally file is read in a child process stopped at this much CPU time and this much
-        # more memory (app/staff/tally_files.py): no upload holds a worker for long.
-        "TALLY_READ_CPU_SECONDS": int(os.environ.get("TALLY_READ_CPU_SECONDS", "3")),
-        "TALLY_READ_MEMORY_MB": int(os.environ.get("TALLY_READ_MEMORY_MB", "512")),
+        # An uploaded table (tallies, returned dossiers) is read in a child process stopped at
+        # this much CPU time and this much more memory (app/staff/table_files.py): no upload
+        # holds a worker for long.
+        "UPLOAD_READ_CPU_SECONDS": int(os.environ.get("UPLOAD_READ_CPU_SECONDS", "3")),
+        "UPLOAD_READ_MEMORY_MB": int(os.environ.get("UPLOAD_READ_MEMORY_MB", "512")),
         # A move carries at least this many forms (from anywhere in the province), or only
         # forms of days already over: one form moved alone would have its moment stamped.
         "SURVEY_MOVE_BATCH": int(os.environ.get("SURVEY_MOVE_BATCH", "5")),

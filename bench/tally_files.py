@@ -3,8 +3,9 @@
     .venv/bin/python bench/tally_files.py [--repeat 3]
 
 Each file goes through what `/staff/tallies/import` and `flask import-tallies` use
-(app/staff/tally_files.read_within_limits: a child process stopped at TALLY_READ_CPU_SECONDS
-of CPU and TALLY_READ_MEMORY_MB more memory, the production defaults). The baseline, in the
+(app/staff/tally_files.read_tallies_within_limits: a child process stopped at
+UPLOAD_READ_CPU_SECONDS of CPU and UPLOAD_READ_MEMORY_MB more memory, the production
+defaults). The baseline, in the
 same run, is an honest 1,000-row CSV read the same way (child process included). For each
 file: what it came to (rows read, for the domain to check, or the refusal), the rows seen
 and cells read, the child's CPU time, the wall time the worker waited, and the ratio to the
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from openpyxl import Workbook
 
 from app import create_app
-from app.staff import tally_files
+from app.staff import table_files, tally_files
 
 HEADER = ["date", "counter_code", "returned", "immediate", "online", "postal"]
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -101,10 +102,10 @@ def files() -> list[tuple[str, str, bytes, bool | None]]:
     ]
 
 
-def timed(app, data: bytes, name: str) -> tuple[float, tally_files.Reading]:
+def timed(app, data: bytes, name: str) -> tuple[float, table_files.Reading]:
     with app.test_request_context():
         start = time.perf_counter()
-        reading = tally_files.read_within_limits(data, name)
+        reading = tally_files.read_tallies_within_limits(data, name)
         return time.perf_counter() - start, reading
 
 
@@ -114,11 +115,11 @@ def main() -> int:
     args = parser.parse_args()
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "bench",
                       "KHAOSAT_ENV": "development"})
-    ceiling = app.config["TALLY_READ_CPU_SECONDS"]
+    ceiling = app.config["UPLOAD_READ_CPU_SECONDS"]
     baseline_data = honest_csv(1_000)
     baseline = statistics.median(timed(app, baseline_data, "base.csv")[0]
                                  for _ in range(args.repeat))
-    print(f"ceiling: {ceiling} s of CPU, {app.config['TALLY_READ_MEMORY_MB']} MB; the worker "
+    print(f"ceiling: {ceiling} s of CPU, {app.config['UPLOAD_READ_MEMORY_MB']} MB; the worker "
           f"waits at most {2 * ceiling + 2} s")
     print(f"baseline (honest CSV, 1,000 rows, same path): {baseline * 1000:.0f} ms wall\n")
     print(f"{'file':44} {'KB':>6} {'came to':34} {'rows':>8} {'cells':>7} {'CPU s':>6} "

@@ -8,3 +8,11 @@ commits. The page or CLI command that calls them commits once at the end through
 
 class DomainError(ValueError):
     """A change refused by a rule; the message, in the user's language, says which."""
+
+
+class RowsRejected(DomainError):
+    """A file, or rows of it, refused; `problems` lists (row number, reason), 0 = no row."""
+
+    def __init__(self, problems: list[tuple[int, str]]):
+        super().__init__("; ".join(f"{row}: {reason}" for row, reason in problems))
+        self.problems = problems

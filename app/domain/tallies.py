@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import figures
-from app.domain import DomainError
+from app.domain import RowsRejected
 from app.domain.audit import log_change
 from app.domain.campaigns import campaign_covering
 from app.domain.quarantine import hold_found
@@ -43,12 +43,8 @@ class TallyRow:
     problem: str | None = None
 
 
-class TallyRejected(DomainError):
-    """Numbers or a whole file refused; `problems` lists (row number, reason), 0 = no row."""
-
-    def __init__(self, problems: list[tuple[int, str]]):
-        super().__init__("; ".join(f"{row}: {reason}" for row, reason in problems))
-        self.problems = problems
+class TallyRejected(RowsRejected):
+    """Numbers refused, typed or imported; `problems` lists (row number, reason), 0 = no row."""
 
 
 @dataclass

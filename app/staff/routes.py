@@ -19,6 +19,7 @@ from app.auth.scope import (
 from app.clock import local_today
 from app.confirm import ask_first
 from app.db_setup import transaction
+from app.domain import RowsRejected
 from app.domain.org import add_counter, reissue_code, update_counter
 from app.domain.tallies import TallyCounts, TallyRejected, import_tallies, record_tally
 from app.extensions import db
@@ -176,7 +177,7 @@ def tallies_import():
             result = import_tallies(rows, filename=filename, counters=in_scope,
                                     scope=current_user.unit, actor=current_user,
                                     today=local_today())
-    except TallyRejected as exc:
+    except RowsRejected as exc:
         problems = [(_("Dòng %(n)d: ", n=row) if row else "") + reason
                     for row, reason in exc.problems]
         return _tally_page(form, import_form, import_problems=problems, status=422)

@@ -1,40 +1,18 @@
-"""Reading the one-stop system's tally exports (CSV or XLSX) into rows the domain can check.
+"""Reading the one-stop system's tally exports (CSV or XLSX) into rows the domain can check,
+within the reading ceilings of app/staff/table_files.py.
 
 Used by the tallies page and by `flask import-tallies`; storing the rows is
 app/domain/tallies.py's job.
-
-A file is read in a child process with a ceiling on CPU time (TALLY_READ_CPU_SECONDS, 3) and
-on memory (TALLY_READ_MEMORY_MB above what the worker already holds, 512): whatever a
-crafted file does to the parser, the worker that received it is back within seconds and the
-citizens' survey keeps its workers. The caps below make honest files cheap; the ceiling holds
-for what the caps did not foresee.
 """
 
-import csv
-import io
-import multiprocessing
-import os
-import re
-import resource
-import time
-import unicodedata
-import zipfile
-from dataclasses import dataclass
-from datetime import date, datetime
-from xml.etree.ElementTree import ParseError
-
-from flask import current_app
-from flask_babel import gettext as _
-from openpyxl import load_workbook
-from openpyxl.cell.read_only import EmptyCell
-from openpyxl.utils.exceptions import InvalidFileException
-
+from app.domain import RowsRejected
 from app.domain.codes import normalise_code
-from app.domain.tallies import TallyCounts, TallyRejected, TallyRow
+from app.domain.tallies import TallyCounts, TallyRow
+from app.staff.table_files import Reading, Table, parse_count, parse_date, read_within_limits
 
 CANONICAL = ("date", "counter_code", "returned", "immediate", "online", "postal")
-# Headers as the one-stop systems write them, after lower-casing and dropping diacritics.
-ALIASES = {
+TALLY = Table(required=CANONICAL, aliases={
+    # Headers as the one-stop systems write them, after lower-casing and dropping diacritics.
     "ngay": "date", "ngay_tra": "date", "ngay_tra_ket_qua": "date",
     "ma_quay": "counter_code", "quay": "counter_code",
     "so_tra": "returned", "tra_ket_qua": "returned", "so_tra_ket_qua": "returned",
@@ -42,121 +20,21 @@ ALIASES = {
     "tra_ngay": "immediate", "tra_ngay_khi_nop": "immediate",
     "truc_tuyen": "online", "nop_truc_tuyen": "online",
     "buu_chinh": "postal", "qua_buu_chinh": "postal", "nop_qua_buu_chinh": "postal",
-}
-MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 50_000
-MAX_CELL = 200  # characters: a date, a code or a number, with room for spaces
-# An XLSX is a zip: what it says it unpacks to is checked before anything is opened (Python's
-# zipfile never returns more than a member declares), so a 2 MB file cannot become 1 GB.
-MAX_MEMBER = 40 * 1024 * 1024
-MAX_UNPACKED = 80 * 1024 * 1024
-MAX_RATIO = 100  # a spreadsheet's XML packs 5–20 times; a bomb thousands of times
-# A tally sheet's words are its six headers and a few codes: openpyxl reads the whole shared-
-# strings table before the first row, so a big one is refused unread (627,000 strings, 39.5 MB,
-# cost 11.8 s before).
-MAX_SHARED_STRINGS = 1024 * 1024
-READ_COLUMNS = len(CANONICAL) * 4  # cells past these are never read, whatever the sheet says
-_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What reading a file came to, and the work it took: rows seen (blank ones too) and
-    cells read (those in the file; padding is not read)."""
-
-    rows: list[TallyRow] | None
-    problems: list[tuple[int, str]] | None
-    rows_seen: int
-    cells_read: int
-    cpu_seconds: float
+})
 
 
 def read_tally_file(data: bytes, filename: str) -> list[TallyRow]:
-    """Every data row of the file, parsed, within the reading ceiling (read_within_limits); a
-    row that cannot be read carries its problem. Raises TallyRejected for a file refused."""
-    reading = read_within_limits(data, filename)
+    """Every data row of the file, parsed, within the reading ceiling; a row that cannot be
+    read carries its problem. Raises RowsRejected for a file refused."""
+    reading = read_tallies_within_limits(data, filename)
     if reading.problems is not None:
-        raise TallyRejected(reading.problems)
+        raise RowsRejected(reading.problems)
     return reading.rows
 
 
-def read_within_limits(data: bytes, filename: str) -> Reading:
-    """Read the file in a child process that the kernel stops at TALLY_READ_CPU_SECONDS of
-    CPU or TALLY_READ_MEMORY_MB more memory (and this process at twice the CPU time, wall
-    clock); what the child could not finish is refused with a message."""
-    config = current_app.config
-    cpu, memory = config["TALLY_READ_CPU_SECONDS"], config["TALLY_READ_MEMORY_MB"]
-    context = multiprocessing.get_context("fork")  # the child needs no imports of its own
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_read_in_child, args=(send, data, filename, cpu, memory),
-                            daemon=True)
-    child.start()
-    send.close()
-    try:
-        answer = receive.recv() if receive.poll(2 * cpu + 2) else None
-    except EOFError:  # stopped by its ceiling before it could answer
-        answer = None
-    finally:
-        receive.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
-    if answer is None:
-        return Reading(None, [(0, _(
-            "Tệp quá lớn hoặc quá phức tạp để đọc trong %(n)d giây; hãy chia nhỏ tệp hoặc lưu "
-            "thành .csv rồi nhập lại.", n=cpu))], 0, 0, float(cpu))
-    if isinstance(answer, str):  # a fault in the reader itself, not in the file
-        raise RuntimeError(f"reading a tally file failed in the child process: {answer}")
-    return answer
-
-
-def _read_in_child(send, data: bytes, filename: str, cpu: int, memory_mb: int) -> None:
-    """The child's whole life: set its ceilings, read, send back a Reading (or the text of an
-    unexpected error), exit without running anything of the parent's."""
-    try:
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))  # SIGXCPU, then SIGKILL
-        held = _address_space()
-        if held:  # a soft limit: lifted again below to say what happened
-            resource.setrlimit(resource.RLIMIT_AS, (held + memory_mb * 1024 * 1024,
-                                                    resource.RLIM_INFINITY))
-        started, counter = time.process_time(), _Counter()
-        try:
-            try:
-                reading = Reading(_parsed(read_rows(data, filename, counter)), None, 0, 0, 0)
-            except TallyRejected as refused:
-                reading = Reading(None, refused.problems, 0, 0, 0)
-            send.send(Reading(reading.rows, reading.problems, counter.rows, counter.cells,
-                              time.process_time() - started))
-        except MemoryError:  # reading, or sending what was read
-            reading = None
-            resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY,) * 2)
-            send.send(Reading(None, [(0, _("Tệp cần quá nhiều bộ nhớ để đọc; hãy chia nhỏ tệp "
-                                           "rồi nhập lại."))], counter.rows, counter.cells,
-                              time.process_time() - started))
-    except BaseException as exc:  # told to the parent, which raises it
-        send.send(f"{type(exc).__name__}: {exc}")
-    finally:
-        send.close()
-        os._exit(0)
-
-
-def _address_space() -> int:
-    """This process's virtual memory in bytes (Linux), or 0 if it cannot be read."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-class _Counter:
-    """Rows seen and cells read, counted by the readers."""
-
-    def __init__(self):
-        self.rows = self.cells = 0
+def read_tallies_within_limits(data: bytes, filename: str) -> Reading:
+    """The Reading of a tally file (rows, or the problems that refused it, and the work)."""
+    return read_within_limits(data, filename, TALLY, _parsed)
 
 
 def _parsed(raw_rows) -> list[TallyRow]:
@@ -165,156 +43,9 @@ def _parsed(raw_rows) -> list[TallyRow]:
         code = str(raw["counter_code"] or "")
         try:
             rows.append(TallyRow(
-                number=number, code=normalise_code(code) or code, day=_parse_date(raw["date"]),
-                counts=TallyCounts(*(_parse_count(raw[c], c) for c in CANONICAL[2:]))))
+                number=number, code=normalise_code(code) or code, day=parse_date(raw["date"]),
+                counts=TallyCounts(*(parse_count(raw[c], c, blank=None if c == "returned"
+                                                 else 0) for c in CANONICAL[2:]))))
         except ValueError as exc:
             rows.append(TallyRow(number=number, problem=str(exc)))
     return rows
-
-
-def _header_key(text: object) -> str:
-    plain = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).strip().lower()
-    key = "".join(ch if ch.isalnum() else "_" for ch in plain).strip("_")
-    while "__" in key:
-        key = key.replace("__", "_")
-    return key if key in CANONICAL else ALIASES.get(key, key)
-
-
-def _parse_date(value: object) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value or "").strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(_("ngày “%(value)s” không đúng dạng (2026-11-03 hoặc 03/11/2026)",
-                       value=text))
-
-
-def _parse_count(value: object, column: str) -> int:
-    if isinstance(value, bool):
-        raise ValueError(_("cột %(col)s phải là số nguyên", col=column))
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    text = str(value if value is not None else "").strip().replace(" ", "")
-    if text == "" and column != "returned":
-        return 0
-    if _THOUSANDS.match(text):  # "1.234" as Vietnamese spreadsheets write 1234
-        text = text.replace(".", "")
-    if text.lstrip("-").isdigit():
-        return int(text)
-    raise ValueError(_("cột %(col)s phải là số nguyên, không phải “%(value)s”",
-                       col=column, value=value))
-
-
-def read_rows(data: bytes, filename: str, counter: _Counter | None = None
-              ) -> list[tuple[int, dict]]:
-    """(row number as a spreadsheet shows it, {canonical column: raw value}) for each data row.
-    `counter` counts the rows seen and the cells read."""
-    counter = counter or _Counter()
-    if len(data) > MAX_BYTES:
-        raise TallyRejected([(0, _("Tệp lớn hơn 2 MB."))])
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        table = iter(_xlsx_rows(data, counter))
-    elif name.endswith(".csv"):
-        table = iter(_csv_rows(data, counter))
-    else:
-        raise TallyRejected([(0, _("Chỉ nhận tệp .csv hoặc .xlsx."))])
-    first = next(table, None)
-    if first is None:
-        raise TallyRejected([(0, _("Tệp trống."))])
-    header = [_header_key(h) for h in first[:len(CANONICAL) * 4]]
-    missing = [c for c in CANONICAL if c not in header]
-    if missing:
-        raise TallyRejected([(1, _("thiếu cột %(cols)s; dòng tiêu đề phải là %(header)s",
-                                    cols=", ".join(missing), header=",".join(CANONICAL)))])
-    rows = []
-    for number, values in enumerate(table, start=2):
-        # Blank rows count too: a sheet may declare a million of them around one real cell.
-        if number > MAX_ROWS + 1:  # stop reading at the first row too many
-            raise TallyRejected([(0, _("Tệp có quá %(n)d dòng.", n=MAX_ROWS))])
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue  # blank lines at the end of an export
-        long = next((v for v in values if isinstance(v, str) and len(v) > MAX_CELL), None)
-        if long is not None:
-            raise TallyRejected([(number, _("có ô dài quá %(n)d ký tự", n=MAX_CELL))])
-        rows.append((number, {h: (values[i] if i < len(values) else None)
-                              for i, h in enumerate(header) if h in CANONICAL}))
-    if not rows:
-        raise TallyRejected([(0, _("Tệp không có dòng số liệu nào."))])
-    return rows
-
-
-def _csv_rows(data: bytes, counter: _Counter):
-    """The CSV's rows, one at a time."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise TallyRejected([(0, _("Tệp CSV phải mã hoá UTF-8."))]) from None
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    try:
-        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
-            counter.rows += 1
-            counter.cells += len(row)
-            yield row
-    except csv.Error:
-        raise TallyRejected([(0, _("Tệp CSV không đọc được (có ô quá dài hoặc dấu ngoặc kép "
-                                   "không đóng)."))]) from None
-
-
-def _check_archive(data: bytes) -> None:
-    """Refuse an XLSX whose members would unpack to too much, before opening any of them."""
-    try:
-        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise TallyRejected([(0, _("Tệp .xlsx bị hỏng hoặc không phải tệp Excel."))]) from None
-    too_big = (len(members) > 200
-               or sum(m.file_size for m in members) > MAX_UNPACKED
-               or any(m.file_size > MAX_MEMBER
-                      or m.file_size > MAX_RATIO * max(m.compress_size, 1024)
-                      or (m.filename.lower().endswith("sharedstrings.xml")
-                          and m.file_size > MAX_SHARED_STRINGS)
-                      for m in members))
-    if too_big:
-        raise TallyRejected([(0, _("Tệp .xlsx giải nén ra quá lớn so với một bảng số hồ sơ trả; "
-                                   "hãy xuất lại chỉ trang số liệu."))])
-
-
-def _xlsx_rows(data: bytes, counter: _Counter):
-    """The first sheet's rows (values), one at a time; refused if any cell holds a formula."""
-    _check_archive(data)
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError,
-            IndexError, ParseError):
-        raise TallyRejected([(0, _("Tệp .xlsx bị hỏng hoặc không phải tệp Excel."))]) from None
-    formulas = []
-    sheet = book.worksheets[0]
-    # The sheet's own <dimension> is not believed: openpyxl would pad every row to it
-    # (A1:XFD1048576 kept a worker busy for two minutes). Only the cells that exist are read,
-    # and no further right than the columns a tally can have.
-    sheet.reset_dimensions()
-    try:
-        for number, row in enumerate(sheet.iter_rows(max_col=READ_COLUMNS), start=1):
-            if any(getattr(cell, "data_type", None) == "f" for cell in row):
-                formulas.append(number)
-            counter.rows += 1
-            counter.cells += sum(not isinstance(cell, EmptyCell) for cell in row)
-            yield [getattr(cell, "value", None) for cell in row]
-    except (zipfile.BadZipFile, OSError, ValueError, IndexError, KeyError, ParseError):
-        # A sheet cut short, a string index past the table, entities that multiply.
-        raise TallyRejected([(0, _("Tệp .xlsx bị hỏng hoặc không phải tệp Excel."))]) from None
-    finally:
-        book.close()
-    if formulas:
-        raise TallyRejected([(n, _("có công thức; hãy dán giá trị (Paste Values) rồi nhập lại"))
-                              for n in formulas])
