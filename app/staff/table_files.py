@@ -16,7 +16,6 @@ import os
 import re
 import resource
 import time
-import unicodedata
 import zipfile
 from collections.abc import Callable
 from contextlib import suppress
@@ -31,6 +30,7 @@ from openpyxl.cell.read_only import EmptyCell
 from openpyxl.utils.exceptions import InvalidFileException
 
 from app.domain import RowsRejected
+from app.domain.codes import plain_key
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -164,11 +164,7 @@ class _Counter:
 
 def header_key(text: object, table: Table) -> str:
     """A header as its column's name, if it is one the table knows."""
-    plain = unicodedata.normalize("NFD", str(text or "")).replace("đ", "d").replace("Đ", "D")
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).strip().lower()
-    key = "".join(ch if ch.isalnum() else "_" for ch in plain).strip("_")
-    while "__" in key:
-        key = key.replace("__", "_")
+    key = plain_key(text)
     return key if key in table.columns else table.aliases.get(key, key)
 
 

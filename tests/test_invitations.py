@@ -1,0 +1,139 @@
+"""Invitations by SMS: who of the day's returned dossiers is invited, and why the others are
+not (app/domain/invitations.py), from the one-stop system's export."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from openpyxl import Workbook
+
+from app.clock import local_today
+from app.domain import RowsRejected
+from app.domain.invitations import (
+    DUPLICATE_PHONE,
+    IMMEDIATE_CASE,
+    INVALID_PHONE,
+    NO_CAMPAIGN,
+    NO_PHONE,
+    NOT_YET,
+    ONLINE_CASE,
+    OUT_OF_SCOPE,
+    POSTAL_CASE,
+    REASONS,
+    TOO_OLD,
+    UNREADABLE,
+    normalise_phone,
+    preview,
+)
+from app.extensions import db
+from app.invitations.dossier_files import read_returned_file
+from app.models import Counter
+from tests.factories import make_campaign, make_counter, make_unit
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("0912345678", "84912345678"),
+    ("091 234 5678", "84912345678"),
+    ("+84 912.345.678", "84912345678"),
+    ("84912345678", "84912345678"),
+    ("(035) 123-4567", "84351234567"),
+    (912345678, "84912345678"),  # a spreadsheet that read the number as a number
+    ("0212345678", None),  # a landline cannot take a text
+    ("091234567", None),  # a digit short
+    ("09123456789", None),  # a digit too many
+    ("không có", None),
+    ("", None),
+])
+def test_a_phone_is_a_vietnamese_mobile_number_or_none(typed, expected):
+    assert normalise_phone(typed) == expected
+
+
+@pytest.fixture
+def place(app):
+    """A commune with two counters in a running campaign, and a counter of another commune
+    whose campaign has not begun."""
+    with app.app_context():
+        today = local_today()
+        province = make_unit()
+        commune = make_unit("XA", "UBND xã Thử", "commune", parent=province)
+        one, two = make_counter(commune, "Quầy 1"), make_counter(commune, "Quầy 2")
+        later = make_unit("XB", "UBND xã Sau", "commune", parent=province)
+        waiting = make_counter(later, "Quầy chờ")
+        make_campaign(commune, starts_on=today - timedelta(days=20),
+                      ends_on=today + timedelta(days=30))
+        make_campaign(later, starts_on=today + timedelta(days=3),
+                      ends_on=today + timedelta(days=30), name="Đợt sau")
+        return {"one": one.code, "two": two.code, "waiting": waiting.code, "today": today}
+
+
+def _export(place, rows: list[list]) -> bytes:
+    """An XLSX as a one-stop system exports it, with its Vietnamese headers."""
+    book = Workbook()
+    book.active.append(["Ngày trả", "Mã quầy", "Số điện thoại", "Hình thức nộp", "Trả ngay",
+                        "Mã hồ sơ"])
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_the_preview_says_who_is_invited_and_why_each_other_row_is_not(app, place):
+    today = place["today"]
+    yesterday = (today - timedelta(days=1)).strftime("%d/%m/%Y")
+    one, two = place["one"], place["two"]
+    data = _export(place, [
+        [yesterday, one, "0912345678", "Trực tiếp", "Không", "HS-1"],  # invited, known channel
+        [yesterday, two.lower(), "035 123 4567", "", "", "HS-2"],  # invited; code typed small
+        [yesterday, one, "0987654321", "Trực tuyến", "Không", "HS-3"],  # online
+        [yesterday, one, "0987654322", "Bưu chính", "Không", "HS-4"],  # postal
+        [yesterday, one, "0987654323", "Trực tiếp", "Có", "HS-5"],  # returned on submission
+        [yesterday, one, "", "Trực tiếp", "Không", "HS-6"],  # no phone
+        [yesterday, one, "0212345678", "Trực tiếp", "Không", "HS-7"],  # a landline
+        [yesterday, two, "+84 912 345 678", "Trực tiếp", "Không", "HS-8"],  # row 2's phone
+        [yesterday, "ZZZZZZZZ", "0987654324", "Trực tiếp", "Không", "HS-9"],  # no such counter
+        [yesterday, place["waiting"], "0987654325", "Trực tiếp", "Không", "HS-10"],  # no campaign
+        [(today + timedelta(days=1)).isoformat(), one, "0987654326", "", "", "HS-11"],
+        [(today - timedelta(days=9)).isoformat(), one, "0987654327", "", "", "HS-12"],
+        ["hôm qua", one, "0987654328", "", "", "HS-13"],  # a date that cannot be read
+        [yesterday, one, "0987654329", "Gửi bằng chim", "", "HS-14"],  # unknown channel
+    ])
+    with app.test_request_context():
+        rows = read_returned_file(data, "ho-so-tra.xlsx")
+        counters = {c.code: c for c in db.session.scalars(db.select(Counter))
+                    if c.unit.code == "XA" or c.code == place["waiting"]}
+        result = preview(rows, counters=counters, today=today, within_days=7)
+        assert result.rows == 14
+        assert [(i.counter.code, i.phone, i.channel_known) for i in result.invitees] == [
+            (one, "84912345678", True), (two, "84351234567", False)]
+        assert {r: n for r, n in result.excluded.items() if n} == {
+            ONLINE_CASE: 1, POSTAL_CASE: 1, IMMEDIATE_CASE: 1, NO_PHONE: 1, INVALID_PHONE: 1,
+            DUPLICATE_PHONE: 1, OUT_OF_SCOPE: 1, NO_CAMPAIGN: 1, NOT_YET: 1, TOO_OLD: 1,
+            UNREADABLE: 2}
+        assert sum(result.excluded.values()) + len(result.invitees) == result.rows
+        assert result.examples[DUPLICATE_PHONE] == [9]  # rows as the spreadsheet numbers them
+        assert [n for n, _p in result.problems] == [14, 15]
+        assert "hôm qua" in result.problems[0][1] and "chim" in result.problems[1][1]
+        assert set(result.excluded) == set(REASONS)
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("ho-so.txt", b"x", "Chỉ nhận tệp .csv hoặc .xlsx."),
+    ("ho-so.csv", "Ngày trả,Mã quầy\n2026-11-02,ABC\n".encode(), "thiếu cột phone"),
+    ("ho-so.csv", "Ngày trả,Mã quầy,SĐT\n".encode(), "không có dòng số liệu"),
+])
+def test_a_file_that_is_not_an_export_of_returned_dossiers_is_refused(app, name, data,
+                                                                      message):
+    with app.test_request_context(), pytest.raises(RowsRejected) as refused:
+        read_returned_file(data, name)
+    assert message in str(refused.value)
+
+
+def test_a_csv_export_with_semicolons_and_a_bom_is_read(app, place):
+    yesterday = (place["today"] - timedelta(days=1)).strftime("%d/%m/%Y")
+    data = ("\ufeffNgày trả kết quả;Mã quầy;Điện thoại;Trả ngay\n"
+            f"{yesterday};{place['one']};0912 345 678;không\n").encode()
+    with app.test_request_context():
+        [row] = read_returned_file(data, "ho-so.csv")
+    assert (row.counter_code, row.phone, row.immediate, row.channel) == (
+        place["one"], "84912345678", False, None)
