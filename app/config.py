@@ -53,6 +53,15 @@ def from_environment(instance_path: str) -> dict:
         # holds a worker for long.
         "UPLOAD_READ_CPU_SECONDS": int(os.environ.get("UPLOAD_READ_CPU_SECONDS", "3")),
         "UPLOAD_READ_MEMORY_MB": int(os.environ.get("UPLOAD_READ_MEMORY_MB", "512")),
+        # Invitations by SMS (app/domain/invitations.py): a link answers for this many days
+        # from the day it is sent; a result returned longer ago than the second is not invited
+        # for; the text, in Vietnamese without diacritics ({unit} shortened to fit one SMS).
+        "INVITATION_VALID_DAYS": int(os.environ.get("INVITATION_VALID_DAYS", "7")),
+        "INVITATION_RETURNED_WITHIN_DAYS": int(os.environ.get(
+            "INVITATION_RETURNED_WITHIN_DAYS", "7")),
+        "INVITATION_SMS_TEXT": os.environ.get(
+            "INVITATION_SMS_TEXT", "{unit}: Moi Ong/Ba danh gia viec giai quyet ho so tra ngay "
+            "{day}. An danh, tra loi 1 lan: {link} Han {expires}"),
         # A move carries at least this many forms (from anywhere in the province), or only
         # forms of days already over: one form moved alone would have its moment stamped.
         "SURVEY_MOVE_BATCH": int(os.environ.get("SURVEY_MOVE_BATCH", "5")),

@@ -137,3 +137,56 @@ def test_a_csv_export_with_semicolons_and_a_bom_is_read(app, place):
         [row] = read_returned_file(data, "ho-so.csv")
     assert (row.counter_code, row.phone, row.immediate, row.channel) == (
         place["one"], "84912345678", False, None)
+
+
+def test_a_confirmed_batch_keeps_counts_and_hashed_tokens_never_a_phone(app, place):
+    """Confirming makes a batch (counts), one invitation per invitee (its token hashed, with
+    counter, campaign and return day), and the texts to send; uploading the same file again
+    invites nobody twice."""
+    from sqlalchemy import select
+
+    from app.domain.invitations import (
+        ALREADY_INVITED,
+        INVITATION_PREFIX,
+        SMS_LENGTH,
+        confirm_batch,
+        token_hash,
+    )
+    from app.models import AuditEvent, Invitation, InvitationBatch, InvitedDossier, Unit
+
+    yesterday = place["today"] - timedelta(days=1)
+    data = _export(place, [
+        [yesterday.isoformat(), place["one"], "0912345678", "Trực tiếp", "Không", "HS-1"],
+        [yesterday.isoformat(), place["two"], "0351234567", "", "", ""],
+        [yesterday.isoformat(), place["two"], "0987654321", "Trực tuyến", "", "HS-3"],
+    ])
+    with app.test_request_context():
+        counters = {c.code: c for c in db.session.scalars(select(Counter))}
+        unit = db.session.scalars(select(Unit).where(Unit.code == "XA")).one()
+        first = preview(read_returned_file(data, "a.xlsx"), counters=counters,
+                        today=place["today"], within_days=7)
+        batch, texts = confirm_batch(first, unit=unit, actor="cli", source="upload",
+                                     filename="a.xlsx", today=place["today"])
+        db.session.commit()
+        assert (batch.rows, batch.to_send, batch.excluded) == (3, 2, {ONLINE_CASE: 1})
+        assert sorted(t.phone for t in texts) == ["84351234567", "84912345678"]
+        invitations = db.session.scalars(select(Invitation)).all()
+        for text in texts:
+            assert len(text.text) <= SMS_LENGTH and "UBND xa Thu" in text.text
+            token = text.text.split(INVITATION_PREFIX)[1].split()[0]
+            [match] = [i for i in invitations if i.token_hash == token_hash(token)]
+            assert (match.counter_id, match.returned_on) == (text.counter_id, yesterday)
+            assert match.expires_on == place["today"] + timedelta(days=6)  # 7 days in all
+        assert [i.screened for i in sorted(invitations, key=lambda i: i.counter.name)] == [
+            True, False]  # the export said "in person, not immediate" for the first only
+        event = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.object_type == "invitation_batch")).one()
+        stored = repr([(r.__dict__) for r in (batch, event, *invitations,
+                                               *db.session.scalars(select(InvitedDossier)))])
+        for digits in ("912345678", "351234567", "987654321"):
+            assert digits not in stored
+        assert db.session.get(InvitationBatch, batch.id).to_send == 2
+
+        again = preview(read_returned_file(data, "a.xlsx"), counters=counters,
+                        today=place["today"], within_days=7)
+        assert again.invitees == [] and again.excluded[ALREADY_INVITED] == 2

@@ -5,15 +5,36 @@ This module decides who is invited (`preview`); the rows come from the one-stop 
 export (app/invitations/dossier_files.py) or its JSON posts.
 """
 
+import hashlib
+import hmac
+import random
 import re
+import secrets
+import unicodedata
 from collections import Counter as Tally
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from flask import current_app
+from sqlalchemy import select
+
+from app.domain.audit import log_change
 from app.domain.campaigns import active_campaign_for
-from app.domain.codes import plain_key
-from app.models import Campaign, Counter
+from app.domain.codes import ALPHABET, plain_key
+from app.extensions import db
+from app.models import (
+    Campaign,
+    Counter,
+    Invitation,
+    InvitationBatch,
+    InvitedDossier,
+    Unit,
+    User,
+)
 
+INVITATION_PREFIX = "/i/"
+TOKEN_LENGTH = 12  # Crockford base32: 60 random bits, and a link that fits one SMS
+SMS_LENGTH = 160  # one GSM-7 message
 # Submission channels as the one-stop systems name them (lower-case, without diacritics).
 IN_PERSON, ONLINE, POSTAL = "in_person", "online", "postal"
 CHANNELS = {
@@ -33,8 +54,9 @@ ONLINE_CASE, POSTAL_CASE, IMMEDIATE_CASE = "online", "postal", "immediate"
 NO_PHONE, INVALID_PHONE, DUPLICATE_PHONE = "no_phone", "invalid_phone", "duplicate_phone"
 OUT_OF_SCOPE, NO_CAMPAIGN = "out_of_scope", "no_campaign"
 NOT_YET, TOO_OLD = "not_yet_returned", "returned_too_long_ago"
+ALREADY_INVITED = "already_invited"
 REASONS = (UNREADABLE, ONLINE_CASE, POSTAL_CASE, IMMEDIATE_CASE, NO_PHONE, INVALID_PHONE,
-           DUPLICATE_PHONE, OUT_OF_SCOPE, NO_CAMPAIGN, NOT_YET, TOO_OLD)
+           DUPLICATE_PHONE, OUT_OF_SCOPE, NO_CAMPAIGN, NOT_YET, TOO_OLD, ALREADY_INVITED)
 
 # Vietnamese mobile numbers: 0 or 84 (+84), then 3, 5, 7, 8 or 9 and eight more digits.
 _MOBILE = re.compile(r"(?:\+?84|0)([35789]\d{8})")
@@ -89,6 +111,12 @@ class Invitee:
     dossier: str
     channel_known: bool  # the export said in person and not immediate: no screening needed
 
+    @property
+    def key_hash(self) -> str:
+        """What InvitedDossier keeps of this invitation (see there)."""
+        what = self.dossier or self.phone
+        return _keyed("invited-dossier", f"{self.counter.id}|{self.returned_on}|{what}")
+
 
 @dataclass
 class Preview:
@@ -127,6 +155,7 @@ def preview(rows: list[ReturnedDossier], *, counters: dict[str, Counter], today:
     result = Preview(rows=len(rows))
     phones: set[str] = set()
     campaigns: dict[tuple[int, date], Campaign | None] = {}
+    invited = _already_invited(rows, counters)
     for row in rows:
         reason = _reason(row, counters, today, within_days)
         counter = counters.get(row.counter_code)
@@ -140,15 +169,40 @@ def preview(rows: list[ReturnedDossier], *, counters: dict[str, Counter], today:
                 reason = NO_CAMPAIGN  # a link must lead to a survey that still runs
         if reason is None and row.phone in phones:
             reason = DUPLICATE_PHONE
+        invitee = None if reason else Invitee(
+            counter=counter, campaign=campaigns[counter.id, row.returned_on],
+            returned_on=row.returned_on, phone=row.phone, dossier=row.dossier,
+            channel_known=row.channel == IN_PERSON and row.immediate is False)
+        if invitee is not None and invitee.key_hash in invited:
+            reason = ALREADY_INVITED
         if reason is not None:
             result.leave_out(row, reason)
             continue
         phones.add(row.phone)
-        result.invitees.append(Invitee(
-            counter=counter, campaign=campaigns[counter.id, row.returned_on],
-            returned_on=row.returned_on, phone=row.phone, dossier=row.dossier,
-            channel_known=row.channel == IN_PERSON and row.immediate is False))
+        result.invitees.append(invitee)
     return result
+
+
+def _keyed(purpose: str, text: str) -> str:
+    """A keyed hash: without the server's secret it cannot be made, nor turned back."""
+    key = hashlib.sha256(f"{purpose}|{current_app.config['SECRET_KEY']}".encode()).digest()
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def _already_invited(rows: list[ReturnedDossier], counters: dict[str, Counter]) -> set[str]:
+    """The key hashes of these rows that an earlier batch invited for."""
+    keys = set()
+    for row in rows:
+        counter = counters.get(row.counter_code)
+        if counter is not None and row.problem is None and row.phone:
+            what = row.dossier or row.phone
+            keys.add(_keyed("invited-dossier", f"{counter.id}|{row.returned_on}|{what}"))
+    found: set[str] = set()
+    listed = sorted(keys)
+    for start in range(0, len(listed), 500):
+        found.update(db.session.scalars(select(InvitedDossier.key_hash).where(
+            InvitedDossier.key_hash.in_(listed[start:start + 500]))))
+    return found
 
 
 def _reason(row: ReturnedDossier, counters: dict[str, Counter], today: date,
@@ -173,3 +227,84 @@ def _reason(row: ReturnedDossier, counters: dict[str, Counter], today: date,
     if row.returned_on < today - timedelta(days=within_days):
         return TOO_OLD
     return None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One text to send: the number and the message. Lives only in the request and in the
+    queue's job until it is sent (or given up); `counter_id` and `day` count it."""
+
+    phone: str
+    text: str
+    counter_id: int
+    day: date
+
+
+def new_token() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(TOKEN_LENGTH))
+
+
+def token_hash(token: str) -> str:
+    """What the invitation row keeps of a token (the link itself is never stored)."""
+    return hashlib.sha256(f"invitation|{token}".encode()).hexdigest()
+
+
+def invitation_url(token: str) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL']}{INVITATION_PREFIX}{token}"
+
+
+def sms_text(unit_name: str, returned_on: date, url: str, expires_on: date) -> str:
+    """The invitation as one GSM-7 message (Vietnamese without diacritics, as brandname SMS
+    are): the name of the unit that returned the result is shortened until the whole fits
+    SMS_LENGTH."""
+    template = current_app.config["INVITATION_SMS_TEXT"]
+    unit = gsm_plain(unit_name)
+    while True:
+        text = gsm_plain(template.format(unit=unit, day=f"{returned_on:%d/%m}", link=url,
+                                         expires=f"{expires_on:%d/%m}"))
+        if len(text) <= SMS_LENGTH or not unit:  # (never cut the link: two parts, then)
+            return text
+        unit = unit[:-1].rstrip()
+
+
+def gsm_plain(text: str) -> str:
+    """Text without diacritics ("đ" as "d"), in the characters every phone shows."""
+    plain = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return "".join(ch if ch.isascii() and ch.isprintable() else " " for ch in plain)
+
+
+def confirm_batch(result: Preview, *, unit: Unit, actor: User | str, source: str,
+                  filename: str, today: date) -> tuple[InvitationBatch, list[Outgoing]]:
+    """Make the previewed invitations: a batch row (counts only), a token per invitee (kept
+    hashed, in random order: nothing follows the file's order), the dossiers' keyed hashes,
+    an audit event; and the texts to queue once the caller has committed. Flushes."""
+    config = current_app.config
+    expires_on = today + timedelta(days=config["INVITATION_VALID_DAYS"] - 1)
+    batch = InvitationBatch(
+        id=secrets.token_hex(16), unit=unit, user_id=actor.id if isinstance(actor, User)
+        else None, source=source, filename=filename[:200], created_at=datetime.now(UTC),
+        rows=result.rows, excluded={r: n for r, n in result.excluded.items() if n},
+        to_send=len(result.invitees), sent=0, failed=0, failures={}, over_budget=0)
+    db.session.add(batch)
+    invitees = list(result.invitees)
+    random.SystemRandom().shuffle(invitees)
+    outgoing = []
+    for invitee in invitees:
+        token = new_token()
+        db.session.add(Invitation(
+            token_hash=token_hash(token), counter_id=invitee.counter.id,
+            campaign_id=invitee.campaign.id, returned_on=invitee.returned_on,
+            expires_on=expires_on, screened=invitee.channel_known, opened=False))
+        db.session.add(InvitedDossier(key_hash=invitee.key_hash,
+                                      returned_on=invitee.returned_on))
+        outgoing.append(Outgoing(
+            phone=invitee.phone, counter_id=invitee.counter.id, day=invitee.returned_on,
+            text=sms_text(invitee.counter.unit.name, invitee.returned_on,
+                          invitation_url(token), expires_on)))
+    log_change(actor=actor, action="invite", object_type="invitation_batch",
+               object_id=batch.id, unit=unit,
+               after={"file": filename[:200], "rows": result.rows, "to_send": batch.to_send,
+                      "excluded": batch.excluded})
+    db.session.flush()
+    return batch, outgoing

@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic and the app see the same metadata)."""
 
 from app.models.audit import AuditEvent
+from app.models.invitations import Invitation, InvitationBatch, InvitationDay, InvitedDossier
 from app.models.org import Counter, PrintJob, QrCode, RetiredCode, Unit
 from app.models.staff import User
 from app.models.survey import (
@@ -39,6 +40,10 @@ __all__ = [
     "InboxMove",
     "InboxResponse",
     "IntegrityDay",
+    "Invitation",
+    "InvitationBatch",
+    "InvitationDay",
+    "InvitedDossier",
     "PressureReport",
     "PrintJob",
     "QrCode",
