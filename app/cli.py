@@ -28,7 +28,7 @@ def register(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
     for command in (seed_demo, create_user, load_questionnaires, list_counters, purge_tickets,
                     move_answers, print_stickers, print_job, reissue_code, import_tallies,
-                    rebuild_rollups, sum_weeks, export_report):
+                    rebuild_rollups, sum_weeks, export_report, run_jobs):
         app.cli.add_command(command)
 
 
@@ -126,6 +126,20 @@ def move_answers() -> None:
 
     moved = inbox.move_due()
     click.echo(f"{moved} answers moved; {inbox.waiting()} wait for the next move.")
+
+
+@click.command("run-jobs")
+@with_appcontext
+@click.option("--burst", is_flag=True, help="stop once the queue is empty")
+def run_jobs(burst: bool) -> None:
+    """Work the job queue (JOB_QUEUE_URL): send the invitations' texts as they come due. Run
+    one or more under a process supervisor, next to gunicorn."""
+    from app.jobs import run_worker
+
+    if not current_app.config["JOB_QUEUE_URL"]:
+        raise click.ClickException("JOB_QUEUE_URL is not set: without a queue, texts are sent "
+                                   "in the request (development) and no worker is needed.")
+    run_worker(burst=burst)
 
 
 @click.command("print-stickers")

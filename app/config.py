@@ -62,6 +62,30 @@ def from_environment(instance_path: str) -> dict:
         "INVITATION_SMS_TEXT": os.environ.get(
             "INVITATION_SMS_TEXT", "{unit}: Moi Ong/Ba danh gia viec giai quyet ho so tra ngay "
             "{day}. An danh, tra loi 1 lan: {link} Han {expires}"),
+        # How texts go out (app/sms.py): "console" prints them (development), "http" speaks to
+        # a brandname-SMS gateway, "none" sends nothing. Production never prints links.
+        "SMS_BACKEND": os.environ.get("SMS_BACKEND", "none" if production else "console"),
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", ""),
+        "SMS_GATEWAY_AUTHORIZATION": os.environ.get("SMS_GATEWAY_AUTHORIZATION", ""),
+        "SMS_GATEWAY_BRANDNAME": os.environ.get("SMS_GATEWAY_BRANDNAME", ""),
+        "SMS_GATEWAY_BODY": os.environ.get(
+            "SMS_GATEWAY_BODY", '{"to": "$phone", "from": "$brandname", "text": "$text"}'),
+        "SMS_GATEWAY_JSON": os.environ.get("SMS_GATEWAY_JSON", "1") == "1",
+        "SMS_GATEWAY_OK_STATUSES": os.environ.get("SMS_GATEWAY_OK_STATUSES", "200,201,202"),
+        "SMS_GATEWAY_OK_FIELD": os.environ.get("SMS_GATEWAY_OK_FIELD", ""),
+        "SMS_GATEWAY_OK_VALUE": os.environ.get("SMS_GATEWAY_OK_VALUE", ""),
+        "SMS_GATEWAY_TIMEOUT": float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10")),
+        # At most this many texts through the gateway, across every worker (a moving window).
+        "SMS_RATE_LIMIT": os.environ.get("SMS_RATE_LIMIT", "10 per second"),
+        # A text that met a timeout, a 5xx or "slow down" is tried again this many times, after
+        # these many seconds (the last repeated).
+        "SMS_RETRIES": int(os.environ.get("SMS_RETRIES", "3")),
+        "SMS_RETRY_SECONDS": os.environ.get("SMS_RETRY_SECONDS", "30,120,600"),
+        # Texts go out only between these local times; the rest wait in the queue.
+        "SMS_HOURS": os.environ.get("SMS_HOURS", "07:30-20:00"),
+        # The job queue (app/jobs.py): a Redis URL, or empty to send in the request (development).
+        "JOB_QUEUE_URL": os.environ.get("JOB_QUEUE_URL", ""),
+        "JOB_QUEUE_NAME": os.environ.get("JOB_QUEUE_NAME", "khaosat-invitations"),
         # A move carries at least this many forms (from anywhere in the province), or only
         # forms of days already over: one form moved alone would have its moment stamped.
         "SURVEY_MOVE_BATCH": int(os.environ.get("SURVEY_MOVE_BATCH", "5")),
@@ -96,9 +120,18 @@ def normalise_database_url(url: str) -> str:
 
 
 def check(config: dict) -> None:
-    """Refuse to run production with a secret anyone can read in this repository."""
+    """Refuse to run production with a secret anyone can read in this repository, or with
+    invitations' links printed to the console (a log line would answer in a citizen's place)."""
     if config["KHAOSAT_ENV"] == "production" and config["SECRET_KEY"] in ("", DEFAULT_SECRET):
         raise ConfigError(
             "KHAOSAT_ENV=production needs SECRET_KEY set to a long random value "
             "(python -c 'import secrets; print(secrets.token_hex(32))')."
         )
+    backend = config.get("SMS_BACKEND", "none")
+    if backend not in ("none", "console", "http"):
+        raise ConfigError(f"SMS_BACKEND must be none, console or http, not {backend!r}.")
+    if backend == "console" and config["KHAOSAT_ENV"] == "production":
+        raise ConfigError("SMS_BACKEND=console prints invitation links: not in production.")
+    if backend == "http" and not str(config.get("SMS_GATEWAY_URL", "")).startswith(
+            ("https://", "http://")):
+        raise ConfigError("SMS_BACKEND=http needs SMS_GATEWAY_URL, an http(s) URL.")

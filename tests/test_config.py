@@ -72,3 +72,30 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10000
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"SMS_BACKEND": "console"}, "prints invitation links"),
+    ({"SMS_BACKEND": "http"}, "SMS_GATEWAY_URL"),
+    ({"SMS_BACKEND": "http", "SMS_GATEWAY_URL": "file:///etc/passwd"}, "SMS_GATEWAY_URL"),
+    ({"SMS_BACKEND": "pigeon"}, "none, console or http"),
+])
+def test_production_refuses_an_sms_backend_that_would_print_links_or_go_nowhere(
+        monkeypatch, tmp_path, settings, message):
+    monkeypatch.setenv("KHAOSAT_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "8f1c0e" * 8)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.sqlite")
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        create_app()
+
+
+def test_production_sends_no_sms_until_a_gateway_is_set(monkeypatch, tmp_path):
+    from app.sms import provider_from_config
+
+    monkeypatch.setenv("KHAOSAT_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "8f1c0e" * 8)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.sqlite")
+    monkeypatch.delenv("SMS_BACKEND", raising=False)
+    assert provider_from_config(create_app().config) is None

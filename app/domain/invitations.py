@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from app.db_setup import counting_upsert
 from app.domain.audit import log_change
 from app.domain.campaigns import active_campaign_for
 from app.domain.codes import ALPHABET, plain_key
@@ -27,6 +28,7 @@ from app.models import (
     Counter,
     Invitation,
     InvitationBatch,
+    InvitationDay,
     InvitedDossier,
     Unit,
     User,
@@ -308,3 +310,47 @@ def confirm_batch(result: Preview, *, unit: Unit, actor: User | str, source: str
                       "excluded": batch.excluded})
     db.session.flush()
     return batch, outgoing
+
+
+# What became of each text, counted (never which number): on the batch, and on the counter's
+# return day for the funnel.
+SENT, FAILED, OVER_BUDGET = "sent", "failed", "over_budget"
+
+
+def count_outcome(batch_id: str, counter_id: int, day: date, outcome: str,
+                  reason: str = "") -> None:
+    """Count one text's outcome on its batch (and, sent or failed, on the funnel). Flushes."""
+    column = {SENT: InvitationBatch.sent, FAILED: InvitationBatch.failed,
+              OVER_BUDGET: InvitationBatch.over_budget}[outcome]
+    db.session.execute(update(InvitationBatch).where(InvitationBatch.id == batch_id)
+                       .values({column: column + 1}))
+    if outcome == FAILED:
+        batch = db.session.get(InvitationBatch, batch_id, with_for_update=True)
+        batch.failures = {**batch.failures, reason: batch.failures.get(reason, 0) + 1}
+    if outcome in (SENT, FAILED):
+        _add_to_day(counter_id, day, outcome)
+    db.session.flush()
+
+
+def _add_to_day(counter_id: int, day: date, column: str) -> None:
+    """invitation_day[counter, day].column += 1, the row made if missing (one statement)."""
+    stmt = counting_upsert(db.engine.dialect.name, InvitationDay, ("counter_id", "day"),
+                           (column,))
+    db.session.execute(stmt, {"counter_id": counter_id, "day": day, column: 1})
+
+
+def take_from_budget(campaign_id: int) -> bool:
+    """One text's worth of the campaign's SMS budget, if any is left (no budget: always).
+    One statement, so two workers never both take the last one. Flushes."""
+    taken = db.session.execute(
+        update(Campaign).where(Campaign.id == campaign_id,
+                               (Campaign.sms_budget.is_(None))
+                               | (Campaign.sms_sent < Campaign.sms_budget))
+        .values(sms_sent=Campaign.sms_sent + 1).returning(Campaign.id)).first()
+    return taken is not None
+
+
+def give_back_to_budget(campaign_id: int) -> None:
+    """A text taken from the budget but not sent."""
+    db.session.execute(update(Campaign).where(Campaign.id == campaign_id)
+                       .values(sms_sent=Campaign.sms_sent - 1))

@@ -66,6 +66,9 @@ class Campaign(db.Model):
     # Required response rate, in percent of eligible returns.
     target_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
+    # Invitations by SMS: at most this many texts (None: no budget set), and those sent.
+    sms_budget: Mapped[int | None] = mapped_column(Integer)
+    sms_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     unit: Mapped[Unit] = relationship()
     questionnaire: Mapped[Questionnaire] = relationship()

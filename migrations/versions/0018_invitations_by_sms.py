@@ -1,6 +1,7 @@
 """invitations by SMS: confirmed batches (counts only), one-time tokens (hashed) with their
-counter, campaign and return day, dossiers already invited for (keyed hashes), and the
-invitations' funnel per counter and return day; no phone number anywhere
+counter, campaign and return day, dossiers already invited for (keyed hashes), the
+invitations' funnel per counter and return day, and each campaign's SMS budget; no phone
+number anywhere
 
 Revision ID: 0018
 Revises: 0017
@@ -19,6 +20,10 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('campaign', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('sms_budget', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('sms_sent', sa.Integer(), server_default='0',
+                                      nullable=False))
     op.create_table('invited_dossier',
     sa.Column('key_hash', sa.String(length=64), nullable=False),
     sa.Column('returned_on', sa.Date(), nullable=False),
@@ -91,3 +96,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_invited_dossier_returned_on'))
 
     op.drop_table('invited_dossier')
+    with op.batch_alter_table('campaign', schema=None) as batch_op:
+        batch_op.drop_column('sms_sent')
+        batch_op.drop_column('sms_budget')
