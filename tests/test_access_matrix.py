@@ -7,12 +7,13 @@ no list page shows them B's names: the body is read, not only the status code.
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 
 from app.clock import local_today
 from app.extensions import db
-from app.models import AuditEvent, Counter, Tally
+from app.models import AuditEvent, Counter, InvitationBatch, Tally
 from tests.factories import make_campaign, make_counter, make_unit, make_user
 from tests.helpers import AuthActions, count_rows, csrf_token_of
 
@@ -29,6 +30,7 @@ class World:
     counter_b: int
     user_b: int
     campaign_b: int
+    batch_b: str
 
 
 @pytest.fixture
@@ -48,8 +50,14 @@ def world(app) -> World:
         campaign_b = make_campaign(b, status="draft", name="Đợt riêng xã B")
         for counter in (counter_a, counter_b):
             db.session.add(Tally(counter=counter, day=local_today(), returned=3))
+        batches = [InvitationBatch(
+            id=uuid.uuid4().hex, unit=unit, source="upload", filename=f"tep-{unit.code}.csv",
+            created_at=datetime.now(UTC), rows=1, excluded={}, to_send=1, sent=1, failed=0,
+            failures={}, over_budget=0) for unit in (a, b)]
+        db.session.add_all(batches)
         db.session.commit()
-        return World(a.id, b.id, counter_a.id, counter_b.id, user_b.id, campaign_b.id)
+        return World(a.id, b.id, counter_a.id, counter_b.id, user_b.id, campaign_b.id,
+                     batches[1].id)
 
 
 # endpoint: (method, url, {role: expected status}); {w} is the World.
@@ -71,6 +79,17 @@ ROUTES = {
     "staff.tallies": ("GET", "/staff/tallies", ALLOWED_ALL),
     "staff.tallies_example": ("GET", "/staff/tallies/example.csv", ALLOWED_ALL),
     "staff.tallies_import": ("POST", "/staff/tallies/import", dict.fromkeys(ROLES, 422)),
+    # Invitations by SMS: a unit's managers and admins, for their subtree.
+    "invitations.index": ("GET", "/staff/invitations/", COUNTER_MANAGERS),
+    "invitations.example": ("GET", "/staff/invitations/example.csv", COUNTER_MANAGERS),
+    "invitations.preview_upload": ("POST", "/staff/invitations/preview",
+                                   {**COUNTER_MANAGERS, "manager_a": 422, "admin_a": 422,
+                                    "admin": 422}),
+    "invitations.confirm": ("POST", "/staff/invitations/confirm",
+                            {**COUNTER_MANAGERS, "manager_a": 422, "admin_a": 422,
+                             "admin": 422}),
+    "invitations.batch": ("GET", "/staff/invitations/{w.batch_b}",
+                          {"clerk_a": 403, "manager_a": 404, "admin_a": 404, "admin": 200}),
     "reports.dashboard": ("GET", "/reports/", ALLOWED_ALL),
     "reports.details": ("GET", "/reports/details", ALLOWED_ALL),
     "reports.export_csv": ("GET", "/reports/export.csv", ALLOWED_ALL),
@@ -158,6 +177,7 @@ def test_each_role_gets_what_the_table_says(app, world, role):
 LISTS = {
     "/staff/counters": (["Quầy A"], ["Quầy B"]),
     "/staff/tallies": (["Quầy A"], ["Quầy B"]),
+    "/staff/invitations/": (["tep-XAA.csv"], ["tep-XAB.csv"]),
     "/stickers": (["UBND xã A"], ["UBND xã B", "XAB"]),
     "/reports/": (["UBND xã A"], ["UBND xã B"]),
     "/reports/export.csv": (["UBND xã A", "Quầy A"], ["UBND xã B", "Quầy B"]),
@@ -187,7 +207,7 @@ def test_list_pages_show_only_the_viewers_subtree(app, world, role):
         if missing or leaked:
             wrong[url] = {"missing": missing, "leaked": leaked}
     assert wrong == {}
-    assert opened == {"clerk_a": 4, "manager_a": 5, "admin_a": 9, "admin": 9}[role]
+    assert opened == {"clerk_a": 4, "manager_a": 6, "admin_a": 10, "admin": 10}[role]
 
 
 def test_manager_cannot_move_a_counter_into_another_units_tree_by_a_forged_field(app, world):

@@ -113,9 +113,8 @@ def send_batch(app, setup, numbers: list[str]) -> str:
         result = preview(parsed(raw), counters=counters, today=setup["today"], within_days=7)
         batch, texts = confirm_batch(result, unit=unit, actor="cli", source="upload",
                                      filename="t.csv", today=setup["today"])
-        campaigns = {i.counter.id: i.campaign.id for i in result.invitees}
         db.session.commit()
-        queue_texts(batch, campaigns, texts)
+        queue_texts(batch, texts)
         return batch.id
 
 

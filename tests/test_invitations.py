@@ -28,7 +28,8 @@ from app.domain.invitations import (
 from app.extensions import db
 from app.invitations.dossier_files import read_returned_file
 from app.models import Counter
-from tests.factories import make_campaign, make_counter, make_unit
+from tests.factories import make_campaign, make_counter, make_unit, make_user
+from tests.helpers import AuthActions, csrf_token_of, hidden_fields
 
 
 @pytest.mark.parametrize(("typed", "expected"), [
@@ -63,6 +64,9 @@ def place(app):
                       ends_on=today + timedelta(days=30))
         make_campaign(later, starts_on=today + timedelta(days=3),
                       ends_on=today + timedelta(days=30), name="Đợt sau")
+        make_user("manager", "manager", commune)
+        make_user("manager2", "manager", commune)
+        make_user("clerk", "clerk", commune)
         return {"one": one.code, "two": two.code, "waiting": waiting.code, "today": today}
 
 
@@ -190,3 +194,76 @@ def test_a_confirmed_batch_keeps_counts_and_hashed_tokens_never_a_phone(app, pla
         again = preview(read_returned_file(data, "a.xlsx"), counters=counters,
                         today=place["today"], within_days=7)
         assert again.invitees == [] and again.excluded[ALREADY_INVITED] == 2
+
+
+def test_a_manager_uploads_previews_and_confirms_and_sees_the_batch_sent(app, place, capfd):
+    """The page as a unit's manager uses it (development: no queue, the console backend):
+    the preview sends nothing and keeps nothing; the confirmation sends what was previewed."""
+    from sqlalchemy import func, select
+
+    from app.models import AuditEvent, InvitationBatch
+
+    client = app.test_client()
+    AuthActions(client).login("manager")
+    page = client.get("/staff/invitations/")
+    assert page.status_code == 200 and "Chế độ phát triển" in page.get_data(as_text=True)
+    yesterday = (place["today"] - timedelta(days=1)).isoformat()
+    data = _export(place, [[yesterday, place["one"], "0912345678", "Trực tiếp", "Không", "A"],
+                           [yesterday, place["two"], "0351234567", "", "", "B"],
+                           [yesterday, place["two"], "0987654321", "Trực tuyến", "", "C"]])
+    page = client.post("/staff/invitations/preview", data={
+        "csrf_token": csrf_token_of(page), "file": (io.BytesIO(data), "ho-so.xlsx")},
+        content_type="multipart/form-data")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "3 dòng đọc được; 2 người sẽ nhận tin nhắn mời." in body
+    assert "nộp trực tuyến" in body and "Gửi 2 tin nhắn" in body
+    assert "UBND xa Thu: Moi Ong/Ba danh gia" in body  # the text as it will go
+    assert "********678" in body and "0912345678" not in body and "912345678<" not in body
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(InvitationBatch)) == 0
+        assert db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.object_type == "invitation_batch")).all() == ["preview"]
+    fields = hidden_fields(body)
+
+    tampered = {**fields, "content": fields["content"][:-8] + "AAAAAAA="}
+    page = client.post("/staff/invitations/confirm", data=tampered)
+    assert page.status_code == 422 and "chưa gửi gì" in page.get_data(as_text=True)
+    other = app.test_client()
+    AuthActions(other).login("manager2")  # someone else's preview is not theirs to send
+    own_token = csrf_token_of(other.get("/staff/invitations/"))
+    assert other.post("/staff/invitations/confirm",
+                      data={**fields, "csrf_token": own_token}).status_code == 422
+
+    page = client.post("/staff/invitations/confirm", data=fields)
+    assert page.status_code == 303
+    batch_page = client.get(page.headers["Location"]).get_data(as_text=True)
+    assert "Đã xong." in batch_page
+    with app.app_context():
+        batch = db.session.scalars(select(InvitationBatch)).one()
+        assert (batch.to_send, batch.sent, batch.failed) == (2, 2, 0)
+    err = capfd.readouterr().err
+    assert err.count("[SMS to ") == 2 and "/i/" in err
+    # Sent again, the same file invites nobody twice.
+    page = client.post("/staff/invitations/confirm", data=fields, follow_redirects=True)
+    assert "Không có ai để mời" in page.get_data(as_text=True)
+
+
+def test_the_example_file_invites_nobody_as_it_is(app, place):
+    client = app.test_client()
+    AuthActions(client).login("manager")
+    example = client.get("/staff/invitations/example.csv")
+    assert example.status_code == 200
+    page = client.post("/staff/invitations/preview", data={
+        "csrf_token": csrf_token_of(client.get("/staff/invitations/")),
+        "file": (io.BytesIO(example.data), "mau.csv")}, content_type="multipart/form-data")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "người sẽ nhận tin nhắn mời" in body
+    assert "0 người sẽ nhận" in body and "số điện thoại không phải di động Việt Nam" in body
+
+
+def test_a_clerk_cannot_send_invitations(app, place):
+    client = app.test_client()
+    AuthActions(client).login("clerk")
+    assert client.get("/staff/invitations/").status_code == 403
+    assert "Mời qua SMS" not in client.get("/staff/").get_data(as_text=True)

@@ -17,7 +17,16 @@ from sqlalchemy import ColumnElement, Select, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import AuditEvent, Campaign, Counter, PressureReport, Tally, Unit, User
+from app.models import (
+    AuditEvent,
+    Campaign,
+    Counter,
+    InvitationBatch,
+    PressureReport,
+    Tally,
+    Unit,
+    User,
+)
 
 # What each role may do; a page names the permission it needs.
 PERMISSIONS = {
@@ -32,6 +41,7 @@ PERMISSIONS = {
     "audit": {"admin"},
     "pressure": {"admin"},  # and only at the province: see PROVINCE_ONLY
     "quarantine": {"admin"},  # likewise
+    "invite": {"admin", "manager"},  # invitations by SMS, for the returns of their subtree
 }
 # Citizens' reports of pressure go to Home Affairs only: never to a unit's own staff, not even
 # an admin of that unit; and only Home Affairs sets a unit's answers aside for review.
@@ -185,6 +195,16 @@ def user_or_404(user_id: int) -> User:
 
 def campaign_or_404(campaign_id: int) -> Campaign:
     return _owned_or_404(Campaign, campaign_id)
+
+
+def invitation_batch_or_404(batch_id: str) -> InvitationBatch:
+    return _owned_or_404(InvitationBatch, batch_id)
+
+
+def invitation_batches_in_scope(scope: Scope | None = None) -> Select:
+    """Invitation batches made for units of the subtree, newest first."""
+    return (select(InvitationBatch).join(Unit).where(_scope(scope).units())
+            .order_by(InvitationBatch.created_at.desc()))
 
 
 def _owned_or_404(model, object_id: int):

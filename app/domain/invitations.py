@@ -239,6 +239,7 @@ class Outgoing:
     phone: str
     text: str
     counter_id: int
+    campaign_id: int
     day: date
 
 
@@ -301,7 +302,8 @@ def confirm_batch(result: Preview, *, unit: Unit, actor: User | str, source: str
         db.session.add(InvitedDossier(key_hash=invitee.key_hash,
                                       returned_on=invitee.returned_on))
         outgoing.append(Outgoing(
-            phone=invitee.phone, counter_id=invitee.counter.id, day=invitee.returned_on,
+            phone=invitee.phone, counter_id=invitee.counter.id,
+            campaign_id=invitee.campaign.id, day=invitee.returned_on,
             text=sms_text(invitee.counter.unit.name, invitee.returned_on,
                           invitation_url(token), expires_on)))
     log_change(actor=actor, action="invite", object_type="invitation_batch",

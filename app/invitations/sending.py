@@ -37,14 +37,12 @@ from app.sms import SmsError, provider_from_config
 JOB_DESCRIPTION = "invitation text"  # what RQ logs of a job: never its number or link
 
 
-def queue_texts(batch: InvitationBatch, campaign_ids: dict[int, int],
-                outgoing: list[Outgoing]) -> bool:
-    """Queue (or, without a queue, send now) the batch's texts; `campaign_ids` maps each
-    counter to the campaign its invitation is for. True if they were queued."""
+def queue_texts(batch: InvitationBatch, outgoing: list[Outgoing]) -> bool:
+    """Queue (or, without a queue, send now) the batch's texts. True if they were queued."""
     queue = jobs.queue()
     for text in outgoing:
-        args = (batch.id, campaign_ids[text.counter_id], text.counter_id, text.day.isoformat(),
-                text.phone, text.text)
+        args = (batch.id, text.campaign_id, text.counter_id, text.day.isoformat(), text.phone,
+                text.text)
         if queue is None:
             send_text(*args)
             continue
