@@ -20,7 +20,8 @@ from app.privacy import install_log_filters, is_survey_path
 from app.survey.lean import LeanScan
 
 LOCALES = ("vi", "en")
-SURVEY_FORM_ENDPOINTS = ("survey.entry", "survey.submit")  # they count their own limits
+# They count their own limits (an invitation's link answers once).
+SURVEY_FORM_ENDPOINTS = ("survey.entry", "survey.submit", "invited.entry", "invited.submit")
 # Parsed once: Babel would otherwise parse the name (and look for its data file) per request.
 _LOCALE_OBJECTS = {name: Locale.parse(name) for name in LOCALES}
 
@@ -169,9 +170,10 @@ def register_blueprints(app: Flask) -> None:
     from app.reports import bp as reports_bp
     from app.staff import bp as staff_bp
     from app.survey import bp as survey_bp
+    from app.survey.invited import bp as invited_bp
 
-    for blueprint in (survey_bp, health_bp, auth_bp, staff_bp, reports_bp, printing_bp,
-                      admin_bp, invitations_bp):
+    for blueprint in (survey_bp, invited_bp, health_bp, auth_bp, staff_bp, reports_bp,
+                      printing_bp, admin_bp, invitations_bp):
         app.register_blueprint(blueprint)
 
 

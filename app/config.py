@@ -63,8 +63,9 @@ def from_environment(instance_path: str) -> dict:
             "INVITATION_SMS_TEXT", "{unit}: Moi Ong/Ba danh gia viec giai quyet ho so tra ngay "
             "{day}. An danh, tra loi 1 lan: {link} Han {expires}"),
         # How texts go out (app/sms.py): "console" prints them (development), "http" speaks to
-        # a brandname-SMS gateway, "none" sends nothing. Production never prints links.
-        "SMS_BACKEND": os.environ.get("SMS_BACKEND", "none" if production else "console"),
+        # a brandname-SMS gateway, "none" sends nothing; unset: console in development, none
+        # in production. Production never prints links.
+        "SMS_BACKEND": os.environ.get("SMS_BACKEND", ""),
         "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", ""),
         "SMS_GATEWAY_AUTHORIZATION": os.environ.get("SMS_GATEWAY_AUTHORIZATION", ""),
         "SMS_GATEWAY_BRANDNAME": os.environ.get("SMS_GATEWAY_BRANDNAME", ""),
@@ -119,6 +120,12 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def sms_backend(config) -> str:
+    """SMS_BACKEND, or what it is when unset: console in development, none in production."""
+    return config.get("SMS_BACKEND") or (
+        "none" if config["KHAOSAT_ENV"] == "production" else "console")
+
+
 def check(config: dict) -> None:
     """Refuse to run production with a secret anyone can read in this repository, or with
     invitations' links printed to the console (a log line would answer in a citizen's place)."""
@@ -127,7 +134,7 @@ def check(config: dict) -> None:
             "KHAOSAT_ENV=production needs SECRET_KEY set to a long random value "
             "(python -c 'import secrets; print(secrets.token_hex(32))')."
         )
-    backend = config.get("SMS_BACKEND", "none")
+    backend = sms_backend(config)
     if backend not in ("none", "console", "http"):
         raise ConfigError(f"SMS_BACKEND must be none, console or http, not {backend!r}.")
     if backend == "console" and config["KHAOSAT_ENV"] == "production":

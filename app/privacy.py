@@ -7,11 +7,13 @@ import json
 import logging
 
 SURVEY_PREFIX = "/q/"
+INVITATION_PREFIX = "/i/"  # an invitation's one-time link: a logged link could be answered
+CITIZEN_PREFIXES = (SURVEY_PREFIX, INVITATION_PREFIX)
 
 
 def is_survey_path(path: str) -> bool:
-    """True for the citizen-facing survey URLs."""
-    return path.startswith(SURVEY_PREFIX)
+    """True for the citizen-facing survey URLs (a sticker's or an invitation's)."""
+    return path.startswith(CITIZEN_PREFIXES)
 
 
 def is_quiet(path: str, status: int) -> bool:
@@ -25,7 +27,8 @@ class DropSurveyRequests(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        return f" {SURVEY_PREFIX}" not in message and '"GET /health HTTP/1.1" 200' not in message
+        return (not any(f" {prefix}" in message for prefix in CITIZEN_PREFIXES)
+                and '"GET /health HTTP/1.1" 200' not in message)
 
 
 class DropSurveyLimits(logging.Filter):

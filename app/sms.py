@@ -14,6 +14,8 @@ import urllib.request
 from dataclasses import dataclass
 from string import Template
 
+from app.config import sms_backend
+
 
 class SmsError(Exception):
     """A text not sent: `reason` is a short word for the batch's counts (never the number)."""
@@ -96,9 +98,10 @@ class HttpGateway:
 def provider_from_config(config) -> ConsoleProvider | HttpGateway | None:
     """The provider SMS_BACKEND names: "console", "http" (with its SMS_GATEWAY_* settings), or
     None for "none" (invitations cannot be sent)."""
-    if config["SMS_BACKEND"] == "none":
+    backend = sms_backend(config)
+    if backend == "none":
         return None
-    if config["SMS_BACKEND"] == "http":
+    if backend == "http":
         return HttpGateway(
             url=config["SMS_GATEWAY_URL"], body=config["SMS_GATEWAY_BODY"],
             authorization=config["SMS_GATEWAY_AUTHORIZATION"],

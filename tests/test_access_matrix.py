@@ -18,7 +18,7 @@ from tests.factories import make_campaign, make_counter, make_unit, make_user
 from tests.helpers import AuthActions, count_rows, csrf_token_of
 
 PUBLIC = {"static", "survey.entry", "survey.submit", "survey.pressure", "auth.login",
-          "auth.index", "health.health"}
+          "auth.index", "health.health", "invited.entry", "invited.submit"}
 ROLES = ("clerk_a", "manager_a", "admin_a", "admin")
 
 

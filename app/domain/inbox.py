@@ -43,7 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.clock import local_today
 from app.db_setup import insert_for
-from app.domain import holds, integrity
+from app.domain import holds, integrity, invitations
 from app.domain.rollups import Completed, store_completed
 from app.domain.screening import OUTCOME_COMPLETED
 from app.extensions import db
@@ -142,9 +142,15 @@ def move(conn: Connection, *, keep: uuid.UUID | None = None, at_least: int = 1,
               "used_on": w.form.day} for w in waiting if w.ticket_hash]).scalars())
     waiting = [w for w in waiting if w.ticket_hash is None or w.ticket_hash in fresh]
     flagged: Counter_[tuple] = Counter_()
+    invited: Counter_[tuple] = Counter_()
     for w in waiting:
         for flag in w.flags:
-            flagged[w.form.counter_id, w.form.day, flag] += 1
+            if flag == invitations.INVITED:  # came through an SMS link: counted, not odd
+                invited[w.form.counter_id, w.form.day] += 1
+            else:
+                flagged[w.form.counter_id, w.form.day, flag] += 1
+    if invited:
+        invitations.count_answered(conn, invited)
     for (counter_id, day, flag), n in flagged.items():
         integrity.count(counter_id, day, flag, conn=conn, by=n)
     for counter_id, day in {(c, d) for c, d, flag in flagged if flag in integrity.REVIEW_AT}:

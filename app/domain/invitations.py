@@ -33,8 +33,8 @@ from app.models import (
     Unit,
     User,
 )
+from app.privacy import INVITATION_PREFIX
 
-INVITATION_PREFIX = "/i/"
 TOKEN_LENGTH = 12  # Crockford base32: 60 random bits, and a link that fits one SMS
 SMS_LENGTH = 160  # one GSM-7 message
 # Submission channels as the one-stop systems name them (lower-case, without diacritics).
@@ -356,3 +356,50 @@ def give_back_to_budget(campaign_id: int) -> None:
     """A text taken from the budget but not sent."""
     db.session.execute(update(Campaign).where(Campaign.id == campaign_id)
                        .values(sms_sent=Campaign.sms_sent - 1))
+
+
+# --- the citizen's side -------------------------------------------------------------------
+
+# The inbox's mark on a completed form that came through an invitation: the move counts it
+# as answered on the invitation's counter and day (domain/inbox.py), not as an oddity.
+INVITED = "invitation"
+LIVE, EXPIRED = "live", "expired"
+_TOKEN = re.compile(f"[{ALPHABET}]{{{TOKEN_LENGTH}}}")
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """The invitation a link's token stands for, or None."""
+    token = token.upper()
+    if not _TOKEN.fullmatch(token):
+        return None
+    return db.session.get(Invitation, token_hash(token))
+
+
+def state_of(invitation: Invitation, today: date) -> str:
+    """LIVE while the link answers (through its expires_on), else EXPIRED."""
+    return LIVE if today <= invitation.expires_on else EXPIRED
+
+
+def answer_ticket(token: str) -> str:
+    """What an invitation's one answer is recorded under (as a sticker's form's ticket is):
+    one answer per link, across every app server (the inbox's and used_ticket's unique key)."""
+    return f"invitation:{token.upper()}"
+
+
+def mark_opened(invitation: Invitation) -> None:
+    """Count the link's first opening on its counter and return day (later ones are not
+    counted: the funnel counts people). One statement decides which opening is the first."""
+    first = db.session.execute(
+        update(Invitation).where(Invitation.token_hash == invitation.token_hash,
+                                 Invitation.opened.is_(False))
+        .values(opened=True).returning(Invitation.token_hash)).first()
+    if first is not None:
+        _add_to_day(invitation.counter_id, invitation.returned_on, "opened")
+
+
+def count_answered(conn, counts: dict[tuple[int, date], int]) -> None:
+    """Add answered invitations per (counter, return day), on the inbox move's connection."""
+    stmt = counting_upsert(conn.dialect.name, InvitationDay, ("counter_id", "day"),
+                           ("answered",))
+    for (counter_id, day), n in counts.items():
+        conn.execute(stmt, {"counter_id": counter_id, "day": day, "answered": n})

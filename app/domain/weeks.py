@@ -32,6 +32,7 @@ from app.models import (
     CampaignWeek,
     DailyFunnel,
     InboxResponse,
+    Invitation,
     ResponseDay,
     RolledWeek,
     Tally,
@@ -55,11 +56,18 @@ SETTLE = timedelta(minutes=10)  # an answer sent at 23:59 on Sunday is committed
 
 
 def settled_weeks(campaign: Campaign, through: date, now: datetime) -> list[date]:
-    """The campaign's weeks up to `through` (a Monday) that are settled: over by SETTLE, and
-    none of their answers still waiting in the survey's inbox (domain/inbox.py). Only these
-    are summed, and batches of answers are filed only in them. Reads only."""
+    """The campaign's weeks up to `through` (a Monday) that are settled: over by SETTLE, none
+    of their answers still waiting in the survey's inbox (domain/inbox.py), and no invitation
+    for one of their days still open. Only these are summed, and batches of answers are filed
+    only in them. Reads only."""
     waiting = db.session.scalar(select(func.min(InboxResponse.submitted_on)).where(
         InboxResponse.campaign_id == campaign.id))
+    # An invitation's answer is filed under the day its result was returned: a week is not
+    # settled while a link for one of its days still answers (its batches would change).
+    invited = db.session.scalar(select(func.min(Invitation.returned_on)).where(
+        Invitation.campaign_id == campaign.id, Invitation.expires_on >= now.date()))
+    if invited is not None and (waiting is None or invited < waiting):
+        waiting = invited
     weeks, week = [], monday(campaign.starts_on)
     while week <= min(through, monday(campaign.ends_on)):
         over = datetime.combine(week + timedelta(days=7), time(), now.tzinfo) + SETTLE

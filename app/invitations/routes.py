@@ -19,6 +19,7 @@ from app.auth.scope import (
     requires,
 )
 from app.clock import local_today
+from app.config import sms_backend
 from app.db_setup import transaction
 from app.domain import RowsRejected
 from app.domain import invitations as rules
@@ -68,7 +69,7 @@ def _index(form: UploadForm, *, problems=(), status: int = 200):
     return render_template(
         "invitations/index.html", form=form, problems=problems, batches=batches,
         campaigns=campaigns, queued=bool(current_app.config["JOB_QUEUE_URL"]),
-        backend=current_app.config["SMS_BACKEND"], columns=RETURNED.columns), status
+        backend=sms_backend(current_app.config), columns=RETURNED.columns), status
 
 
 @bp.route("/")

@@ -5,7 +5,7 @@ return day. What may be kept is decided in app/domain/invitations.py."""
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -42,7 +42,11 @@ class Invitation(db.Model):
     """A one-time survey link: the hash of its token, and what the token stands for."""
 
     __tablename__ = "invitation"
-    __table_args__ = ({"sqlite_with_rowid": False},)  # no insertion order on SQLite
+    __table_args__ = (
+        # Which weeks may settle: the campaign's links still open (domain/weeks.py).
+        Index("ix_invitation_campaign_expires", "campaign_id", "expires_on"),
+        {"sqlite_with_rowid": False},  # no insertion order on SQLite
+    )
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     counter_id: Mapped[int] = mapped_column(ForeignKey("counter.id"), index=True)

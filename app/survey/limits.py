@@ -164,18 +164,23 @@ def _hit_all(hits: list[tuple]) -> list[bool]:
 
 # --- odd but kept -------------------------------------------------------------------------
 
-def count_sent(counter, answers: dict[str, int] | None) -> tuple[bool, list[str]]:
+def count_sent(counter, answers: dict[str, int] | None, *,
+               invited: bool = False) -> tuple[bool, list[str]]:
     """Count one more form sent by this client at this counter (SURVEY_SUBMIT_LIMIT) and,
     for a completed answer about to be stored (`answers`), what is odd about it (it is kept
     anyway): one round trip to the limits' storage for both. Returns (within the limit?,
-    flags). `counter` has the counter's id and opening hours (lookup.CounterCard)."""
+    flags). `counter` has the counter's id and opening hours (lookup.CounterCard).
+
+    An invitation's form (`invited`) answers once by its link, from home, at any hour: no
+    per-address limit or "from one place" count holds it against a household with several
+    invitations, and no opening hours; bursts and identical runs at the counter still count."""
     flags = []
-    if answers is not None and not is_open(counter.hours, local_now()):
+    if answers is not None and not invited and not is_open(counter.hours, local_now()):
         flags.append(OUTSIDE_HOURS)
     if not limiter.enabled:  # RATELIMIT_ENABLED=False: no counting storage to read
         return True, flags
     config, client = current_app.config, client_at_counter()
-    sent = _per_client("SURVEY_SUBMIT_LIMIT", client)
+    sent = [] if invited else _per_client("SURVEY_SUBMIT_LIMIT", client)
     checks = []
     if answers is not None:
         same = hashlib.sha256(repr(sorted(answers.items())).encode()).hexdigest()[:16]
@@ -184,8 +189,9 @@ def count_sent(counter, answers: dict[str, int] | None) -> tuple[bool, list[str]
         checks.append((IDENTICAL,
                        _limits(f"{config['SURVEY_IDENTICAL_RUN'] - 1} per 10 minutes")[0],
                        _under_prefix("survey-same", str(counter.id), same)))
-        checks += [(ONE_PLACE, item, _under_prefix("survey-place", client))
-                   for item in _limits(config["SURVEY_ONE_PLACE"])]
+        if not invited:
+            checks += [(ONE_PLACE, item, _under_prefix("survey-place", client))
+                       for item in _limits(config["SURVEY_ONE_PLACE"])]
     within = _hit_all(sent + [(item, ids, 1) for _flag, item, ids in checks])
     # Every window counts the answer; one past its limit raises its flag.
     past = {flag for (flag, _item, _ids), ok in zip(checks, within[len(sent):], strict=True)

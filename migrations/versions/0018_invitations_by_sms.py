@@ -48,6 +48,8 @@ def upgrade():
     )
     with op.batch_alter_table('invitation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invitation_counter_id'), ['counter_id'], unique=False)
+        batch_op.create_index('ix_invitation_campaign_expires', ['campaign_id', 'expires_on'],
+                              unique=False)
 
     op.create_table('invitation_batch',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -89,6 +91,7 @@ def downgrade():
 
     op.drop_table('invitation_batch')
     with op.batch_alter_table('invitation', schema=None) as batch_op:
+        batch_op.drop_index('ix_invitation_campaign_expires')
         batch_op.drop_index(batch_op.f('ix_invitation_counter_id'))
 
     op.drop_table('invitation')
