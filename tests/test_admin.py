@@ -226,6 +226,29 @@ def test_unit_targets_override_the_default_for_their_subtree(app, tree):
         assert target_for(c, db.session.get(Unit, tree["center"])) == Decimal("30.00")
 
 
+def test_an_admin_sets_a_campaigns_sms_budget_and_sees_what_is_used(app, tree):
+    admin = login(app, "admin")
+    with app.app_context():
+        today = local_today()
+    campaign = _campaign(app, admin, tree["province"], today, today + timedelta(days=30))
+    data = {"name": "Đợt có SMS", "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(days=30)).isoformat(), "target_rate": "30"}
+    refused = post(admin, f"/admin/campaigns/{campaign}", {**data, "sms_budget": "-5"})
+    assert "Số tin nhắn không được âm." in refused.get_data(as_text=True)
+    page = post(admin, f"/admin/campaigns/{campaign}", {**data, "sms_budget": "5000"})
+    assert page.status_code == 303
+    shown = admin.get(page.headers["Location"]).get_data(as_text=True)
+    assert 'value="5000"' in shown and "Đã dùng 0 tin nhắn mời." in shown
+    with app.app_context():
+        assert db.session.get(Campaign, campaign).sms_budget == 5000
+        event = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.object_type == "campaign", AuditEvent.action == "update")).one()
+        assert event.after["sms_budget"] == 5000 and event.before["sms_budget"] is None
+    post(admin, f"/admin/campaigns/{campaign}", {**data, "sms_budget": ""})  # no limit again
+    with app.app_context():
+        assert db.session.get(Campaign, campaign).sms_budget is None
+
+
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("target_rate", "ba mươi", "Chỉ tiêu phải là một số phần trăm"),
     ("ends_on", "2000-01-01", "Ngày kết thúc phải sau ngày bắt đầu."),

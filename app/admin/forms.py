@@ -1,8 +1,15 @@
 """Forms of the admin pages."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.domain.accounts import MIN_PASSWORD_LENGTH
 from app.forms import Form, choices, sane_date
@@ -53,6 +60,9 @@ class CampaignForm(Form):
     ends_on = DateField(_l("Đến ngày"), validators=[InputRequired()])
     target_rate = StringField(_l("Chỉ tiêu tỷ lệ phản hồi mặc định (%)"),
                               validators=[InputRequired()])
+    sms_budget = IntegerField(
+        _l("Ngân sách SMS mời đánh giá (số tin nhắn; để trống nếu không giới hạn)"),
+        validators=[Optional(), NumberRange(min=0, message=_l("Số tin nhắn không được âm."))])
 
 
 class TargetForm(Form):

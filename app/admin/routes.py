@@ -243,7 +243,8 @@ def campaign_new():
                     name=form.name.data, unit=unit_or_404(form.unit.data),
                     questionnaire=db.session.get(Questionnaire, form.questionnaire.data),
                     starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-                    target_rate=parse_rate(form.target_rate.data), actor=current_user)
+                    target_rate=parse_rate(form.target_rate.data), actor=current_user,
+                    sms_budget=form.sms_budget.data)
         except CampaignError as exc:
             form.target_rate.errors.append(str(exc))
         else:
@@ -267,7 +268,7 @@ def campaign_edit(campaign_id: int):
                 update_campaign(campaign, name=form.name.data, starts_on=form.starts_on.data,
                                 ends_on=form.ends_on.data,
                                 target_rate=parse_rate(form.target_rate.data),
-                                actor=current_user)
+                                actor=current_user, sms_budget=form.sms_budget.data)
         except CampaignError as exc:
             form.ends_on.errors.append(str(exc))
         else:

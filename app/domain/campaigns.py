@@ -71,6 +71,7 @@ def _state(campaign: Campaign) -> dict:
     return {"name": campaign.name, "unit": campaign.unit.code,
             "starts_on": campaign.starts_on.isoformat(), "ends_on": campaign.ends_on.isoformat(),
             "target_rate": str(campaign.target_rate), "status": campaign.status,
+            "sms_budget": campaign.sms_budget,
             "questionnaire": f"{campaign.questionnaire.code} v{campaign.questionnaire.version}"}
 
 
@@ -80,12 +81,14 @@ def _check_period(starts_on: date, ends_on: date) -> None:
 
 
 def create_campaign(*, name: str, unit: Unit, questionnaire: Questionnaire, starts_on: date,
-                    ends_on: date, target_rate: Decimal, actor: User | str) -> Campaign:
-    """A new campaign, in draft until activated."""
+                    ends_on: date, target_rate: Decimal, actor: User | str,
+                    sms_budget: int | None = None) -> Campaign:
+    """A new campaign, in draft until activated; `sms_budget`: texts its invitations may use
+    (None: no limit)."""
     _check_period(starts_on, ends_on)
     campaign = Campaign(name=name.strip(), unit=unit, questionnaire=questionnaire,
                         starts_on=starts_on, ends_on=ends_on, target_rate=target_rate,
-                        status="draft")
+                        status="draft", sms_budget=sms_budget, sms_sent=0)
     db.session.add(campaign)
     db.session.flush()
     log_change(actor=actor, action="create", object_type="campaign", object_id=campaign.id,
@@ -94,14 +97,16 @@ def create_campaign(*, name: str, unit: Unit, questionnaire: Questionnaire, star
 
 
 def update_campaign(campaign: Campaign, *, name: str, starts_on: date, ends_on: date,
-                    target_rate: Decimal, actor: User | str) -> None:
-    """Change name, period or default target; an active campaign keeps to the overlap rule."""
+                    target_rate: Decimal, actor: User | str,
+                    sms_budget: int | None = None) -> None:
+    """Change name, period, default target or SMS budget; an active campaign keeps to the
+    overlap rule."""
     _check_period(starts_on, ends_on)
     before = _state(campaign)
     if (starts_on, ends_on) != (campaign.starts_on, campaign.ends_on):
         forget_campaign(campaign.id)  # its weekly sums cover its old days
     campaign.name, campaign.starts_on, campaign.ends_on = name.strip(), starts_on, ends_on
-    campaign.target_rate = target_rate
+    campaign.target_rate, campaign.sms_budget = target_rate, sms_budget
     if campaign.status == "active":
         _refuse_overlap(campaign)
     log_change(actor=actor, action="update", object_type="campaign", object_id=campaign.id,
