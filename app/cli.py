@@ -110,11 +110,20 @@ def list_counters(unit_code: str | None) -> None:
 @with_appcontext
 @click.option("--days", default=2, show_default=True, help="keep tickets this many days")
 def purge_tickets(days: int) -> None:
-    """Delete old double-submit tickets (run daily, e.g. from cron)."""
+    """Delete old double-submit tickets, and invitations' links and keys that can no longer
+    be used (run daily, e.g. from cron)."""
+    from app.domain.invitations import purge_old
+
+    config = current_app.config
+    # An invitation's answer is kept under its return day, and its link may answer until
+    # RETURNED_WITHIN + VALID days after it: its ticket must outlive that, or it answers twice.
+    days = max(days, config["INVITATION_RETURNED_WITHIN_DAYS"] + config["INVITATION_VALID_DAYS"])
     cutoff = local_today() - timedelta(days=days)
     with transaction():
         result = db.session.execute(delete(UsedTicket).where(UsedTicket.used_on < cutoff))
-    click.echo(f"Deleted {result.rowcount} tickets older than {cutoff.isoformat()}.")
+        links, keys = purge_old(local_today())
+    click.echo(f"Deleted {result.rowcount} tickets older than {cutoff.isoformat()}, "
+               f"{links} invitation links expired long ago, {keys} dossier keys.")
 
 
 @click.command("move-answers")

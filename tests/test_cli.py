@@ -115,14 +115,16 @@ def test_load_questionnaires_is_idempotent(app, runner):
         assert count_rows(app, Questionnaire) == 1
 
 
-def test_purge_tickets_keeps_recent_ones(app, runner):
+def test_purge_tickets_keeps_those_a_link_could_still_use(app, runner):
+    """Tickets live as long as an invitation's link may still answer under its return day:
+    INVITATION_RETURNED_WITHIN_DAYS + INVITATION_VALID_DAYS (7 + 7), not the 2 asked for."""
     with app.app_context():
         today = local_today()
-        for i, age in enumerate((0, 1, 2, 3, 10)):
+        for i, age in enumerate((0, 1, 2, 3, 10, 14, 15, 30)):
             db.session.add(UsedTicket(ticket_hash=f"{i:064d}", outcome="completed",
                                       used_on=today - timedelta(days=age)))
         db.session.commit()
     result = runner.invoke(args=["purge-tickets"])
-    assert f"Deleted 2 tickets older than {today - timedelta(days=2)}" in result.output
+    assert f"Deleted 2 tickets older than {today - timedelta(days=14)}" in result.output
     with app.app_context():
-        assert count_rows(app, UsedTicket) == 3
+        assert count_rows(app, UsedTicket) == 6

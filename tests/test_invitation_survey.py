@@ -165,3 +165,24 @@ def test_the_week_of_a_return_settles_only_once_its_links_have_expired(app, invi
         assert week + timedelta(days=7) <= last_day  # the week itself is over by then
         assert week not in settled_at(last_day)  # the links still answer
         assert week in settled_at(last_day + timedelta(days=1))
+
+
+def test_purging_old_tickets_never_lets_a_link_answer_twice(app, client, runner, invited):
+    link = invited["screened"][0]
+    answers = {k: v for k, v in GOOD_ANSWERS.items() if k not in ("channel", "immediate")}
+    assert "đã được ghi nhận" in answer(client, link, answers).get_data(as_text=True)
+    with app.app_context():
+        from app.models import UsedTicket
+
+        for ticket in db.session.scalars(select(UsedTicket)):  # answered for a return
+            ticket.used_on = local_today() - timedelta(days=10)  # ten days ago, still live
+        db.session.commit()
+    assert runner.invoke(args=["purge-tickets"]).exit_code == 0
+    again = client.get(link)
+    assert again.status_code == 200 and "đã được dùng" in again.get_data(as_text=True)
+    with app.app_context():  # a link expired long ago goes, and so do old dossier keys
+        for found in db.session.scalars(select(Invitation)):
+            found.expires_on = local_today() - timedelta(days=31)
+        db.session.commit()
+    result = runner.invoke(args=["purge-tickets"])
+    assert "3 invitation links expired long ago" in result.output

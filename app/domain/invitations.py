@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from app.db_setup import counting_upsert
 from app.domain.audit import log_change
@@ -403,3 +403,17 @@ def count_answered(conn, counts: dict[tuple[int, date], int]) -> None:
                            ("answered",))
     for (counter_id, day), n in counts.items():
         conn.execute(stmt, {"counter_id": counter_id, "day": day, "answered": n})
+
+
+LINKS_KEPT_DAYS = 30  # an expired link still says "expired" (not "unknown") this long
+
+
+def purge_old(today: date) -> tuple[int, int]:
+    """Drop links expired more than LINKS_KEPT_DAYS ago, and the dossier keys of returns no
+    upload may name any more (older than INVITATION_RETURNED_WITHIN_DAYS). Flushes."""
+    links = db.session.execute(delete(Invitation).where(
+        Invitation.expires_on < today - timedelta(days=LINKS_KEPT_DAYS))).rowcount
+    within = current_app.config["INVITATION_RETURNED_WITHIN_DAYS"]
+    keys = db.session.execute(delete(InvitedDossier).where(
+        InvitedDossier.returned_on < today - timedelta(days=within))).rowcount
+    return links, keys
