@@ -17,6 +17,7 @@ from app import create_app
 from app.config import normalise_database_url
 from app.extensions import db, limiter
 from tests.helpers import AuthActions
+from tests.sms_gateway import gateway, sending  # noqa: F401 (fixtures for every test)
 
 # Two runs on one machine (a developer's and CI's) share the Redis server: each run keeps its
 # rate-limit keys under its own prefix, and resets only those.
