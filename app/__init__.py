@@ -163,6 +163,7 @@ def _survey_skips_the_limiter_hook(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.health import bp as health_bp
     from app.invitations import bp as invitations_bp
@@ -173,7 +174,7 @@ def register_blueprints(app: Flask) -> None:
     from app.survey.invited import bp as invited_bp
 
     for blueprint in (survey_bp, invited_bp, health_bp, auth_bp, staff_bp, reports_bp,
-                      printing_bp, admin_bp, invitations_bp):
+                      printing_bp, admin_bp, invitations_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

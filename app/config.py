@@ -87,6 +87,9 @@ def from_environment(instance_path: str) -> dict:
         # The job queue (app/jobs.py): a Redis URL, or empty to send in the request (development).
         "JOB_QUEUE_URL": os.environ.get("JOB_QUEUE_URL", ""),
         "JOB_QUEUE_NAME": os.environ.get("JOB_QUEUE_NAME", "khaosat-invitations"),
+        # The JSON API (app/api/): requests a key may make, and dossiers one post may carry.
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "60 per minute"),
+        "API_MAX_DOSSIERS": int(os.environ.get("API_MAX_DOSSIERS", "5000")),
         # A move carries at least this many forms (from anywhere in the province), or only
         # forms of days already over: one form moved alone would have its moment stamped.
         "SURVEY_MOVE_BATCH": int(os.environ.get("SURVEY_MOVE_BATCH", "5")),

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.clock import local_today
+from app.domain.api_keys import create_key
 from app.extensions import db
 from app.models import AuditEvent, Counter, InvitationBatch, Tally
 from tests.factories import make_campaign, make_counter, make_unit, make_user
@@ -31,6 +32,8 @@ class World:
     user_b: int
     campaign_b: int
     batch_b: str
+    key_b: int
+    secrets: dict  # unit code → an API key for invitations in that unit's subtree
 
 
 @pytest.fixture
@@ -43,7 +46,7 @@ def world(app) -> World:
         make_user("clerk_a", "clerk", a)
         make_user("manager_a", "manager", a)
         make_user("admin_a", "admin", a)
-        make_user("admin", "admin", province)
+        province_admin = make_user("admin", "admin", province)
         user_b = make_user("manager_b", "manager", b)
         make_campaign(province)
         make_campaign(a, status="draft", name="Đợt riêng xã A")
@@ -55,9 +58,12 @@ def world(app) -> World:
             created_at=datetime.now(UTC), rows=1, excluded={}, to_send=1, sent=1, failed=0,
             failures={}, over_budget=0) for unit in (a, b)]
         db.session.add_all(batches)
+        made = {unit.code: create_key(name=f"Khoá {unit.name}", purpose="invitations",
+                                      unit=unit, actor=province_admin) for unit in (a, b)}
         db.session.commit()
         return World(a.id, b.id, counter_a.id, counter_b.id, user_b.id, campaign_b.id,
-                     batches[1].id)
+                     batches[1].id, made["XAB"][0].id,
+                     {code: secret for code, (_key, secret) in made.items()})
 
 
 # endpoint: (method, url, {role: expected status}); {w} is the World.
@@ -130,6 +136,8 @@ ROUTES = {
                               {**ADMINS_OF_B, "admin": 303}),
     "admin.campaign_status": ("POST", "/admin/campaigns/{w.campaign_b}/activate",
                               {**ADMINS_OF_B, "admin": 303}),
+    "admin.api_keys": ("GET", "/admin/api-keys", ADMINS_ONLY),
+    "admin.api_key_revoke": ("POST", "/admin/api-keys/{w.key_b}/revoke", ADMINS_OF_B),
     "admin.audit": ("GET", "/admin/audit", {**ADMINS_ONLY}),
     "admin.audit_csv": ("GET", "/admin/audit.csv", {**ADMINS_ONLY}),
     "auth.password": ("GET", "/account/password", ALLOWED_ALL),
@@ -138,9 +146,38 @@ ROUTES = {
 }
 
 
+# The JSON API: no session, a key. (method, url, {credential: expected status}): "none" sends
+# no key, "staff" a signed-in province admin's cookie and no key (a cookie is never enough),
+# "XAA" / "XAB" the key of that commune.
+API_ROUTES = {
+    "api.returned_dossiers": ("POST", "/api/v1/returned-dossiers",
+                              {"none": 401, "staff": 401, "XAA": 200, "XAB": 200}),
+    "api.invitation_batch": ("GET", "/api/v1/invitation-batches/{w.batch_b}",
+                             {"none": 401, "staff": 401, "XAA": 404, "XAB": 200}),
+}
+
+
 def test_every_route_is_in_the_access_table(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    assert endpoints - PUBLIC == set(ROUTES), "add the new route to ROUTES with its rules"
+    assert endpoints - PUBLIC == set(ROUTES) | set(API_ROUTES), (
+        "add the new route to ROUTES (or API_ROUTES) with its rules")
+
+
+@pytest.mark.parametrize("credential", ["none", "staff", "XAA", "XAB"])
+def test_each_api_key_gets_what_the_table_says(app, world, credential):
+    client = app.test_client()
+    headers = {}
+    if credential == "staff":
+        AuthActions(client).login("admin")
+    elif credential != "none":
+        headers["Authorization"] = f"Bearer {world.secrets[credential]}"
+    wrong = {}
+    for endpoint, (method, url, expected) in sorted(API_ROUTES.items()):
+        page = client.open(url.format(w=world), method=method, headers=headers,
+                           json={"preview": True, "dossiers": []} if method == "POST" else None)
+        if page.status_code != expected[credential]:
+            wrong[endpoint] = (page.status_code, expected[credential])
+    assert wrong == {}, "endpoint: (got, expected)"
 
 
 def test_anonymous_visitors_are_sent_to_login(client, world):
@@ -185,6 +222,7 @@ LISTS = {
     "/admin/users": (["manager_a"], ["manager_b"]),
     "/admin/campaigns": (["Đợt riêng xã A"], ["Đợt riêng xã B"]),
     "/admin/audit": (["XAA", "manager_a"], ["XAB", "manager_b"]),
+    "/admin/api-keys": (["Khoá UBND xã A"], ["Khoá UBND xã B"]),
 }
 
 
@@ -207,7 +245,7 @@ def test_list_pages_show_only_the_viewers_subtree(app, world, role):
         if missing or leaked:
             wrong[url] = {"missing": missing, "leaked": leaked}
     assert wrong == {}
-    assert opened == {"clerk_a": 4, "manager_a": 6, "admin_a": 10, "admin": 10}[role]
+    assert opened == {"clerk_a": 4, "manager_a": 6, "admin_a": 11, "admin": 11}[role]
 
 
 def test_manager_cannot_move_a_counter_into_another_units_tree_by_a_forged_field(app, world):

@@ -81,3 +81,10 @@ class AuditFilterForm(Form):
         ("tally", _l("Số hồ sơ trả"))]), validators=[Optional()])
     since = DateField(_l("Từ ngày"), validators=[Optional(), sane_date])
     until = DateField(_l("Đến ngày"), validators=[Optional(), sane_date])
+
+
+class ApiKeyForm(Form):
+    name = StringField(_l("Tên khoá (hệ thống nào dùng nó)"),
+                       validators=[InputRequired(), Length(max=120)])
+    unit = SelectField(_l("Phạm vi: đơn vị và các đơn vị trực thuộc"))
+    purpose = SelectField(_l("Được làm gì"))

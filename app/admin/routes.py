@@ -16,6 +16,7 @@ from app.admin import audit_view, bp
 from app.admin.forms import (
     KIND_LABELS,
     ROLE_LABELS,
+    ApiKeyForm,
     AuditFilterForm,
     CampaignForm,
     TargetForm,
@@ -23,6 +24,8 @@ from app.admin.forms import (
     UserForm,
 )
 from app.auth.scope import (
+    api_key_or_404,
+    api_keys_in_scope,
     audit_events_in_scope,
     campaign_or_404,
     campaigns_in_scope,
@@ -43,6 +46,7 @@ from app.domain.accounts import (
     reset_password,
     update_user,
 )
+from app.domain.api_keys import PURPOSES, ApiKeyError, create_key, revoke_key
 from app.domain.campaigns import (
     CampaignError,
     create_campaign,
@@ -324,6 +328,61 @@ def campaign_status(campaign_id: int, action: str):
         else:
             flash(_("Đã cập nhật trạng thái đợt %(name)s.", name=campaign.name), "info")
     return redirect(url_for("admin.campaign_edit", campaign_id=campaign.id), code=303)
+
+
+# --- API keys ---------------------------------------------------------------------------
+
+def _api_key_page(form: ApiKeyForm, *, secret: str | None = None, status: int = 200):
+    keys = db.session.scalars(api_keys_in_scope()).all()
+    response = render_template("admin/api_keys.html", form=form, keys=keys, secret=secret,
+                               purposes=PURPOSES)
+    return response, status
+
+
+def _api_key_form(*, fresh: bool = False) -> ApiKeyForm:
+    form = ApiKeyForm(formdata=None) if fresh else ApiKeyForm()
+    form.unit.choices = unit_choices(units_in_scope(), by="code")
+    form.purpose.choices = choices(PURPOSES.items())
+    return form
+
+
+@bp.route("/api-keys", methods=["GET", "POST"])
+@requires("api_keys")
+def api_keys():
+    """The keys of the subtree; a new one is shown once, on the page that made it."""
+    form = _api_key_form()
+    if request.method == "GET":
+        form.unit.data = current_user.unit.code
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                _key, secret = create_key(name=form.name.data, purpose=form.purpose.data,
+                                          unit=_account_unit(form.unit.data),
+                                          actor=current_user)
+        except ApiKeyError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            fresh = _api_key_form(fresh=True)  # a second click must not make a second key
+            fresh.unit.data = current_user.unit.code
+            return _api_key_page(fresh, secret=secret, status=201)
+    return _api_key_page(form, status=422 if form.errors else 200)
+
+
+@bp.route("/api-keys/<int:key_id>/revoke", methods=["POST"])
+@requires("api_keys")
+def api_key_revoke(key_id: int):
+    key = api_key_or_404(key_id)
+    if EmptyForm().validate_on_submit():
+        if page := ask_first(
+                title=_("Thu hồi khoá %(name)s?", name=key.name),
+                consequence=_("Hệ thống dùng khoá này sẽ bị từ chối ngay (401) và không dùng "
+                              "lại được; muốn tiếp tục, hãy tạo khoá mới."),
+                button=_("Thu hồi khoá"), back=url_for("admin.api_keys")):
+            return page
+        with transaction():
+            revoke_key(key, actor=current_user)
+        flash(_("Đã thu hồi khoá %(name)s.", name=key.name), "info")
+    return redirect(url_for("admin.api_keys"), code=303)
 
 
 # --- audit log --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import (
+    ApiKey,
     AuditEvent,
     Campaign,
     Counter,
@@ -42,6 +43,7 @@ PERMISSIONS = {
     "pressure": {"admin"},  # and only at the province: see PROVINCE_ONLY
     "quarantine": {"admin"},  # likewise
     "invite": {"admin", "manager"},  # invitations by SMS, for the returns of their subtree
+    "api_keys": {"admin"},  # keys other systems use in the JSON API, for their subtree
 }
 # Citizens' reports of pressure go to Home Affairs only: never to a unit's own staff, not even
 # an admin of that unit; and only Home Affairs sets a unit's answers aside for review.
@@ -195,6 +197,17 @@ def user_or_404(user_id: int) -> User:
 
 def campaign_or_404(campaign_id: int) -> Campaign:
     return _owned_or_404(Campaign, campaign_id)
+
+
+def api_key_or_404(key_id: int) -> ApiKey:
+    return _owned_or_404(ApiKey, key_id)
+
+
+def api_keys_in_scope(scope: Scope | None = None) -> Select:
+    """API keys for units of the subtree, live ones first, newest first."""
+    return (select(ApiKey).join(Unit).where(_scope(scope).units())
+            .options(joinedload(ApiKey.unit))
+            .order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc()))
 
 
 def invitation_batch_or_404(batch_id: str) -> InvitationBatch:

@@ -20,15 +20,13 @@ from app.auth.scope import (
 )
 from app.clock import local_today
 from app.config import sms_backend
-from app.db_setup import transaction
 from app.domain import RowsRejected
 from app.domain import invitations as rules
-from app.domain.audit import log_change
 from app.extensions import db
 from app.invitations import bp
 from app.invitations.dossier_files import RETURNED, read_returned_file
 from app.invitations.forms import ConfirmForm, UploadForm
-from app.invitations.sending import queue_texts
+from app.invitations.intake import log_preview, preview_rows, send
 from app.models import Campaign
 from app.sms import masked
 from app.spreadsheets import csv_bytes
@@ -52,15 +50,6 @@ PREVIEW_MAX_AGE = 3600  # seconds a preview may wait for its confirmation
 
 def _signer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="invitation-preview")
-
-
-def _counters() -> dict:
-    return {c.code: c for c in db.session.scalars(live_counters_in_scope())}
-
-
-def _preview(rows) -> rules.Preview:
-    return rules.preview(rows, counters=_counters(), today=local_today(),
-                         within_days=current_app.config["INVITATION_RETURNED_WITHIN_DAYS"])
 
 
 def _index(form: UploadForm, *, problems=(), status: int = 200):
@@ -89,13 +78,11 @@ def preview_upload():
     filename = (upload.filename or "upload")[:200]
     data = upload.read()
     try:
-        result = _preview(read_returned_file(data, filename))
+        result = preview_rows(read_returned_file(data, filename))
     except RowsRejected as exc:
         return _index(form, problems=[(_("Dòng %(n)d: ", n=row) if row else "") + reason
                                       for row, reason in exc.problems], status=422)
-    with transaction():
-        log_change(actor=current_user, action="preview", object_type="invitation_batch",
-                   unit=current_user.unit, after=_summary(result, filename))
+    log_preview(result, unit=current_user.unit, actor=current_user, filename=filename)
     confirm = ConfirmForm(content=base64.b64encode(data).decode(), filename=filename,
                           signed=_signer().dumps([_digest(data), current_user.id, filename]))
     return _preview_page(result, confirm, filename)
@@ -117,21 +104,18 @@ def confirm():
                 "lại."), "error")
         return _index(UploadForm(), status=422)
     try:
-        result = _preview(read_returned_file(data, filename))
+        result = preview_rows(read_returned_file(data, filename))
     except RowsRejected as exc:
         return _index(UploadForm(), problems=[reason for _row, reason in exc.problems],
                       status=422)
     if not result.invitees:
         flash(_("Không có ai để mời trong tệp này; chưa gửi gì."), "error")
         return redirect(url_for("invitations.index"), code=303)
-    with transaction():
-        batch, texts = rules.confirm_batch(result, unit=current_user.unit, actor=current_user,
-                                           source="upload", filename=filename,
-                                           today=local_today())
-    queued = queue_texts(batch, texts)
-    flash(_("Đã nhận %(n)d tin nhắn mời để gửi.", n=len(texts)) if queued else
+    batch, queued = send(result, unit=current_user.unit, actor=current_user, source="upload",
+                         filename=filename)
+    flash(_("Đã nhận %(n)d tin nhắn mời để gửi.", n=batch.to_send) if queued else
           _("Chế độ phát triển: %(n)d tin nhắn đã được “gửi” ra màn hình máy chủ (không có "
-            "hàng đợi, không gửi thật).", n=len(texts)), "info")
+            "hàng đợi, không gửi thật).", n=batch.to_send), "info")
     return redirect(url_for("invitations.batch", batch_id=batch.id), code=303)
 
 
@@ -161,12 +145,6 @@ def example():
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _summary(result: rules.Preview, filename: str) -> dict:
-    """What the audit log keeps of a preview or a batch: counts only."""
-    return {"file": filename, "rows": result.rows, "to_send": len(result.invitees),
-            "excluded": {r: n for r, n in result.excluded.items() if n}}
 
 
 def _preview_page(result: rules.Preview, confirm: ConfirmForm, filename: str):

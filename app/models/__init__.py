@@ -3,7 +3,7 @@
 from app.models.audit import AuditEvent
 from app.models.invitations import Invitation, InvitationBatch, InvitationDay, InvitedDossier
 from app.models.org import Counter, PrintJob, QrCode, RetiredCode, Unit
-from app.models.staff import User
+from app.models.staff import ApiKey, User
 from app.models.survey import (
     AcceptedDay,
     Answer,
@@ -31,6 +31,7 @@ __all__ = [
     "Answer",
     "AnswerDay",
     "AnswerWeek",
+    "ApiKey",
     "AuditEvent",
     "Campaign",
     "CampaignTarget",

@@ -44,3 +44,29 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class ApiKey(db.Model):
+    """A key another system uses instead of a login (`Authorization: Bearer <key>`): for one
+    purpose, within one unit's subtree. Only a hash of the key is kept; the key itself is
+    shown once, when it is made (app/domain/api_keys.py)."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))  # whose system, in the admin's words
+    purpose: Mapped[str] = mapped_column(String(20))  # what it may do: see api_keys.PURPOSES
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)  # its subtree
+    prefix: Mapped[str] = mapped_column(String(12))  # the key's first characters, to tell it
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the whole key
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    unit: Mapped[Unit] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

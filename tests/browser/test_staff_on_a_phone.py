@@ -32,7 +32,8 @@ def staff_pages(ids) -> list[str]:
             f"/admin/users/{ids['user']}", "/admin/campaigns", "/admin/campaigns/new",
             f"/admin/campaigns/{ids['campaign']}", "/admin/audit", "/reports/",
             f"/reports/?unit={ids['unit']}", "/reports/details", "/reports/pressure",
-            "/reports/review", "/account/password", "/login", "/"]
+            "/reports/review", "/staff/invitations/", "/admin/api-keys", "/account/password",
+            "/login", "/"]
 
 
 def test_no_staff_page_scrolls_sideways_on_a_phone(browser, live_server, demo, tmp_path):
@@ -51,6 +52,16 @@ def test_no_staff_page_scrolls_sideways_on_a_phone(browser, live_server, demo, t
             too_wide[path] = (width, header)
             page.screenshot(path=tmp_path / f"{path.strip('/').replace('/', '_') or 'home'}.png",
                             full_page=True)
+    # A new API key is shown once, with its curl example: that page must fit too.
+    page.goto(f"{live_server}/admin/api-keys")
+    page.fill("#name", "Hệ thống một cửa tỉnh")
+    page.click("form.narrow button[type=submit]")
+    secret = page.inner_text("code.secret")
+    assert secret.startswith("khs_") and secret in page.inner_text("pre.example")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > WIDTH:
+        too_wide["/admin/api-keys (a new key)"] = (width, WIDTH)
+    page.screenshot(path=tmp_path / "new-api-key.png", full_page=True)
     context.close()
     assert too_wide == {}, f"page width, header width at {WIDTH} px (screenshots in {tmp_path})"
 
