@@ -11,11 +11,13 @@ dropped after), the demo province, an admin of the province and a manager of one
   sqlmap  the survey POST (every answer field; a fresh CSRF token and one-time ticket fetched
           for each request, so a payload that passes the form's checks is stored: the run
           counts the forms that reached the database), the login form, the admin's manual
-          tally form and the GET filters of the audit log and the dashboard, each with the
+          tally form, the GET filters of the audit log and the dashboard, and the JSON API's
+          post of returned dossiers (a preview, with a key the admin makes), each with the
           form's real field names (-p) and a fresh CSRF token per request; at --level/--risk,
           at most --minutes each. A target is finished only when sqlmap finished every one of
           its parameters; otherwise the run says which were not and does not call itself clean.
-  wapiti  crawls from /, /login and a survey page with the admin's cookie, modules
+  wapiti  crawls from /, /login and a survey page with the admin's cookie, one URL per path
+          and set of parameter names (-S paranoid) and 12 pages a folder at most, modules
           sql,timesql,xss,permanentxss,exec,file,redirect,http_headers,cookieflags,csp,csrf,
           crlf,upload, at most --minutes. Never ssrf or xxe: they call hosts outside this
           machine. --no-bugreport, for the same reason. Each "CSRF" finding is replayed as the
@@ -184,9 +186,11 @@ def sqlmap(name: str, url: str, params: list[str], args: list[str], opts, out: P
     # ("Parameter: x (GET)"); an "appears to be injectable" it then calls a false positive
     # is not a finding.
     confirmed = text.split("sqlmap identified the following injection point", 1)
-    injectable = sorted(set(re.findall(r"^Parameter: (\S+) \(", confirmed[1], re.M))) \
+    injectable = sorted(set(re.findall(r"^Parameter: (?:JSON )?(\S+) \(", confirmed[1],
+                                       re.M))) \
         if len(confirmed) > 1 else []
-    done = set(re.findall(r"parameter '([^']+)' does not seem to be injectable", text))
+    done = {name.removeprefix("JSON ") for name in  # a JSON body's keys: "JSON returned_on"
+            re.findall(r"parameter '([^']+)' does not seem to be injectable", text)}
     done |= set(injectable)
     unfinished = [p for p in params if p not in done]
     if "error occurred while evaluating provided code" in text:  # the fresh form's fetch
@@ -250,7 +254,26 @@ def run_sqlmap(base: str, code: str, ids: dict, opts, out: Path, admin: Browser,
     results.append(sqlmap("dashboard GET (admin)",
                           f"{base}/reports/?{urllib.parse.urlencode(dashboard)}",
                           list(dashboard), authenticated, opts, out))
+    # The one-stop system's JSON post, with an API key the admin makes on its page; a preview,
+    # so that nothing is queued however many payloads pass.
+    secret = api_key(admin, ids["province"])
+    dossier = {"returned_on": time.strftime("%Y-%m-%d"), "counter_code": code,
+               "phone": "0912345678", "channel": "truc_tiep", "dossier": "HS-0001"}
+    results.append(sqlmap("API POST (key)", f"{base}/api/v1/returned-dossiers", list(dossier), [
+        f"--data={json.dumps({'preview': True, 'dossiers': [dossier]})}",
+        f"--headers=Authorization: Bearer {secret}\nContent-Type: application/json"],
+        opts, out))
     return results
+
+
+def api_key(admin: Browser, unit_code: str) -> str:
+    """A key for invitations over the province, made as an admin makes one."""
+    status, html = admin.post("/admin/api-keys", {
+        **admin.hidden("/admin/api-keys"), "name": "security scan", "unit": unit_code,
+        "purpose": "invitations"})
+    found = re.search(r'<code class="secret">([^<]+)</code>', html)
+    assert status == 201 and found, f"the scan's admin could not make an API key ({status})"
+    return found[1]
 
 
 def run_wapiti(base: str, code: str, opts, out: Path, admin_cookie: str) -> dict:
@@ -261,6 +284,12 @@ def run_wapiti(base: str, code: str, opts, out: Path, admin_cookie: str) -> dict
            "-s", f"{base}/staff/", "--scope", "domain", "-m", WAPITI_MODULES,
            "--max-scan-time", str(opts.minutes * 60),
            "--max-attack-time", str(opts.minutes * 60),
+           # Report pages link to every unit's and counter's report, export and PDF: 600
+           # URLs of a handful of forms, which kept the crawl and each module past 20 minutes.
+           # "paranoid" explores one URL per path and set of parameter names (the same code
+           # answers every value; sqlmap tries the values), at most 12 pages per folder
+           # (/admin/units/1…30 are one form).
+           "-S", "paranoid", "--max-files-per-dir", "12",
            "-d", "5", "--max-links-per-page", "40", "--flush-session", "--no-bugreport",
            "--store-session", str(out / "wapiti-session"), "-f", "json", "-o", str(report),
            "-C", admin_cookie, "-x", f"{base}/logout", "-x", f"{base}/password",
@@ -430,7 +459,7 @@ def scan(opts, url: str, work: Path) -> int:
     code = re.search(r"/q/([A-Z0-9]+)", listing).group(1)
     (counter_id, root_id, campaign_id, province, own_unit, other_unit, other_counter,
      commune) = probe(env, "ids", code)
-    ids = {"counter": counter_id, "root": root_id, "campaign": campaign_id,
+    ids = {"counter": counter_id, "root": root_id, "campaign": campaign_id, "province": province,
            "own_unit": own_unit, "other_unit": other_unit, "other_counter": other_counter}
     for username, role, unit in ((ADMIN, "admin", province), (MANAGER, "manager", commune)):
         flask(env, "create-user", username, "--role", role, "--unit", unit, "--password-stdin",
