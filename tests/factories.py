@@ -7,9 +7,11 @@ from decimal import Decimal
 
 from app.clock import local_today
 from app.domain.accounts import create_user
+from app.domain.invitations import INVITATION_PREFIX, confirm_batch, preview
 from app.domain.org import add_counter, add_unit
 from app.domain.questionnaires import latest, load_all
 from app.extensions import db
+from app.invitations.dossier_files import parsed
 from app.models import Campaign, Counter, Unit, User
 
 PASSWORD = "mật khẩu thử nghiệm"
@@ -86,3 +88,20 @@ def make_user(username: str, role: str, unit: Unit, password: str = PASSWORD) ->
     user = create_user(username=username, role=role, unit=unit, password=password, actor=ACTOR)
     db.session.commit()
     return user
+
+
+def make_invitation(counter: Counter, *, screened: bool = True) -> str:
+    """An invitation for a result returned yesterday at `counter`, as an upload makes one
+    (by the counter's unit's parent, in a running campaign); returns its link's path. The
+    export says "in person, not immediate" when `screened`, nothing of the channel if not."""
+    today = local_today()
+    row = {"returned_on": (today - timedelta(days=1)).isoformat(),
+           "counter_code": counter.code, "phone": "0912000001"}
+    if screened:
+        row.update(channel="Trực tiếp", immediate="Không")
+    result = preview(parsed([(2, row)]), counters={counter.code: counter}, today=today,
+                     within_days=7)
+    _batch, texts = confirm_batch(result, unit=counter.unit.parent or counter.unit,
+                                  actor=ACTOR, source="upload", filename="t.csv", today=today)
+    db.session.commit()
+    return INVITATION_PREFIX + texts[0].text.split(INVITATION_PREFIX)[1].split()[0]

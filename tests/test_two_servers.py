@@ -11,17 +11,14 @@ import urllib.parse
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 import pytest
 
 from app.clock import local_today
-from app.domain.invitations import INVITATION_PREFIX, confirm_batch, preview
 from app.domain.org import reissue_code
 from app.extensions import db
-from app.invitations.dossier_files import parsed
 from app.models import Counter, InboxResponse, Response
-from tests.factories import GOOD_ANSWERS, make_surveyed_counter, ref
+from tests.factories import GOOD_ANSWERS, make_invitation, make_surveyed_counter, ref
 from tests.helpers import count_rows, free_port, local_redis, server_env, start_gunicorn
 
 LOOKUP_SECONDS = 2  # how long a server may keep showing a changed code's form (lookup.py)
@@ -106,16 +103,7 @@ def test_a_limit_a_ticket_and_a_new_code_hold_across_two_servers(app, servers):
 def invitation_servers(app, migrated_database):
     """An invitation's link for yesterday's return at a surveyed counter, and two servers."""
     with app.test_request_context():
-        counter = make_surveyed_counter()
-        today = local_today()
-        rows = parsed([(2, {"returned_on": (today - timedelta(days=1)).isoformat(),
-                            "counter_code": counter.code, "phone": "0912000001",
-                            "channel": "Trực tiếp", "immediate": "Không"})])
-        result = preview(rows, counters={counter.code: counter}, today=today, within_days=7)
-        _batch, texts = confirm_batch(result, unit=counter.unit.parent, actor="test",
-                                      source="upload", filename="t.csv", today=today)
-        db.session.commit()
-        link = INVITATION_PREFIX + texts[0].text.split(INVITATION_PREFIX)[1].split()[0]
+        link = make_invitation(make_surveyed_counter())
     started = [start_gunicorn(server_env(migrated_database), free_port()) for _ in range(2)]
     yield link, [base for _server, base in started]
     for server, _base in started:

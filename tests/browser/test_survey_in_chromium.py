@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Response
-from tests.factories import make_surveyed_counter, ref
+from tests.factories import make_invitation, make_surveyed_counter, ref
 from tests.helpers import count_responses, funnel
 
 pytestmark = pytest.mark.browser
@@ -17,9 +17,10 @@ def counter(app):
         return ref(make_surveyed_counter())
 
 
-def answer_everything(page) -> None:
-    page.get_by_label("Trực tiếp tại Bộ phận Một cửa").check()
-    page.locator("#immediate").get_by_label("Không").check()
+def answer_everything(page, *, screening: bool = True) -> None:
+    if screening:
+        page.get_by_label("Trực tiếp tại Bộ phận Một cửa").check()
+        page.locator("#immediate").get_by_label("Không").check()
     for key, label in (("access", "Hài lòng"), ("procedure", "Rất hài lòng"),
                        ("officer", "Bình thường"), ("result", "Hài lòng"),
                        ("feedback", "Không hài lòng"), ("overall", "Rất hài lòng")):
@@ -178,3 +179,28 @@ def test_at_200_percent_zoom_the_survey_reflows_without_sideways_scrolling(brows
         page.goto(live_server + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
     context.close()
+
+
+def test_an_invited_citizen_answers_once_from_the_link_in_the_text(app, live_server, phone,
+                                                                   tmp_path):
+    """The link of an SMS: the export said "in person, not immediate", so the form starts at
+    the ratings; it answers once, and the second visit says so."""
+    with app.test_request_context():
+        link = make_invitation(make_surveyed_counter())
+    phone.goto(live_server + link)
+    assert phone.get_by_text("Quầy Sở Tư pháp số 1").is_visible()
+    assert phone.get_by_text("Ông/Bà đã nộp hồ sơ bằng cách nào?").count() == 0
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.screenshot(path=tmp_path / "invitation-open.png")
+    answer_everything(phone, screening=False)
+    phone.get_by_role("button", name="Gửi").click()
+    phone.wait_for_load_state()
+    assert phone.get_by_text("Ý kiến của Ông/Bà đã được ghi nhận ẩn danh.").is_visible()
+    phone.goto(live_server + link)
+    assert phone.get_by_role("heading", name="Đường dẫn đã được dùng").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.screenshot(path=tmp_path / "invitation-used.png", full_page=True)
+    with app.app_context():
+        response = db.session.scalars(select(Response)).one()
+        answers = {a.question_key: a.value for a in response.answers}
+    assert answers["overall"] == 5 and answers["procedure"] == 5 and answers["officer"] == 3
