@@ -5,6 +5,10 @@ survey GET and POST, in the same transactions (or, for PostgreSQL's "opened" cou
 with each request's values put in: its counter's code and id, a new random id, its ticket's
 hash. GET answers the page khaosat sent (BENCH_PAGE) with a session cookie; POST a short
 thank-you. No lookups in Python, forms, CSRF, limits or templates.
+
+An invitation's link (/i/<token>) likewise: the statements logged for a link, with this
+link's hashes (of the token, of its one answer) and its counter (which the bench names in an
+X-Bench-Code header, since only the database knows a token's counter).
 """
 
 import hashlib
@@ -24,6 +28,7 @@ if engine.dialect.name == "sqlite":
             conn.execute(f"PRAGMA {pragma}")
 
 PAGE = open(os.environ["BENCH_PAGE"], "rb").read()  # noqa: SIM115 (read once at start)
+INVITATION_PAGE = open(os.environ["BENCH_INVITATION_PAGE"], "rb").read()  # noqa: SIM115
 THANKS = b"<!doctype html><p>Cam on</p>"
 # The log bench/statements.py wrote for this very run (never data from elsewhere).
 LOG = pickle.loads(open(os.environ["BENCH_STATEMENTS"], "rb").read())  # noqa: S301, SIM115
@@ -61,10 +66,11 @@ def _params(params, swap: dict, ticket_hash: str | None):
     return params
 
 
-def replay(method: str, code: str, ticket_hash: str | None = None) -> None:
-    logged = LOGGED[method]
+def replay(method: str, code: str, ticket_hash: str | None = None, *,
+           logged: str | None = None, swap: dict | None = None) -> None:
+    logged = logged or LOGGED[method]
     # Its rows carry the comment "bare": bench/survey.py counts khaosat's stored forms apart.
-    swap = {logged: code, IDS[logged]: IDS[code], "Tốt": "bare"}
+    swap = {logged: code, IDS[logged]: IDS[code], "Tốt": "bare", **(swap or {})}
     for autocommit, ending, statements in LOG[method]:
         if autocommit:
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -89,4 +95,29 @@ def page(code):
 @app.post("/q/<code>")
 def submit(code):
     replay("POST", code, hashlib.sha256(request.form["ticket"].encode()).hexdigest())
+    return THANKS
+
+
+def _link_hashes(token: str) -> tuple[str, str]:
+    """What khaosat keeps of a link's token and of its one answer's ticket
+    (app/domain/invitations.token_hash, answer_ticket; responses._ticket_hash)."""
+    return (hashlib.sha256(f"invitation|{token}".encode()).hexdigest(),
+            hashlib.sha256(f"invitation:{token}".encode()).hexdigest())
+
+
+def replay_link(method: str, token: str) -> None:
+    code, logged_token = LOG["invited"][method]
+    swap = dict(zip(_link_hashes(logged_token), _link_hashes(token), strict=True))
+    replay(f"invited {method}", request.headers["X-Bench-Code"], logged=code, swap=swap)
+
+
+@app.get("/i/<token>")
+def invitation_page(token):
+    replay_link("GET", token)
+    return INVITATION_PAGE, 200, {"Set-Cookie": COOKIE}
+
+
+@app.post("/i/<token>")
+def invitation_submit(token):
+    replay_link("POST", token)
     return THANKS

@@ -10,12 +10,15 @@ settings from the environment): warms up on CODE_A (a scan and a sent form, so t
 questionnaire's page and the inbox's next move are known, as in a running worker), then logs
 a fresh phone's scan of CODE_B and a form sent at CODE_C, each a counter it has not seen.
 Also logs the same form sent outside opening hours (its flag rides in the inbox row: the
-statements must be the same).
+statements must be the same). Then the same for an invitation's link (/i/<token>): a first
+opening at CODE_B and an answer at CODE_C, each of a link made here for the purpose (warmed up
+on one at CODE_A).
 """
 
 import pickle
 import re
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import event
@@ -23,7 +26,10 @@ from sqlalchemy import event
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app
+from app.clock import local_today
+from app.domain.invitations import INVITATION_PREFIX, new_token, token_hash
 from app.extensions import db
+from app.models import Campaign, Counter, Invitation
 
 HIDDEN = re.compile(r'name="(csrf_token|ticket)"[^>]*value="([^"]*)"')
 ANSWERS = {"channel": "in_person", "immediate": "no", "access": "4", "procedure": "5",
@@ -91,10 +97,11 @@ def main() -> None:
         c.environ_base["HTTP_X_FORWARDED_FOR"] = f"10.200.0.{n}"
         return c
 
-    def send(c, code: str):
-        html = c.get(f"/q/{code}").get_data(as_text=True)
+    def send(c, code: str, path: str | None = None):
+        path = path or f"/q/{code}"
+        html = c.get(path).get_data(as_text=True)
         log.on = True
-        answer = c.post(f"/q/{code}", data={**dict(HIDDEN.findall(html)), **ANSWERS})
+        answer = c.post(path, data={**dict(HIDDEN.findall(html)), **ANSWERS})
         log.on = False
         assert answer.status_code == 200 and "đã được ghi nhận" in answer.get_data(
             as_text=True), answer.status_code
@@ -108,10 +115,39 @@ def main() -> None:
     assert scan.status_code == 200 and 'name="ticket"' in scan.get_data(as_text=True)
     get = log.take()
     post = send(phone(3), code_c)
-    app.config["OFFICE_HOURS"] = "00:00-00:01"  # the same form, at night: flagged
+    hours, app.config["OFFICE_HOURS"] = app.config["OFFICE_HOURS"], "00:00-00:01"  # at night
     night = send(phone(4), code_b)
-    Path(out).write_bytes(pickle.dumps({"GET": get, "POST": post, "POST at night": night,
-                                        "codes": (code_b, code_c, code_b)}))
+    app.config["OFFICE_HOURS"] = hours
+
+    warm, link_b, link_c = (invitation(app, code) for code in (code_a, code_b, code_c))
+    send(phone(5), code_a, INVITATION_PREFIX + warm)
+    log.take()
+    log.on = True
+    scan = phone(6).get(INVITATION_PREFIX + link_b)
+    log.on = False
+    assert scan.status_code == 200 and 'name="ticket"' in scan.get_data(as_text=True)
+    invited_get = log.take()
+    invited_post = send(phone(7), code_c, INVITATION_PREFIX + link_c)
+    Path(out).write_bytes(pickle.dumps({
+        "GET": get, "POST": post, "POST at night": night, "codes": (code_b, code_c, code_b),
+        "invited GET": invited_get, "invited POST": invited_post,
+        "invited": {"GET": (code_b, link_b), "POST": (code_c, link_c)}}))
+
+
+def invitation(app, code: str) -> str:
+    """A live link of yesterday's return at the counter `code`, as an upload makes one (the
+    export said in person, not immediate)."""
+    token = new_token()
+    with app.app_context():
+        counter = db.session.query(Counter).filter_by(code=code).one()
+        campaign = db.session.query(Campaign).filter_by(status="active").first()
+        today = local_today()
+        db.session.add(Invitation(
+            token_hash=token_hash(token), counter_id=counter.id, campaign_id=campaign.id,
+            returned_on=today - timedelta(days=1), expires_on=today + timedelta(days=6),
+            screened=True, opened=False))
+        db.session.commit()
+    return token
 
 
 if __name__ == "__main__":
