@@ -18,6 +18,7 @@ OWN_TRANSACTIONS = {
     # The survey's hot path: each is the whole of its request's writes, on a connection of
     # its own (a BEGIN and a pool rollback saved per scan, FACTS.md).
     "app/domain/responses.py": ("record_opened", "record_outcome"),
+    "app/domain/invitations.py": ("mark_opened",),  # an invitation's link: as hot a path
     # A move of the inbox: one short transaction that claims the move first.
     "app/domain/inbox.py": ("move_due",),
     # `flask sum-weeks`: each week in a short transaction that claims it first.

@@ -100,7 +100,7 @@ def submit(code):
 
 def _link_hashes(token: str) -> tuple[str, str]:
     """What khaosat keeps of a link's token and of its one answer's ticket
-    (app/domain/invitations.token_hash, answer_ticket; responses._ticket_hash)."""
+    (app/domain/invitations.token_hash, answer_ticket; responses.ticket_digest)."""
     return (hashlib.sha256(f"invitation|{token}".encode()).hexdigest(),
             hashlib.sha256(f"invitation:{token}".encode()).hexdigest())
 

@@ -9,12 +9,14 @@ wrk (16 connections) alternates short rounds between them, so a neighbour's load
 shared machine falls on both alike. The floor replays khaosat's own statements, read from its
 statement log just before (bench/statements.py), so it cannot drift from what khaosat does.
 
-Two kinds of traffic, each against a floor logged for it:
+Three kinds of traffic, each against a floor logged for it:
   realistic  each request a different counter, as production sees it (5 M answers a year at
              2,000 counters is ~13 scans a counter a day: a server's 30 s cache of a code
              almost never holds it), so khaosat runs with SURVEY_LOOKUP_SECONDS=0: every
              scan and every sent form reads its counter afresh.
   one code   every request the same counter, its code cached (the old bench's traffic).
+  invitation each request an invitation's link of its own (/i/<token>) at the next counter:
+             GET its first opening, POST its one answer (bench/statements.py logs both).
 
 For each app and method: the worker CPU per request read from /proc (utime + stime of the
 workers ÷ requests answered: the steadiest figure here), the median requests per second and
@@ -23,9 +25,10 @@ p99, and the ratios khaosat / floor; then the POST figures with the batch move's
 "opened"); POST submits a complete answer with a fresh ticket, signed with the app's secret a
 minute before. Each request is a phone of its own (X-Forwarded-For, TRUSTED_PROXY_HOPS=1)
 under production's per-phone limits; only the counter's own flags are out of reach. Every
-response must be the page meant (wrk's non-2xx count 0), and every POST stored exactly one
-form. Budget, realistic traffic: PostgreSQL GET ≥ 0.6× and POST ≥ 0.5× the floor's CPU and
-req/s (SQLite ≥ 0.5× both), p99 ≤ 2× the floor's.
+response must be the page meant (wrk's non-2xx count 0), every POST stored exactly one form,
+and every GET of a link opened it for the first time. Budget, realistic and invitation
+traffic: PostgreSQL GET ≥ 0.6× and POST ≥ 0.5× the floor's CPU and req/s (SQLite ≥ 0.5×
+both), p99 ≤ 2× the floor's.
 """
 
 import argparse
@@ -91,6 +94,45 @@ request = function()
 end
 """
 TICKETS_PER_THREAD = 20_000  # more than one wrk thread sends in a round
+# An invitation's link: each request a link of its own, at the next counter, opened for the
+# first time (GET) or answered (POST, with a fresh ticket for the link's counter). links.lua
+# lists {code, token[, ticket]}; the bare app learns a link's counter from X-Bench-Code (only
+# the database knows it). A thread that runs out of links asks for /i/none: a 404 fails the
+# run, where reusing a link would time a cheaper request.
+INVITED_LUA = PHONES + """
+dofile("%(links)s")
+request = function()
+  sent = sent + 1
+  if sent > %(per_thread)d then return wrk.format(nil, "/i/none") end
+  local l = links[sent - %(first)d + first]
+  local headers = {["X-Bench-Code"] = l[1], ["X-Forwarded-For"] = phone(first + sent)}
+  if l[3] == nil then return wrk.format(nil, "/i/" .. l[2], headers) end
+  headers["Content-Type"] = "application/x-www-form-urlencoded"
+  headers["Cookie"] = "%(cookie)s"
+  return wrk.format("POST", "/i/" .. l[2], headers, "%(prefix)s" .. l[3])
+end
+"""
+LINKS_PER_THREAD = 6_000  # 1,500 requests a second a thread for 4 s
+# The links of the run, as an upload makes them (app/domain/invitations.py): token n is n in
+# twelve digits (Crockford base32 has them), at counter n % COUNTERS + 1, returned yesterday.
+LINKS = """
+import sys
+from datetime import timedelta
+from sqlalchemy import insert
+from app import create_app
+from app.clock import local_today
+from app.domain.invitations import token_hash
+from app.extensions import db
+from app.models import Invitation
+app = create_app()
+with app.app_context(), db.engine.begin() as conn:
+    today = local_today()
+    for start in range(0, {count}, 20_000):
+        conn.execute(insert(Invitation), [dict(
+            token_hash=token_hash(f"{{n:012d}}"), counter_id=n % {counters} + 1, campaign_id=1,
+            returned_on=today - timedelta(days=1), expires_on=today + timedelta(days=6),
+            screened=True, opened=False) for n in range(start, min(start + 20_000, {count}))])
+"""
 # A province as production has it: bench/reports.py's tree (codes C0000001 …), one campaign.
 PROVINCE = """
 import sys
@@ -131,6 +173,22 @@ def write_tickets(path: Path, secret: str, counters: list[int], count: int, tag:
         [counters[n % len(counters)], f"{tag}{n}", issued])) for n in range(count))
     path.write_text("tickets = {" + ",".join(f'{{"C{c:07d}","{t}"}}' for c, t in tickets)
                     + "}\n")
+
+
+def write_links(path: Path, secret: str, first: int, count: int, counters: int,
+                post: bool) -> None:
+    """Links first … first + count - 1 as Lua: {code, token} to open, or {code, token, ticket}
+    to answer (a ticket as the app issues it for the link's counter, a minute old)."""
+    from itsdangerous import URLSafeSerializer
+
+    signer = URLSafeSerializer(secret, salt="survey-ticket")
+    issued = int(time.time()) - 60
+    rows = []
+    for n in range(first, first + count):
+        counter = n % counters + 1
+        ticket = f',"{signer.dumps([counter, f"i{n}", issued])}"' if post else ""
+        rows.append(f'{{"{code_of(counter)}","{n:012d}"{ticket}}}')
+    path.write_text("links = {" + ",".join(rows) + "}\n")
 
 
 def free_port() -> int:
@@ -228,7 +286,9 @@ def code_of(counter_id: int) -> str:
 TRAFFIC = {  # kind: (khaosat's settings, the counters its requests go to (None: all))
     "realistic": ({"SURVEY_LOOKUP_SECONDS": "0"}, None),
     "one code": ({}, [7]),
+    "invitation": ({"SURVEY_LOOKUP_SECONDS": "0"}, None),  # /i/<token>, each a link of its own
 }
+BUDGETED = ("realistic", "invitation")
 
 
 def run(args, env: dict, tmp: Path) -> None:
@@ -237,6 +297,15 @@ def run(args, env: dict, tmp: Path) -> None:
     subprocess.run([BIN / "python", "-c", PROVINCE.format(counters=args.counters)], cwd=ROOT,
                    env=env, check=True, capture_output=True)
     province = list(range(1, args.counters + 1))
+    # Links for every wrk run of the invitation traffic (both apps, both methods), after ten
+    # kept for fetching the page the floor answers with.
+    runs = args.rounds * 2 * 2
+    made = subprocess.run([BIN / "python", "-c", LINKS.format(
+        count=10 + runs * 2 * LINKS_PER_THREAD, counters=args.counters)], cwd=ROOT, env=env,
+        capture_output=True, text=True)
+    if made.returncode:
+        sys.exit(f"FAIL: the run's invitation links were not made:\n{made.stderr[-2000:]}")
+    next_link, page_links = 10, iter(range(10))
     before = count_stored(env)[0]
     samples = {}  # (traffic, app, method) -> [(cpu seconds, requests, req/s, p99)]
     phones = 0  # addresses handed out so far: none is used twice
@@ -256,12 +325,17 @@ def run(args, env: dict, tmp: Path) -> None:
             opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
             html = opener.open(f"{apps['khaosat'][1]}/q/{code_of(counters[0])}").read()
             (tmp / "page.html").write_bytes(html)
+            invitation = urllib.request.urlopen(  # no cookie of the phone's: its own session
+                f"{apps['khaosat'][1]}/i/{next(page_links):012d}").read()
+            assert b'name="ticket"' in invitation, "an invitation's link showed no form"
+            (tmp / "invitation.html").write_bytes(invitation)
             token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
             cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
             prefix = urllib.parse.urlencode({"csrf_token": token.decode(), **ANSWERS}) + \
                 "&ticket="
             apps["bare"] = serve("bare_app:app", {
-                **kenv, "BENCH_PAGE": str(tmp / "page.html"), "BENCH_STATEMENTS": str(log),
+                **kenv, "BENCH_PAGE": str(tmp / "page.html"),
+                "BENCH_INVITATION_PAGE": str(tmp / "invitation.html"), "BENCH_STATEMENTS": str(log),
                 "PYTHONPATH": str(ROOT / "bench")}, [], tmp / "floor.log")
             for n in range(args.rounds):
                 order = list(apps) if n % 2 == 0 else list(reversed(apps))
@@ -269,17 +343,26 @@ def run(args, env: dict, tmp: Path) -> None:
                     for name in order:
                         proc, base = apps[name]
                         script = tmp / f"{method.lower()}.lua"
-                        values = {"first": phones, "per_thread": TICKETS_PER_THREAD,
-                                  "codes": tmp / "codes.lua"}
-                        phones += 2 * TICKETS_PER_THREAD
-                        if method == "GET":
-                            script.write_text(GET_MANY_LUA % values)
+                        values = {"first": phones, "cookie": cookie, "prefix": prefix}
+                        if kind == "invitation":
+                            per_thread = LINKS_PER_THREAD
+                            write_links(tmp / "links.lua", env["SECRET_KEY"], next_link,
+                                        2 * per_thread, args.counters, method == "POST")
+                            next_link += 2 * per_thread
+                            script.write_text(INVITED_LUA % {
+                                **values, "per_thread": per_thread, "links": tmp / "links.lua"})
+                        elif method == "GET":
+                            per_thread = TICKETS_PER_THREAD
+                            script.write_text(GET_MANY_LUA % {
+                                **values, "per_thread": per_thread, "codes": tmp / "codes.lua"})
                         else:
+                            per_thread = TICKETS_PER_THREAD
                             write_tickets(tmp / "tickets.lua", env["SECRET_KEY"], counters,
-                                          2 * TICKETS_PER_THREAD, f"{kind[0]}{name}{n}-")
+                                          2 * per_thread, f"{kind[0]}{name}{n}-")
                             script.write_text(POST_MANY_LUA % {
-                                **values, "cookie": cookie, "prefix": prefix,
+                                **values, "per_thread": per_thread,
                                 "tickets": tmp / "tickets.lua"})
+                        phones += 2 * per_thread  # each thread's phones and links its own
                         cpu = worker_cpu(proc)
                         try:
                             rate, p99, done = wrk(f"{base}/", args.seconds, script)
@@ -294,7 +377,19 @@ def run(args, env: dict, tmp: Path) -> None:
                 proc.terminate()
                 proc.wait()
     stored = count_stored(env)
-    report(args, samples, (stored[0] - before, stored[1] - before), move_cost(env))
+    report(args, samples, (stored[0] - before, stored[1] - before), move_cost(env),
+           count_opened(env))
+
+
+def count_opened(env: dict) -> int:
+    """Links opened (the first opening of each, by either app: the floor replays the UPDATE)."""
+    code = ("from app import create_app; from app.extensions import db; "
+            "from sqlalchemy import text; app = create_app()\n"
+            "with app.app_context(): print(db.session.execute(text("
+            "'select count(*) from invitation where opened')).scalar())")
+    out = subprocess.run([BIN / "python", "-c", code], cwd=ROOT, env=env, capture_output=True,
+                         text=True, check=True).stdout
+    return int(out.split()[-1])
 
 
 def move_cost(env: dict) -> tuple[float, int]:
@@ -310,7 +405,8 @@ def move_cost(env: dict) -> tuple[float, int]:
     return float(out[-2]), int(out[-1])
 
 
-def report(args, samples: dict, stored: tuple[int, int], move: tuple[float, int]) -> None:
+def report(args, samples: dict, stored: tuple[int, int], move: tuple[float, int],
+           opened: int) -> None:
     sqlite = not args.database
     budget = {"GET": 0.5 if sqlite else 0.6, "POST": 0.5}
     print(f"database: {'SQLite' if sqlite else 'PostgreSQL'}, {args.counters:,} counters, "
@@ -321,7 +417,7 @@ def report(args, samples: dict, stored: tuple[int, int], move: tuple[float, int]
           "to both apps' POST below")
     failed = False
     for kind in TRAFFIC:
-        print(f"\n{kind} traffic" + (" (budget)" if kind == "realistic" else ""))
+        print(f"\n{kind} traffic" + (" (budget)" if kind in BUDGETED else ""))
         figures = {}
         for name in ("khaosat", "bare"):
             for method in ("GET", "POST"):
@@ -341,7 +437,7 @@ def report(args, samples: dict, stored: tuple[int, int], move: tuple[float, int]
                     f"{rate_ratio:.2f}×  p99 {p99_ratio:.2f}×")
             if method == "POST":
                 line += f"; with the move: CPU {(b_cpu + move_ms) / (k_cpu + move_ms):.2f}×"
-            if kind == "realistic":
+            if kind in BUDGETED:
                 ok = cpu_ratio >= budget[method] and rate_ratio >= budget[method] \
                     and p99_ratio <= 2
                 failed |= not ok
@@ -352,11 +448,20 @@ def report(args, samples: dict, stored: tuple[int, int], move: tuple[float, int]
     posted = sum(r[1] for (_k, name, method), rows in samples.items()
                  for r in rows if name == "khaosat" and method == "POST")
     responses, tickets = stored
-    slack = 16 * args.rounds * len(TRAFFIC) + 3 * len(TRAFFIC)  # + the logged forms
+    # statements.py sends five forms a kind (three at stickers, two at links)
+    slack = 16 * args.rounds * len(TRAFFIC) + 5 * len(TRAFFIC)
     print(f"\nPOST answered by khaosat: {posted} (+ ≤ {slack} in flight at round ends or "
           f"logged); forms stored: {responses}, tickets used: {tickets}")
     if responses != tickets or not posted <= responses <= posted + slack:
         sys.exit("stored forms do not match the answered POSTs")
+    # Every link a GET timed was opened for the first time (else it timed a cheaper page):
+    # the links opened are those GETs, by both apps, plus the logs', the pages' and in flight.
+    opens = sum(r[1] for (kind, _name, method), rows in samples.items()
+                for r in rows if kind == "invitation" and method == "GET")
+    extra = 16 * args.rounds * 2 + 4 * len(TRAFFIC)
+    print(f"links opened by the GETs: {opens} (+ ≤ {extra}); links opened: {opened}")
+    if not opens <= opened <= opens + extra:
+        sys.exit("the links opened do not match the answered GETs")
     if failed:
         sys.exit(1)
 

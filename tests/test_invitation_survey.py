@@ -3,6 +3,7 @@ for the counter and the day the result was returned, without the screening quest
 export answered, filed under the return day; a second answer, an expired link and a made-up
 one each get a page that says so."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -19,7 +20,8 @@ from app.models import (
     Response,
     Unit,
 )
-from tests.factories import make_campaign, make_counter, make_unit
+from app.survey import lookup
+from tests.factories import make_campaign, make_counter, make_invitation, make_unit
 from tests.helpers import GOOD_ANSWERS, hidden_fields
 
 CHANNEL_QUESTION = "Ông/Bà đã nộp hồ sơ bằng cách nào?"
@@ -186,3 +188,29 @@ def test_purging_old_tickets_never_lets_a_link_answer_twice(app, client, runner,
         db.session.commit()
     result = runner.invoke(args=["purge-tickets"])
     assert "3 invitation links expired long ago" in result.output
+
+
+@pytest.mark.parametrize("lang", ["", "?lang=en"])
+def test_a_links_page_is_the_form_the_view_renders_for_it(app, client, lang):
+    """The page a link opens is put together from a skeleton rendered once (lookup.link_page);
+    it must be what rendering the form for this link gives, words escaped, in each language."""
+    with app.test_request_context():
+        counter = make_counter(make_unit("STP", "Sở <Tư> pháp", "department",
+                                         parent=make_unit()),
+                               'Quầy "1" & <2>', operator="Bưu điện <tỉnh>")
+        make_campaign(counter.unit.parent)
+        link = make_invitation(counter)
+    page = client.get(link + lang).get_data(as_text=True)
+    with app.test_request_context(link + lang):
+        from flask_babel import get_locale
+
+        from app.survey import invited as view
+        from app.survey.forms import survey_form_class
+        found = lookup.link_entry(link.removeprefix(INVITATION_PREFIX), local_today())
+        form = survey_form_class(found.campaign.questionnaire.definition,
+                                 str(get_locale()))()
+        rendered = view._show(form, found, found.campaign)
+    def plain(html: str) -> str:  # each opening's own token and ticket aside
+        return re.sub(r'(name="(?:csrf_token|ticket)"[^>]*value=")[^"]*"', r'\1"', html)
+    assert "Quầy &#34;1&#34; &amp; &lt;2&gt;" in page and "Sở &lt;Tư&gt; pháp" in page
+    assert plain(page) == plain(rendered)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from sqlalchemy import insert, literal, select, text
+from sqlalchemy import func, insert, literal, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.domain import inbox, integrity
@@ -55,19 +55,29 @@ def add_pressure_report(counter_id: int, day: date, kinds: list[str],
         kinds=",".join(sorted(kinds)), text=text_ or None))
 
 
-def _ticket_hash(ticket: str) -> str:
+def ticket_digest(ticket: str) -> str:
+    """What the inbox and used_ticket keep of a form's ticket."""
     return hashlib.sha256(ticket.encode()).hexdigest()
 
 
 def previous_outcome(ticket: str) -> str | None:
     """What an already submitted form came to, or None if this ticket is unused. A completed
     form's ticket is in the inbox until the form moves, then in used_ticket."""
-    ticket_hash = _ticket_hash(ticket)
+    ticket_hash = ticket_digest(ticket)
     return db.session.execute(
         select(UsedTicket.outcome).where(UsedTicket.ticket_hash == ticket_hash)
         .union_all(select(literal(OUTCOME_COMPLETED)).where(
             InboxResponse.ticket_hash == ticket_hash))
         .limit(1)).scalar()
+
+
+def outcome_sql(hashed):
+    """previous_outcome as an SQL expression, for a ticket's hash (a value or a bind
+    parameter): for reads that take it along with other things in one statement."""
+    return func.coalesce(
+        select(UsedTicket.outcome).where(UsedTicket.ticket_hash == hashed).scalar_subquery(),
+        select(literal(OUTCOME_COMPLETED)).where(InboxResponse.ticket_hash == hashed)
+        .limit(1).scalar_subquery())
 
 
 _USE_TICKET = (
@@ -121,7 +131,7 @@ def record_outcome(
         raise ValueError("a completed response needs its answers")
     if flags and outcome != OUTCOME_COMPLETED:
         raise ValueError("only a completed form carries integrity flags")
-    ticket_hash = _ticket_hash(ticket)
+    ticket_hash = ticket_digest(ticket)
     try:
         with db.engine.begin() as conn:  # a connection of its own: the survey's hot path
             if outcome == OUTCOME_COMPLETED:  # into the inbox: it moves later with others

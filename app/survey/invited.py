@@ -4,7 +4,7 @@ once. Screening questions the export already answered are not asked again. What 
 is decided where a sticker's answer's is (domain/responses.py), filed under the return day.
 """
 
-from flask import Blueprint, make_response, render_template, request, session
+from flask import Blueprint, current_app, make_response, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,11 +20,10 @@ from app.domain.screening import (
     OUTCOME_DECLINED,
     outcome_of,
 )
-from app.extensions import csrf, db, limiter
-from app.models import Campaign
+from app.extensions import csrf, limiter
 from app.privacy import INVITATION_PREFIX
+from app.survey import lookup, steps, tickets
 from app.survey import routes as survey_routes
-from app.survey import steps, tickets
 from app.survey.forms import survey_form_class
 
 bp = Blueprint("invited", __name__, url_prefix=INVITATION_PREFIX.rstrip("/"))
@@ -33,49 +32,46 @@ bp.after_request(survey_routes.survey_headers)
 
 
 def _found(token: str):
-    """(invitation, campaign) for a live link, or the page that says why there is none."""
-    invitation = invitations.find_invitation(token)
-    if invitation is None:
-        return None, None, (render_template("survey/invitation.html", state="unknown"), 404)
-    if invitations.state_of(invitation, local_today()) == invitations.EXPIRED:
-        return None, None, (render_template("survey/invitation.html", state="expired",
-                                            invitation=invitation), 410)
-    campaign = db.session.get(Campaign, invitation.campaign_id)
-    counter = invitation.counter
-    if not (counter.active and counter.unit.active and campaign.status == "active"
-            and campaign.starts_on <= local_today() <= campaign.ends_on):
-        return None, None, (render_template("survey/no_campaign.html", counter=counter), 410)
-    return invitation, campaign, None
+    """(link, None) for a live link, or (None, the page that says why there is none)."""
+    today = local_today()
+    link = lookup.link_entry(token, today)
+    if link is None:
+        return None, (render_template("survey/invitation.html", state="unknown"), 404)
+    if invitations.state_of(link, today) == invitations.EXPIRED:
+        return None, (render_template("survey/invitation.html", state="expired",
+                                      invitation=link), 410)
+    if not link.live:
+        return None, (render_template("survey/no_campaign.html", counter=link.counter), 410)
+    return link, None
 
 
 @bp.route("/<token>", methods=["GET", "HEAD"])
 @limiter.exempt  # the link answers once: no per-address limit holds a household back
 def entry(token: str):
-    invitation, campaign, refused = _found(token)
+    link, refused = _found(token)
     if refused:
         return refused
-    if previous_outcome(invitations.answer_ticket(token)):
-        return render_template("survey/invitation.html", state="used",
-                               counter=invitation.counter)
-    form = survey_form_class(campaign.questionnaire.definition, str(get_locale()))()
-    form.ticket.data = tickets.issue_ticket(invitation.counter_id)
+    if link.used:
+        return render_template("survey/invitation.html", state="used", counter=link.counter)
+    locale = str(get_locale())
+    lookup.keep_skeleton(lookup.link_skeleton_key(link, locale), lambda: _blank_page(link))
+    page = lookup.link_page(link, locale, _action(), tickets.csrf_token())
     if request.method == "GET":
         try:
-            with transaction():
-                invitations.mark_opened(invitation)
+            invitations.mark_opened(link)
         except SQLAlchemyError:  # a lost count must not cost the citizen the form
-            pass
-    return _show(form, invitation, campaign)
+            current_app.logger.warning("The opening of an invitation's link was not counted.")
+    return page
 
 
 @bp.route("/<token>", methods=["POST"])
 @limiter.exempt
 @csrf.exempt  # the form checks its own token, so an expired one re-shows the answers instead
 def submit(token: str):
-    invitation, campaign, refused = _found(token)
+    invitation, refused = _found(token)
     if refused:
         return refused
-    counter = invitation.counter
+    counter, campaign = invitation.counter, invitation.campaign
     form = survey_form_class(campaign.questionnaire.definition, str(get_locale()))()
     if invitation.screened and not form.decline.data:  # the export said: in person, later
         form.channel.data, form.immediate.data = CHANNEL_IN_PERSON, "no"
@@ -128,11 +124,29 @@ def _show(form, invitation, campaign, *, notice: str | None = None,
     if clear_errors:
         for field in form:
             field.errors = []
-    locale = str(get_locale())
     return render_template("survey/form.html", form=form, counter=invitation.counter,
                            campaign=campaign, notice=notice, questions_html=None,
-                           action=request.path + ("" if locale == "vi" else f"?lang={locale}"),
-                           screened=invitation.screened)
+                           action=_action(), screened=invitation.screened)
+
+
+def _blank_page(link: lookup.LinkEntry) -> str:
+    """A link's blank form with markers for the counter's words, the form's action, the CSRF
+    token and the ticket (lookup.link_page puts them in)."""
+    definition = link.campaign.questionnaire.definition
+    form = survey_form_class(definition, str(get_locale()))()
+    questions = survey_routes.blank_questions(form, definition, screened=link.screened)
+    form.csrf_field.current_token = lookup.CSRF_MARK
+    form.ticket.data = lookup.TICKET_MARK
+    return render_template("survey/form.html", form=form,
+                           counter=lookup.skeleton_counter(link.counter),
+                           campaign=link.campaign, notice=None, questions_html=questions,
+                           action=lookup.LINK_MARK, screened=link.screened)
+
+
+def _action() -> str:
+    """Where the link's form is sent: the link itself, in the page's language."""
+    locale = str(get_locale())
+    return request.path + ("" if locale == "vi" else f"?lang={locale}")
 
 
 def _done(outcome: str, counter):

@@ -28,8 +28,10 @@ from sqlalchemy import Date, bindparam, event, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.codes import normalise_code
+from app.domain.invitations import answer_ticket, token_hash, valid_token
+from app.domain.responses import outcome_sql, ticket_digest
 from app.extensions import db
-from app.models import Campaign, Counter, Questionnaire, RetiredCode, Unit
+from app.models import Campaign, Counter, Invitation, Questionnaire, RetiredCode, Unit
 from app.survey.tickets import issue_ticket
 
 # Placeholders in a cached page for what each scan gets afresh: not valid in a token or ticket.
@@ -153,6 +155,84 @@ def _definition(questionnaire_id: int) -> dict:
     return held[questionnaire_id]
 
 
+# --- an invitation's link ---------------------------------------------------------------------
+# Why: an SMS reaches every citizen whose result was returned, so links are opened about as
+# often as stickers are scanned, each a different link; the ORM read them in 13 statements
+# (lazy loads, reloads after the "opened" commit) and rendered the whole form each time.
+
+
+@dataclass(frozen=True)
+class LinkEntry:
+    """An invitation's link as its pages need it, read in one statement (never kept: each
+    link is opened by one citizen, and its state changes with the answer)."""
+
+    token_hash: str
+    counter_id: int
+    counter: CounterCard
+    campaign: CampaignCard
+    returned_on: date
+    expires_on: date
+    screened: bool  # the export said in person, not immediate: no screening questions
+    live: bool  # the counter and its unit are live and the campaign runs today
+    used: str | None  # what its one answer came to, if it has been answered
+
+
+def link_entry(token: str, day: date) -> LinkEntry | None:
+    """The link a token stands for, or None (a made-up or mistyped token)."""
+    token = token.upper()
+    if not valid_token(token):
+        return None
+    with db.engine.connect() as conn:  # Core on a pooled connection, as entry() reads
+        row = conn.execute(_link_query(), {
+            "token_hash": token_hash(token), "answer": ticket_digest(answer_ticket(token)),
+            "day": day}).first()
+    if row is None:
+        return None
+    counter = CounterCard(id=row.counter_id, code=row.code, name=row.name,
+                          operator=row.operator, unit=UnitCard(row.unit_name), hours="")
+    campaign = CampaignCard(id=row.campaign_id, questionnaire_id=row.questionnaire_id,
+                            questionnaire=QuestionnaireCard(_definition(row.questionnaire_id)))
+    return LinkEntry(token_hash=row.token_hash, counter_id=row.counter_id, counter=counter,
+                     campaign=campaign, returned_on=row.returned_on,
+                     expires_on=row.expires_on, screened=row.screened,
+                     live=bool(row.live and row.running), used=row.used)
+
+
+@cache
+def _link_query():
+    """The invitation, its counter and unit, whether they are live and its campaign runs on
+    the day, and what its answer came to (responses.previous_outcome), in one statement."""
+    return (select(Invitation.token_hash, Invitation.counter_id, Invitation.campaign_id,
+                   Invitation.returned_on, Invitation.expires_on, Invitation.screened,
+                   Counter.code, Counter.name, Counter.operator, Counter.live().label("live"),
+                   Unit.name.label("unit_name"), Campaign.questionnaire_id,
+                   Campaign.runs_on(bindparam("day", type_=Date)).label("running"),
+                   outcome_sql(bindparam("answer")).label("used"))
+            .join(Counter, Counter.id == Invitation.counter_id)
+            .join(Unit, Unit.id == Counter.unit_id)
+            .join(Campaign, Campaign.id == Invitation.campaign_id)
+            .where(Invitation.token_hash == bindparam("token_hash")))
+
+
+LINK_MARK = "\x00link\x00"
+
+
+def link_skeleton_key(link: LinkEntry, locale: str) -> tuple:
+    return ("link", link.campaign.questionnaire_id, locale, bool(link.counter.operator),
+            link.screened)
+
+
+def link_page(link: LinkEntry, locale: str, action: str, csrf_token: str) -> str | None:
+    """The blank form a link's citizen gets, sent to `action`; None if its skeleton is not
+    rendered yet in this process (keep_skeleton with link_skeleton_key, LINK_MARK where the
+    form's action goes)."""
+    skeleton = _skeletons().get(link_skeleton_key(link, locale))
+    if skeleton is None:
+        return None
+    page = _with_counter(skeleton, link.counter).replace(LINK_MARK, escape(action))
+    return fill(page, csrf_token, issue_ticket(link.counter_id))
+
+
 def forget(code: str | None = None) -> None:
     """Drop one code's entry (its POST found it no longer live), or all of them."""
     if code is None:
@@ -194,9 +274,9 @@ def skeleton_key(found: CodeEntry, locale: str) -> tuple:
     return (found.campaign.questionnaire_id, locale, bool(found.counter.operator))
 
 
-def skeleton_counter(found: CodeEntry) -> CounterCard:
-    """The marker counter a skeleton is rendered with (no operator if the counter has none)."""
-    if found.counter.operator:
+def skeleton_counter(counter: CounterCard) -> CounterCard:
+    """The marker counter a skeleton is rendered with (no operator if `counter` has none)."""
+    if counter.operator:
         return SKELETON_COUNTER
     return CounterCard(id=0, code=SKELETON_COUNTER.code, name=SKELETON_COUNTER.name,
                        operator=None, unit=SKELETON_COUNTER.unit, hours="")

@@ -241,24 +241,32 @@ def pressure(code: str):
                            notice=notice), 422
 
 
-# Rendered questions of a blank form, by (questionnaire code, version, language): every scan
-# shows the same ones, and rendering ~45 inputs through WTForms is most of a page's time.
-_blank_questions: dict[tuple[str, int, str], Markup] = {}
+# Rendered questions of a blank form, by (questionnaire code, version, language, screened):
+# every scan shows the same ones, and rendering ~45 inputs through WTForms is most of a page's
+# time.
+_blank_questions: dict[tuple[str, int, str, bool], Markup] = {}
 
 
 def _blank_page(form, found: lookup.CodeEntry) -> str:
     """The survey page with markers where each scan's token and ticket go (lookup.fill) and,
     rendered for a marker counter, where each counter's words go (lookup's skeletons)."""
-    definition = found.campaign.questionnaire.definition
-    key = (definition["code"], definition["version"], str(get_locale()))
-    if key not in _blank_questions:
-        macro = get_template_attribute("survey/_questions.html", "render_questions")
-        _blank_questions[key] = macro(form)  # Markup: the template autoescapes
+    questions = blank_questions(form, found.campaign.questionnaire.definition)
     form.csrf_field.current_token = lookup.CSRF_MARK
     form.ticket.data = lookup.TICKET_MARK
     return render_template("survey/form.html", form=form,
-                           counter=lookup.skeleton_counter(found), campaign=found.campaign,
-                           notice=None, questions_html=_blank_questions[key])
+                           counter=lookup.skeleton_counter(found.counter), campaign=found.campaign,
+                           notice=None, questions_html=questions)
+
+
+def blank_questions(form, definition: dict, *, screened: bool = False) -> Markup:
+    """The questions of a blank `form` of this questionnaire in the request's language, as
+    rendered once in this process (`screened`: without the screening questions, for an
+    invitation whose export answered them)."""
+    key = (definition["code"], definition["version"], str(get_locale()), screened)
+    if key not in _blank_questions:
+        macro = get_template_attribute("survey/_questions.html", "render_questions")
+        _blank_questions[key] = macro(form, screened=screened)  # Markup: autoescaped
+    return _blank_questions[key]
 
 
 def _show(form, counter, campaign, *, notice: str | None = None, clear_errors: bool = False):
