@@ -63,10 +63,20 @@ def remember(url: str) -> None:
 def qr_svgs(urls: list[str]) -> dict[str, str]:
     """The SVG of each URL: those already encoded in one query, the rest encoded and kept
     (no commit: the caller's transaction, or a print's session, stores them)."""
-    known = dict(db.session.execute(select(QrCode.url, QrCode.svg).where(
-        QrCode.url.in_(set(urls)))).all()) if urls else {}
+    known = stored_svgs(urls)
     missing = {url: qr_svg(url) for url in dict.fromkeys(urls) if url not in known}
-    if missing:
-        db.session.execute(insert_for(db.engine.dialect.name)(QrCode).on_conflict_do_nothing(),
-                           [{"url": url, "svg": svg} for url, svg in missing.items()])
+    keep(missing)
     return known | missing
+
+
+def stored_svgs(urls: list[str]) -> dict[str, str]:
+    """The SVGs already encoded of these URLs, in one query."""
+    return dict(db.session.execute(select(QrCode.url, QrCode.svg).where(
+        QrCode.url.in_(set(urls)))).all()) if urls else {}
+
+
+def keep(svgs: dict[str, str]) -> None:
+    """Store SVGs encoded elsewhere (a print job's layout process), once per URL."""
+    if svgs:
+        db.session.execute(insert_for(db.engine.dialect.name)(QrCode).on_conflict_do_nothing(),
+                           [{"url": url, "svg": svg} for url, svg in svgs.items()])

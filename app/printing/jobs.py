@@ -1,13 +1,13 @@
-"""Large print runs are made by a background process at lower priority, not by the worker
-that received the request: a province-wide run is ~15 CPU-seconds, which on two cores would
-keep the survey's workers from citizens for as long (bench/print_load.py).
+"""Large print runs are made by a background process, not by the worker that received the
+request: a province-wide run is ~15 CPU-seconds, which on two cores would keep the survey's
+workers from citizens for as long (bench/print_load.py).
 
 Above PRINT_BACKGROUND_ABOVE stickers, the stickers page stores a PrintJob and starts
-`flask print-job <id>` detached from the worker (it runs only on CPU time nobody else wants:
-Linux's SCHED_IDLE, else nice 19, and leaves a core free); the staff member's page reloads
-itself until the PDF is ready. Jobs live in the database, so
-whichever app server the next request reaches can hand the PDF over; jobs older than JOB_DAYS
-are dropped.
+`flask print-job <id>` detached from the worker. That process lays the sheets out in a child
+that runs only on CPU time nobody else wants (Linux's SCHED_IDLE, else nice 19) and only
+while the rest of the machine is quiet (app/printing/quiet.py); the staff member's page
+reloads itself until the PDF is ready. Jobs live in the database, so whichever app server
+the next request reaches can hand the PDF over; jobs older than JOB_DAYS are dropped.
 """
 
 import os
@@ -23,13 +23,22 @@ from sqlalchemy.orm import joinedload
 
 from app.clock import local_today
 from app.db_setup import transaction
+from app.domain.org import survey_url
 from app.extensions import db
 from app.models import Counter, PrintJob, User
-from app.printing.render import layouts, print_stickers
+from app.printing.quiet import run_when_quiet
+from app.printing.render import (
+    Layout,
+    PrintRun,
+    Sticker,
+    layouts,
+    make_stickers,
+    render_sheets,
+    with_qr_codes,
+)
+from app.qr import keep, stored_svgs
 
 PRIORITY = 19  # nice: the survey's workers (0) come first whenever both want the CPU
-# Layout processes a job may use: all cores but one, which stays free for citizens' requests.
-JOB_WORKERS = max(1, (os.cpu_count() or 1) - 1)
 JOB_DAYS = 2
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -66,26 +75,55 @@ def lower_priority() -> None:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
+def step_aside_as_a_session() -> None:
+    """A session of its own is a scheduler autogroup on Linux desktops and servers alike,
+    weighed against gunicorn's whole group as an equal, whatever its processes' priority:
+    give the group itself nice 19 (only when this process leads the session spawn made)."""
+    autogroup = Path("/proc/self/autogroup")
+    if os.getsid(0) == os.getpid() and autogroup.exists():
+        autogroup.write_text(str(PRIORITY))
+
+
+def lay_out(stickers: list[Sticker], layout: Layout,
+            print_run: PrintRun) -> tuple[bytes, dict[str, str]]:
+    """The PDF and the QR codes it had to encode, in the child process of run_when_quiet, at
+    the lowest priority: encoding a province's codes is seconds of CPU too."""
+    lower_priority()
+    stickers, encoded = with_qr_codes(stickers)
+    return render_sheets(stickers, layout, print_run), encoded
+
+
 def run(job_id: str) -> PrintJob:
-    """Make the job's PDF and store it, at lower priority (what `flask print-job` does)."""
-    lower_priority()  # this process and the layout processes it starts
+    """Make the job's PDF and store it (what `flask print-job` does)."""
+    step_aside_as_a_session()
+    os.nice(PRIORITY)  # this process only waits; its layout child goes lower still
     with transaction():  # the page shows "running" meanwhile
         job = db.session.get(PrintJob, job_id)
         if job is None:
             raise LookupError(f"no print job {job_id}")
         job.status = "running"
+        layout, counter_ids = layouts()[job.layout], list(job.counter_ids)
     try:
-        with transaction():  # the PDF with the QR codes encoded for this print (app/qr.py)
+        with transaction():
             found = {c.id: c for c in db.session.scalars(
-                select(Counter).where(Counter.id.in_(job.counter_ids))
+                select(Counter).where(Counter.id.in_(counter_ids))
                 .options(joinedload(Counter.unit)))}
-            counters = [found[i] for i in job.counter_ids if i in found]  # the page's order
-            result = print_stickers(counters, layouts()[job.layout], today=local_today(),
-                                    workers=JOB_WORKERS)
-            job.pdf, job.status = result.pdf, "done"
-            job.filename = f"tem-qr-{job.unit_code}-{job.layout}-{result.run.id}.pdf"
+            counters = [found[i] for i in counter_ids if i in found]  # the page's order
+            urls = [survey_url(c.code) for c in counters]
+            stickers = make_stickers(counters, svgs=stored_svgs(urls))
+        # No transaction and no connection while the layout waits for quiet moments: an open
+        # transaction holds back PostgreSQL's cleanup of the rows the survey updates all day
+        # (a counter's "opened" count), and that alone doubled a survey page's p99.
+        db.session.close()
+        print_run = PrintRun.new(local_today())
+        pdf, encoded = run_when_quiet(lay_out, stickers, layout, print_run)
+        with transaction():
+            keep(encoded)  # so the next print does not encode them again
+            job = db.session.get(PrintJob, job_id)
+            job.pdf, job.status = pdf, "done"
+            job.filename = f"tem-qr-{job.unit_code}-{job.layout}-{print_run.id}.pdf"
     except Exception:
         with transaction():
-            job.status = "failed"
+            db.session.get(PrintJob, job_id).status = "failed"
         raise
     return job

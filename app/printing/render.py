@@ -5,7 +5,7 @@ import multiprocessing
 import secrets
 import tomllib
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from urllib.parse import urlsplit
@@ -16,7 +16,7 @@ from app.domain.codes import ALPHABET
 from app.domain.org import province_of, survey_url
 from app.models import Counter
 from app.pdf import PRINTABLES_DIR, html_to_pdf, render_html
-from app.qr import qr_svgs
+from app.qr import qr_svg, qr_svgs
 
 # Below this many sheets per process, starting processes costs more than it saves.
 MIN_SHEETS_PER_PROCESS = 8
@@ -85,19 +85,29 @@ def print_stickers(counters: list[Counter], layout: Layout, *, today: date,
                        sheets=-(-len(counters) // layout.per_page))
 
 
-def make_stickers(counters: list[Counter]) -> list[Sticker]:
-    """What each counter's sticker shows; the QR encodes the survey URL and nothing else."""
+def make_stickers(counters: list[Counter], svgs: dict[str, str] | None = None) -> list[Sticker]:
+    """What each counter's sticker shows; the QR encodes the survey URL and nothing else.
+
+    `svgs`: the QR codes to use (a print job's, encoded later where missing: `with_qr_codes`);
+    by default each is read, or encoded and kept."""
     stickers = []
-    svgs = qr_svgs([survey_url(c.code) for c in counters])  # encoded when issued, mostly
+    if svgs is None:
+        svgs = qr_svgs([survey_url(c.code) for c in counters])  # encoded when issued, mostly
     for counter in counters:
         url = survey_url(counter.code)
         parts = urlsplit(url)
         stickers.append(Sticker(
             province_name=province_of(counter.unit).name, unit_name=counter.unit.name,
             counter_name=counter.name, operator=counter.operator, code=counter.code, url=url,
-            short_url=parts.netloc + parts.path, qr_svg=svgs[url],
+            short_url=parts.netloc + parts.path, qr_svg=svgs.get(url, ""),
         ))
     return stickers
+
+
+def with_qr_codes(stickers: list[Sticker]) -> tuple[list[Sticker], dict[str, str]]:
+    """The stickers with the QR codes they lack encoded, and those new codes by URL."""
+    new = {s.url: qr_svg(s.url) for s in stickers if not s.qr_svg}
+    return [replace(s, qr_svg=new[s.url]) if not s.qr_svg else s for s in stickers], new
 
 
 def render_sheets(stickers: list[Sticker], layout: Layout, run: PrintRun,
