@@ -57,15 +57,32 @@ def start(counters: list[Counter], *, layout: str, unit_code: str, user: User) -
     return job
 
 
+# What the job's process runs first, before Python imports Flask and the app (a second of CPU):
+# a session of its own is a scheduler autogroup on Linux, weighed against all of gunicorn as
+# an equal whatever its processes' priority, so the group itself takes nice 19, then the
+# process; then `flask print-job`.
+LAUNCH = f"""import os, sys
+try:
+    with open("/proc/self/autogroup", "w") as group:
+        group.write("{PRIORITY}")
+except OSError:
+    pass
+os.nice({PRIORITY})
+from flask.cli import main
+sys.argv = ["flask", "--app", "wsgi", "print-job", sys.argv[1]]
+main()
+"""
+
+
 def spawn(job_id: str) -> subprocess.Popen:
-    """`flask print-job` in a session of its own, on this app's database."""
+    """`flask print-job` in a session of its own, on this app's database, stepping aside."""
     config = current_app.config
     env = {**os.environ, "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
            "PUBLIC_BASE_URL": config["PUBLIC_BASE_URL"], "SECRET_KEY": config["SECRET_KEY"],
            "KHAOSAT_ENV": config["KHAOSAT_ENV"]}
     return subprocess.Popen(  # noqa: S603 (our own interpreter; the id is our own hex token)
-        [sys.executable, "-m", "flask", "--app", "wsgi", "print-job", job_id], cwd=ROOT,
-        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+        [sys.executable, "-c", LAUNCH, job_id], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, start_new_session=True)
 
 
 def lower_priority() -> None:
@@ -73,15 +90,6 @@ def lower_priority() -> None:
     os.nice(PRIORITY)
     if hasattr(os, "sched_setscheduler"):  # Linux: below every normal process, nice 19 too
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-
-
-def step_aside_as_a_session() -> None:
-    """A session of its own is a scheduler autogroup on Linux desktops and servers alike,
-    weighed against gunicorn's whole group as an equal, whatever its processes' priority:
-    give the group itself nice 19 (only when this process leads the session spawn made)."""
-    autogroup = Path("/proc/self/autogroup")
-    if os.getsid(0) == os.getpid() and autogroup.exists():
-        autogroup.write_text(str(PRIORITY))
 
 
 def lay_out(stickers: list[Sticker], layout: Layout,
@@ -95,8 +103,6 @@ def lay_out(stickers: list[Sticker], layout: Layout,
 
 def run(job_id: str) -> PrintJob:
     """Make the job's PDF and store it (what `flask print-job` does)."""
-    step_aside_as_a_session()
-    os.nice(PRIORITY)  # this process only waits; its layout child goes lower still
     with transaction():  # the page shows "running" meanwhile
         job = db.session.get(PrintJob, job_id)
         if job is None:
