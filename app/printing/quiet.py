@@ -1,14 +1,11 @@
 """A background print lays its sheets out only while this machine's other work is quiet.
 
-SCHED_IDLE and nice 19 alone did not keep a print off the citizens' backs: measured with
-bench/print_load.py, a survey page's p99 still doubled while a print ran at idle priority
-(the print took ~65 % of a core the survey was not using, and the survey's requests
-slowed all the same), and a process in a session of its own is a scheduler "autogroup" that
-competes with the whole of gunicorn as an equal. So the job's layout runs in a child process
-that this one stops (SIGSTOP) whenever the rest of the machine used more than a trickle of
-CPU in the last window, and lets go on (SIGCONT) after a quiet window. Under a constant
-stream of citizens the print waits; at a province's real rate (a few scans a second at most)
-it loses a window now and then.
+SCHED_IDLE alone still let a print take ~65 % of a core while citizens were answering (the
+survey leaves gaps between its requests) and cost them a quarter of their requests a second
+(bench/print_load.py). So the job's layout runs in a child process that this one stops
+(SIGSTOP) whenever the rest of the machine used more than a trickle of CPU in the last window,
+and lets go on (SIGCONT) after a quiet window. Under a constant stream of citizens the print
+waits; at a province's real rate (a few scans a second at most) it loses a window now and then.
 
 Linux only (it reads /proc); elsewhere the layout runs in the child without pauses.
 """
