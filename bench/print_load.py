@@ -67,21 +67,23 @@ def p99(url: str, seconds: int) -> tuple[float, int]:
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit], done
 
 
-def during(env: dict, url: str, seconds: int, job: str, nice: int) -> tuple[float, int, float]:
-    """p99 while `flask print-job` runs: at its own low priority, or (nice 0) without it."""
+def during(env: dict, url: str, seconds: int, job: str,
+           in_worker: bool) -> tuple[float, int, float]:
+    """p99 while the job's print runs as the page starts it, or inside a worker-like process."""
     # As the stickers page starts it: app.printing.jobs.spawn, a session (and so a scheduler
     # autogroup) of its own; the bench waits for it.
     command = [BIN / "python", "-c",
                "from wsgi import app; from app.printing.jobs import spawn\n"
                f"with app.app_context(): raise SystemExit(spawn('{job}').wait())"]
-    if nice == 0:  # as a gunicorn worker would have made it: in process, no lower priority
+    if in_worker:  # as a gunicorn worker would have made it: in process, no lower priority
         command = [BIN / "python", "-c",
                    "from wsgi import app\nfrom app.printing import jobs\n"
                    "from app.printing.render import print_stickers, layouts\n"
                    "from app.clock import local_today\n"
                    "with app.app_context():\n"
                    f"    job = jobs.db.session.get(jobs.PrintJob, '{job}')\n"
-                   "    counters = jobs.db.session.scalars(jobs.select(jobs.Counter)).all()\n"
+                   "    counters = jobs.db.session.scalars(jobs.select(jobs.Counter).where(\n"
+                   "        jobs.Counter.id.in_(job.counter_ids))).all()\n"
                    "    print_stickers(counters, layouts()[job.layout], today=local_today())"]
     started = time.perf_counter()
     printer = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
@@ -115,8 +117,8 @@ def main() -> None:
             survey = f"{base}/q/C0000001"
             p99(survey, 3)  # warm-up: the page rendered, connections opened
             idle, n_idle = p99(survey, args.seconds)
-            niced = during(env, survey, args.seconds, "job1", 10)
-            plain = during(env, survey, args.seconds, "job2", 0)
+            niced = during(env, survey, args.seconds, "job1", in_worker=False)
+            plain = during(env, survey, args.seconds, "job2", in_worker=True)
             after, n_after = p99(survey, args.seconds)
         finally:
             server.terminate()

@@ -60,7 +60,7 @@ def run_when_quiet(work: Callable, *args, window: float = WINDOW):
     stopped = False
     try:
         before = busy_ticks()
-        ours = process_ticks(child.pid) + process_ticks(os.getpid()) if before else 0
+        ours = process_ticks(child.pid) + process_ticks(os.getpid()) if before is not None else 0
         while not receive.poll(window):
             if before is None:
                 continue
