@@ -82,6 +82,13 @@ def responses_needed(rate: ResponseRate, target: Decimal) -> int | None:
     return needed
 
 
+def by_channel(matched: int, invited: int) -> tuple[int, int]:
+    """Responses R of a rate by the way they came: (by the counter's QR sticker, by an SMS
+    invitation's link). Each has the same eligible returns E as the whole, so the two rates add
+    up to the rate of both together."""
+    return matched - invited, invited
+
+
 def satisfaction_rate(satisfied: int, answered: int) -> Decimal | None:
     """Satisfied overall answers over responses that answered the overall question, in percent."""
     return percent(satisfied, answered)

@@ -14,12 +14,15 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from app import figures
+from app.reports.queries import INVITATIONS
 from app.reports.tables import Report, Row, flag_texts
 from app.spreadsheets import append, csv_bytes
 
-# 0-based: rate, target, satisfaction, its interval, the rate with days pending review
-PERCENT_COLUMNS = (7, 8, 11, 12, 13, 16)
-COUNT_COLUMNS = (4, 5, 6, 10, 15)  # eligible, responses, untallied responses, needed, pending
+# 0-based: rate, target, satisfaction, its interval, the rate with days pending review, the
+# rate by channel
+PERCENT_COLUMNS = (7, 8, 11, 12, 13, 16, 19, 20)
+# eligible, responses, untallied responses, needed, pending, responses by channel, invitations
+COUNT_COLUMNS = (4, 5, 6, 10, 15, 17, 18, 21, 22, 23, 24)
 
 
 def headers() -> list[str]:
@@ -28,7 +31,11 @@ def headers() -> list[str]:
             _("Chỉ tiêu (%)"), _("Trạng thái"),
             _("Cần thêm (phiếu)"), _("Tỷ lệ hài lòng (%)"), _("Khoảng 95% từ (%)"),
             _("Khoảng 95% đến (%)"), _("Cảnh báo"), _("Ngày chờ xem xét"),
-            _("Tỷ lệ phản hồi nếu tính cả ngày chờ xem xét (%)")]
+            _("Tỷ lệ phản hồi nếu tính cả ngày chờ xem xét (%)"),
+            _("Phiếu qua tem QR"), _("Phiếu qua tin nhắn mời"),
+            _("Tỷ lệ phản hồi qua tem QR (%)"), _("Tỷ lệ phản hồi qua tin nhắn mời (%)"),
+            _("Tin nhắn mời đã gửi"), _("Tin nhắn gửi không được"), _("Đường dẫn đã mở"),
+            _("Tin nhắn mời đã trả lời")]
 
 
 def _status(row: Row) -> str:
@@ -50,12 +57,15 @@ def _flags(row: Row) -> str:
 def values(row: Row, level: str, k: int) -> list:
     """One row as plain values: numbers stay numbers (percent values with two decimals)."""
     interval = row.interval
+    by_channel = row.channel_rates
     return [level, row.code, row.name, row.parent or "",
             row.counts.eligible, row.counts.matched, row.counts.untallied_responses,
             row.rate.value, row.target,
             _status(row), row.needed, _satisfaction(row, k),
             interval[0] if interval else None, interval[1] if interval else None, _flags(row),
-            row.counts.pending_days, row.rate_with_pending.value if row.pending else None]
+            row.counts.pending_days, row.rate_with_pending.value if row.pending else None,
+            *(rate.responses for rate in by_channel), *(rate.value for rate in by_channel),
+            *(row.counts.invitations[name] for name in INVITATIONS)]
 
 
 def sheets(report: Report) -> list[tuple[str, list[list]]]:
@@ -164,6 +174,13 @@ def pdf_context(report: Report, details, charts, locale: str, made_on: date) -> 
               _("< %(k)d phiếu", k=report.k) if w.row.suppressed else pct(w.row.satisfaction)]
              for w in details.weeks]
     f = details.funnel
+    top, sent = report.top, report.top.counts.invitations
+    channels = [[label, num(rate.responses), pct(rate.value)] for label, rate in zip(
+        (_("Quét tem QR tại quầy"), _("Tin nhắn mời (SMS)"), _("Cả hai kênh")),
+        (*top.channel_rates, top.rate), strict=True)] if top.invited else None
+    invitations = [num(sent["sent"]), num(sent["failed"]),
+                   f"{num(sent['opened'])} ({pct(top.invitations_opened)})",
+                   f"{num(sent['answered'])} ({pct(top.invitations_answered)})"]
     t = {
         "kicker": report.campaign.unit.name,
         "title": title_lines(report)[0], "campaign_line": title_lines(report)[1],
@@ -190,12 +207,17 @@ def pdf_context(report: Report, details, charts, locale: str, made_on: date) -> 
                            *details.scale, _("Số trả lời")],
         "shares_hidden": _("Không hiển thị: chưa có đợt %(k)d phiếu nào đủ trong thời gian này.",
                            k=report.k),
+        "channels_title": _("Theo kênh: tem QR tại quầy và tin nhắn mời"),
+        "channels_columns": [_("Kênh"), _("Phiếu trả lời"), _("Tỷ lệ phản hồi")],
+        "invitations_columns": [_("Tin nhắn đã gửi"), _("Gửi không được"),
+                                _("Đã mở đường dẫn"), _("Đã trả lời")],
         "trend_title": _("Xu hướng theo tuần"),
         "week_columns": [_("Tuần"), _("Hồ sơ thuộc diện khảo sát"), _("Phiếu trả lời"),
                          _("Tỷ lệ phản hồi"), _("Chỉ tiêu"), _("Tỷ lệ hài lòng")],
     }
     return {
         "locale": locale, "t": t, "table": table, "charts": charts, "shares": shares,
+        "channels": channels, "invitations": invitations,
         "weeks": weeks,
         "below": [[f"{r.name} – {r.parent}" if r.parent else r.name, num(r.counts.eligible),
                    num(r.counts.matched), pct(r.rate.value), pct(r.target), num(r.needed)]

@@ -36,6 +36,7 @@ from app.models import (
     CampaignWeek,
     Counter,
     IntegrityDay,
+    InvitationDay,
     QuarantinedDay,
     Response,
     ResponseDay,
@@ -45,6 +46,8 @@ from app.models import (
 )
 
 PENDING = ("pending_days", "pending_eligible", "pending_responses")
+# The invitations' funnel (SMS texts sent and failed, links opened, answered), by return day.
+INVITATIONS = ("sent", "failed", "opened", "answered")
 
 
 @dataclass
@@ -67,6 +70,11 @@ class Counts:
     pending_days: int = 0
     pending_eligible: int = 0
     pending_responses: int = 0
+    # SMS invitations (app/domain/invitations.py): their funnel, and the answers that came
+    # through a link on the days a rate counts (tallied, not set aside): the rest of `matched`
+    # came by the counter's sticker.
+    invitations: dict[str, int] = field(default_factory=lambda: dict.fromkeys(INVITATIONS, 0))
+    invited_matched: int = 0
 
     @property
     def eligible(self) -> int:
@@ -95,6 +103,9 @@ class Counts:
             self.funnel[step] += other.funnel[step]
         for name in FLAGS:
             self.integrity[name] += other.integrity[name]
+        for name in INVITATIONS:
+            self.invitations[name] += other.invitations[name]
+        self.invited_matched += other.invited_matched
 
     def take(self, names: tuple[str, ...], values) -> None:
         """Add summed columns, by name, as a query returned them."""
@@ -322,6 +333,25 @@ def add_integrity(counts: dict, counters, start: date, end: date, *, by: str) ->
         row.pending_days += int(days or 0)
         row.pending_eligible += int(pending_e or 0)
         row.pending_responses += int(pending_r or 0)
+
+
+def add_invitations(counts: dict, counters, start: date, end: date, *, by: str) -> None:
+    """Add the invitations' funnel of the period's return days to `counts` (per counter or per
+    the counters' unit), and how many of their answers a rate counts: those of days with a
+    tally and not set aside for review, as `matched` counts responses. An invitation's answer
+    is filed under its return day (domain/invitations.py), so it meets that day's tally."""
+    rated = and_(Tally.day.is_not(None), QuarantinedDay.day.is_(None))
+    query = per_counter_or_unit(InvitationDay, counters, *_sums(InvitationDay, INVITATIONS),
+                                func.sum(case((rated, InvitationDay.answered), else_=0)), by=by)
+    query = (query.outerjoin(Tally, and_(Tally.counter_id == InvitationDay.counter_id,
+                                         Tally.day == InvitationDay.day))
+             .outerjoin(QuarantinedDay, and_(QuarantinedDay.counter_id == InvitationDay.counter_id,
+                                             QuarantinedDay.day == InvitationDay.day))
+             .where(InvitationDay.day.between(start, end)))
+    for group, *values in db.session.execute(query):
+        row = counts.setdefault(group, Counts())
+        row.invitations.update(zip(INVITATIONS, (int(v or 0) for v in values[:-1]), strict=True))
+        row.invited_matched = int(values[-1] or 0)
 
 
 def _held(counters, start: date, end: date, *, by: str):

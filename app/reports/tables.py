@@ -25,6 +25,7 @@ from app.reports.pressure import counts_by as pressure_counts
 from app.reports.queries import (
     Counts,
     add_integrity,
+    add_invitations,
     counters_under,
     figures_by,
     tree_of,
@@ -98,6 +99,31 @@ class Row:
             return None
         return figures.wilson_interval(self.answers.satisfied, self.answers.answered_overall)
 
+    @property
+    def invited(self) -> bool:
+        """Some of its results were followed by an SMS invitation in the period: its figures
+        are shown by channel too."""
+        return self.counts.invitations["sent"] > 0 or self.counts.invited_matched > 0
+
+    @property
+    def channel_rates(self) -> tuple[figures.ResponseRate, figures.ResponseRate]:
+        """The response rate by channel: (QR sticker, SMS invitation), over the same E."""
+        sticker, invited = figures.by_channel(self.counts.matched, self.counts.invited_matched)
+        return (figures.ResponseRate(sticker, self.counts.eligible),
+                figures.ResponseRate(invited, self.counts.eligible))
+
+    @property
+    def invitations_opened(self) -> Decimal | None:
+        """Links opened of the texts sent, in percent."""
+        return figures.percent(self.counts.invitations["opened"],
+                               self.counts.invitations["sent"])
+
+    @property
+    def invitations_answered(self) -> Decimal | None:
+        """Links answered of the texts sent, in percent."""
+        return figures.percent(self.counts.invitations["answered"],
+                               self.counts.invitations["sent"])
+
     def compared_with(self, other: "Row") -> str | None:
         """"higher" / "lower" than `other` beyond chance (95 % intervals apart), "same" when
         they cannot be told apart, None when either is hidden."""
@@ -136,10 +162,12 @@ def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: dat
     # Units are summed from their own counters' sums, counters read one by one only as shown.
     own = figures_by(campaign, under, start, end, by="unit")
     add_integrity(own[0], under, start, end, by="unit")
+    add_invitations(own[0], under, start, end, by="unit")
     ids = [c.id for c in counters]
     per_counter, answers = figures_by(campaign, ids, start, end, by="counter") if ids else ({}, {})
     if ids:
         add_integrity(per_counter, ids, start, end, by="counter")
+        add_invitations(per_counter, ids, start, end, by="counter")
     if pressure:
         for counts, keys, by in ((own[0], under, "unit"), (per_counter, ids, "counter")):
             for key, n in pressure_counts(keys, start, end, by=by).items():
@@ -193,6 +221,7 @@ def counter_report(campaign: Campaign, root: Unit, counter: Counter, start: date
     ids = [counter.id]
     counts, answers = figures_by(campaign, ids, start, end, by="counter")
     add_integrity(counts, ids, start, end, by="counter")
+    add_invitations(counts, ids, start, end, by="counter")
     if pressure:
         for key, n in pressure_counts(ids, start, end, by="counter").items():
             counts.setdefault(key, Counts()).integrity[integrity.PRESSURE] = n
@@ -218,7 +247,9 @@ def _flagged(row: Row) -> Row:
         row.flags.append(FLAG_IMPOSSIBLE)
     if row.counts.untallied_days:
         row.flags.append(FLAG_UNTALLIED)
-    if row.counts.funnel["completed"] > row.counts.funnel["opened"]:
+    # An invitation's link is opened on its own funnel (invitation_day), not the sticker's.
+    if row.counts.funnel["completed"] > (row.counts.funnel["opened"]
+                                         + row.counts.invitations["opened"]):
         row.flags.append(FLAG_UNOPENED)
     row.flags += [name for name, n in row.counts.integrity.items() if n
                   and (name != integrity.REFUSED_FAST
