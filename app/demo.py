@@ -17,6 +17,7 @@ from app.clock import local_today
 from app.domain import integrity
 from app.domain.accounts import create_user, unit_by_code
 from app.domain.campaigns import create_campaign, set_status, set_target
+from app.domain.invitations import count_funnel
 from app.domain.org import add_counter, add_unit
 from app.domain.questionnaires import latest, load_all
 from app.domain.responses import add_pressure_report, store_opened, store_outcome
@@ -49,6 +50,7 @@ class Habit:
     mood: float  # share of satisfied answers (levels 4–5)
     tallied: bool = True  # False: staff never enter the tallies
     stuffed: int = 0  # extra answers a day beyond any citizen: R > E
+    invited: float = 0.0  # share of results followed by an SMS invitation (last two weeks)
 
 
 # (unit code, unit name, kind, parent code) in tree order: today's two tiers (province, then
@@ -67,11 +69,11 @@ COUNTERS = (
     ("TTPVHCC", "Quầy Sở Kế hoạch và Đầu tư số 1", None, Habit(30, 0.45, 0.96)),
     ("TTPVHCC", "Quầy Sở Kế hoạch và Đầu tư số 2", None, Habit(24, 0.40, 0.93)),
     ("TTPVHCC", "Quầy Sở Tư pháp số 1", None, Habit(20, 0.38, 0.90)),
-    ("TTPVHCC", "Quầy Sở Tư pháp số 2", None, Habit(18, 0.12, 0.88)),
+    ("TTPVHCC", "Quầy Sở Tư pháp số 2", None, Habit(18, 0.12, 0.88, invited=0.8)),
     ("TTPVHCC", "Quầy trả kết quả của Bưu điện", "Bưu điện tỉnh Bình An",
      Habit(12, 0.30, 0.85)),
     ("CNDONGHUNG", "Quầy Chi nhánh Đông Hưng – Quầy 1", None, Habit(10, 0.33, 0.82)),
-    ("XAANPHU", "Bộ phận Một cửa – Quầy 1", None, Habit(7, 0.50, 0.80)),
+    ("XAANPHU", "Bộ phận Một cửa – Quầy 1", None, Habit(7, 0.50, 0.80, invited=0.6)),
     ("PHUONGBM", "Bộ phận Một cửa – Quầy 1", None, Habit(8, 0.20, 0.70)),
     ("PHUONGBM", "Bộ phận Một cửa – Quầy 2", None, Habit(3, 0.60, 0.99, stuffed=3)),
     ("XATANLAP", "Bộ phận Một cửa – Quầy 1", None, Habit(6, 0.35, 0.85, tallied=False)),
@@ -124,10 +126,13 @@ def add_history(campaign: Campaign, habits: dict[int, Habit], *, first: date, la
                 rng: random.Random) -> None:
     """Working days of tallies and answers for each counter, as the survey would store them."""
     rows, day = [], first
+    invitations_from = last - timedelta(days=INVITED_DAYS - 1)
     while day <= last:
         if day.weekday() < 5 or (day.weekday() == 5 and rng.random() < 0.5):  # Saturday mornings
             for counter_id, habit in habits.items():
                 eligible = _day_tally(campaign, counter_id, habit, day, rng)
+                if habit.invited and day >= invitations_from:
+                    _day_invitations(campaign, counter_id, habit, day, eligible[2], rng)
                 if habit.tallied:
                     rows.append(eligible)
         day += timedelta(days=1)
@@ -168,6 +173,24 @@ def _day_tally(campaign: Campaign, counter_id: int, habit: Habit, day: date,
                         integrity.REFUSED_LIMIT)
     return counter_id, day, TallyCounts(eligible + immediate + online + postal, immediate, online,
                                    postal)
+
+
+INVITED_DAYS = 14  # the demo's counters that invite by SMS began two weeks ago
+
+
+def _day_invitations(campaign: Campaign, counter_id: int, habit: Habit, day: date,
+                     tally: TallyCounts, rng: random.Random) -> None:
+    """Texts sent for some of the day's eligible results: some fail, about half the links
+    are opened and most of those answered, filed under the return day as the inbox would."""
+    sent = sum(rng.random() < habit.invited for _ in range(tally.eligible))
+    failed = sum(rng.random() < 0.05 for _ in range(sent))
+    opened = sum(rng.random() < 0.55 for _ in range(sent - failed))
+    answered = sum(rng.random() < 0.7 for _ in range(opened))
+    for _ in range(answered):
+        store_outcome(counter_id=counter_id, day=day, outcome=OUTCOME_COMPLETED,
+                      campaign=campaign, answers=_answers(habit, rng))
+    count_funnel(counter_id, day, sent=sent - failed, failed=failed, opened=opened,
+                 answered=answered)
 
 
 def _answers(habit: Habit, rng: random.Random) -> dict[str, int]:

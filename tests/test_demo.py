@@ -37,5 +37,15 @@ def test_seed_demo_with_history_gives_a_dashboard_worth_reading(app, runner):
         bm = next(r for r in report.rows if r.code == "PHUONGBM")
         assert bm.pending and bm.rate_with_pending.value > bm.rate.value
         assert "untallied_days" in flags["XATANLAP"]  # one commune never enters its tallies
+        # Two counters invite by SMS (the centre's and An Phú's): their answers by link are
+        # part of the rate, with a funnel that narrows, and nowhere else.
+        invited = {row.code for row in report.rows if row.invited}
+        assert invited == {"TTPVHCC", "XAANPHU"} and report.top.invited
+        sent = report.top.counts.invitations
+        assert sent["sent"] > sent["opened"] >= sent["answered"] > 0
+        assert 0 < report.top.counts.invited_matched <= sent["answered"]
+        sticker, by_sms = report.top.channel_rates
+        assert sticker.responses + by_sms.responses == report.top.counts.matched
     page = login(app, "admin", DEMO_PASSWORD).get("/reports/").get_data(as_text=True)
     assert "UBND phường Hòa Bình" in page and "Chưa đạt" in page
+    assert "Theo kênh: tem QR tại quầy và tin nhắn mời" in page

@@ -335,6 +335,15 @@ def count_outcome(batch_id: str, counter_id: int, day: date, outcome: str,
     db.session.flush()
 
 
+def count_funnel(counter_id: int, day: date, **counts: int) -> None:
+    """Add to a counter's invitation funnel of a return day at once (the demo's made-up
+    history; sending and the inbox move count one text or one batch at a time). Flushes."""
+    stmt = counting_upsert(db.engine.dialect.name, InvitationDay, ("counter_id", "day"),
+                           tuple(counts))
+    db.session.execute(stmt, {"counter_id": counter_id, "day": day, **counts})
+    db.session.flush()
+
+
 def _add_to_day(counter_id: int, day: date, column: str) -> None:
     """invitation_day[counter, day].column += 1, the row made if missing (one statement)."""
     stmt = counting_upsert(db.engine.dialect.name, InvitationDay, ("counter_id", "day"),
