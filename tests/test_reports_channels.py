@@ -70,10 +70,13 @@ def province(app):
         links = invite(a, tallied, ["0912000001", "0912000002", "0912000003", "0912000004"])
         late = invite(a, untallied, ["0912000005"])
         make_user("admin", "admin", top)
+        ids = {"commune": commune.id, "b": b.id}
     client.get(links[2])  # opened, not answered
     for link in (links[0], links[1], late[0]):
         answer(client, link)
-    return login(app, "admin")
+    admin = login(app, "admin")
+    admin.ids = ids
+    return admin
 
 
 def channel_table(html: str) -> list[list[str]]:
@@ -98,15 +101,15 @@ def test_the_dashboard_shows_the_rate_by_channel_and_the_invitations_funnel(prov
     # counts scans of the sticker: opened links count too, so they raise no warning.
     assert "Số phiếu hoàn thành nhiều hơn số lần mở phiếu" not in html
     # The commune's drill-down says the same; counter B alone has no invitation: no section.
-    assert channel_table(province.get("/reports/?unit=2").get_data(as_text=True))[1] == [
+    commune = province.get(f"/reports/?unit={province.ids['commune']}").get_data(as_text=True)
+    assert channel_table(commune)[1] == [
         "Tin nhắn mời (SMS)", "2", "6,67%"]
 
 
-def test_a_report_without_invitations_shows_no_channel_section(app, province):
-    with app.app_context():
-        counter_b = db.session.execute(db.text(
-            "SELECT id FROM counter WHERE name = 'Quầy B'")).scalar()
-    html = province.get(f"/reports/?counter={counter_b}&unit=2").get_data(as_text=True)
+def test_a_report_without_invitations_shows_no_channel_section(province):
+    ids = province.ids
+    html = province.get(f"/reports/?counter={ids['b']}&unit={ids['commune']}").get_data(
+        as_text=True)
     assert "Tỷ lệ phản hồi" in html and 'class="list channels"' not in html
 
 
