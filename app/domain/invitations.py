@@ -86,8 +86,6 @@ def immediate_of(raw: object) -> bool | None:
     return True if key in YES else False if key in NO else None
 
 
-
-
 @dataclass(frozen=True)
 class ReturnedDossier:
     """One returned dossier as the export gives it; `problem` when its row cannot be read."""
@@ -331,24 +329,17 @@ def count_outcome(batch_id: str, counter_id: int, day: date, outcome: str,
         batch = db.session.get(InvitationBatch, batch_id, with_for_update=True)
         batch.failures = {**batch.failures, reason: batch.failures.get(reason, 0) + 1}
     if outcome in (SENT, FAILED):
-        _add_to_day(counter_id, day, outcome)
+        count_funnel(counter_id, day, **{outcome: 1})
     db.session.flush()
 
 
 def count_funnel(counter_id: int, day: date, **counts: int) -> None:
-    """Add to a counter's invitation funnel of a return day at once (the demo's made-up
-    history; sending and the inbox move count one text or one batch at a time). Flushes."""
+    """Add to a counter's invitation funnel of a return day (one statement, the row made if
+    missing): a text sent or failed, or the demo's made-up history at once. Flushes."""
     stmt = counting_upsert(db.engine.dialect.name, InvitationDay, ("counter_id", "day"),
                            tuple(counts))
     db.session.execute(stmt, {"counter_id": counter_id, "day": day, **counts})
     db.session.flush()
-
-
-def _add_to_day(counter_id: int, day: date, column: str) -> None:
-    """invitation_day[counter, day].column += 1, the row made if missing (one statement)."""
-    stmt = counting_upsert(db.engine.dialect.name, InvitationDay, ("counter_id", "day"),
-                           (column,))
-    db.session.execute(stmt, {"counter_id": counter_id, "day": day, column: 1})
 
 
 def take_from_budget(campaign_id: int) -> bool:
