@@ -1,15 +1,11 @@
 """Invitations' pages: upload and preview, confirm, a batch's progress, the example file."""
 
-import base64
-import binascii
-import hashlib
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.auth.scope import (
     campaigns_in_scope,
@@ -20,12 +16,13 @@ from app.auth.scope import (
 )
 from app.clock import local_today
 from app.config import sms_backend
+from app.confirm import SignedUploadForm, sign_upload, signed_upload
 from app.domain import RowsRejected
 from app.domain import invitations as rules
 from app.extensions import db
 from app.invitations import bp
 from app.invitations.dossier_files import RETURNED, read_returned_file
-from app.invitations.forms import ConfirmForm, UploadForm
+from app.invitations.forms import UploadForm
 from app.invitations.intake import log_preview, preview_rows, send
 from app.models import Campaign
 from app.sms import masked
@@ -45,11 +42,7 @@ REASON_TEXTS = {
     rules.TOO_OLD: _l("trả quá lâu trước đây"),
     rules.ALREADY_INVITED: _l("đã được mời cho hồ sơ này"),
 }
-PREVIEW_MAX_AGE = 3600  # seconds a preview may wait for its confirmation
-
-
-def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="invitation-preview")
+PREVIEW_PURPOSE = "invitation-preview"
 
 
 def _index(form: UploadForm, *, problems=(), status: int = 200):
@@ -83,26 +76,19 @@ def preview_upload():
         return _index(form, problems=[(_("Dòng %(n)d: ", n=row) if row else "") + reason
                                       for row, reason in exc.problems], status=422)
     log_preview(result, unit=current_user.unit, actor=current_user, filename=filename)
-    confirm = ConfirmForm(content=base64.b64encode(data).decode(), filename=filename,
-                          signed=_signer().dumps([_digest(data), current_user.id, filename]))
-    return _preview_page(result, confirm, filename)
+    return _preview_page(result, sign_upload(data, filename, PREVIEW_PURPOSE), filename)
 
 
 @bp.route("/confirm", methods=["POST"])
 @requires("invite")
 def confirm():
     """Send what was previewed: the same file, by the same person, within the hour."""
-    form = ConfirmForm()
-    try:
-        data = base64.b64decode(form.content.data or "", validate=True)
-        digest, user_id, filename = _signer().loads(form.signed.data or "",
-                                                    max_age=PREVIEW_MAX_AGE)
-    except (BadSignature, binascii.Error, ValueError):
-        digest = user_id = filename = None
-    if not form.validate_on_submit() or digest != _digest(data) or user_id != current_user.id:
+    confirmed = signed_upload(PREVIEW_PURPOSE)
+    if confirmed is None:
         flash(_("Bản xem trước đã quá hạn hoặc không còn đúng; chưa gửi gì. Hãy tải tệp lên "
                 "lại."), "error")
         return _index(UploadForm(), status=422)
+    data, filename, _shown = confirmed
     try:
         result = preview_rows(read_returned_file(data, filename))
     except RowsRejected as exc:
@@ -143,11 +129,7 @@ def example():
                        "Content-Disposition": "attachment; filename=ho-so-da-tra-mau.csv"}
 
 
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _preview_page(result: rules.Preview, confirm: ConfirmForm, filename: str):
+def _preview_page(result: rules.Preview, confirm: SignedUploadForm, filename: str):
     budgets = {}
     for invitee in result.invitees:
         campaign = invitee.campaign
