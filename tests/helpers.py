@@ -160,6 +160,19 @@ def confirm(client, page):
     return client.post(action, data=data)
 
 
+_SIGNED_FIELD = re.compile(r'<input id="[^"]*" name="([^"]+)" type="hidden" value="([^"]*)">')
+
+
+def confirm_upload(client, page, action: str):
+    """Press the button of a page that shows what an upload would do and carries the file back
+    signed (app/confirm.py: sign_upload); return the response."""
+    html = page.get_data(as_text=True)
+    fields = {html_unescape(k): html_unescape(v) for k, v in _SIGNED_FIELD.findall(html)}
+    assert page.status_code == 200 and {"csrf_token", "content", "filename", "signed"} <= set(
+        fields), html[:500]
+    return client.post(action, data=fields)
+
+
 # --- servers ------------------------------------------------------------------------------
 
 def local_redis(purpose: str) -> str:

@@ -85,6 +85,9 @@ ROUTES = {
     "staff.tallies": ("GET", "/staff/tallies", ALLOWED_ALL),
     "staff.tallies_example": ("GET", "/staff/tallies/example.csv", ALLOWED_ALL),
     "staff.tallies_import": ("POST", "/staff/tallies/import", dict.fromkeys(ROLES, 422)),
+    # Without a signed file from its own page: nothing stored, the page says so.
+    "staff.tallies_import_confirm": ("POST", "/staff/tallies/import/confirm",
+                                     dict.fromkeys(ROLES, 422)),
     # Invitations by SMS: a unit's managers and admins, for their subtree.
     "invitations.index": ("GET", "/staff/invitations/", COUNTER_MANAGERS),
     "invitations.example": ("GET", "/staff/invitations/example.csv", COUNTER_MANAGERS),

@@ -1,8 +1,11 @@
 """The denominator: tallies typed in by staff or imported from the one-stop system's export."""
 
+import base64
 import io
+import re
 import zipfile
 from datetime import timedelta
+from html import unescape as html_unescape
 
 import pytest
 from openpyxl import Workbook
@@ -12,7 +15,7 @@ from app.clock import local_today
 from app.extensions import db
 from app.models import AuditEvent, Tally
 from tests.factories import make_campaign, make_counter, make_unit, make_user
-from tests.helpers import AuthActions, csrf_token_of
+from tests.helpers import AuthActions, confirm_upload, csrf_token_of
 
 HEADER = "date,counter_code,returned,immediate,online,postal"
 
@@ -107,16 +110,58 @@ def test_csv_import_with_bom_semicolons_and_vietnamese_headers(app, clerk, setup
                             (setup["two"], two_days_ago): (7, 0, 0, 1, 6)}
 
 
-def test_reimport_replaces_and_reports_added_and_replaced(app, clerk, setup):
-    first = f"{HEADER}\n{day(setup, 1)},{setup['one']},10,0,0,0\n"
-    upload(clerk, "a.csv", first.encode())
-    second = (f"{HEADER}\n{day(setup, 1)},{setup['one']},12,1,0,0\n"
+def confirm_replacing(client, page):
+    return confirm_upload(client, page, "/staff/tallies/import/confirm")
+
+
+def test_an_import_that_replaces_tallies_shows_old_and_new_and_asks_first(app, clerk, setup):
+    first = f"{HEADER}\n{day(setup, 1)},{setup['one']},20,3,2,1\n"
+    assert upload(clerk, "a.csv", first.encode()).status_code == 303
+    second = (f"{HEADER}\n{day(setup, 1)},{setup['one']},26,2,3,0\n"
               f"{day(setup, 2)},{setup['one']},5,0,0,0\n")
     page = upload(clerk, "b.csv", second.encode())
-    flash = clerk.get(page.headers["Location"]).get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    # Nothing stored yet: the page lists the row, old → new per column, and asks.
+    assert page.status_code == 200 and "sẽ thay số đã có" in html
+    assert "Tệp có 2 dòng; 1 dòng dưới đây sẽ thay số đã nhập trước" in html
+    assert "<del>20</del> → <strong>26</strong>" in html  # returned
+    assert "<del>14</del> → <strong>21</strong>" in html  # eligible
+    assert tallies(app) == {(setup["one"], setup["today"] - timedelta(days=1)): (20, 3, 2, 1, 14)}
+    done = confirm_replacing(clerk, page)
+    assert done.status_code == 303
+    flash = clerk.get(done.headers["Location"]).get_data(as_text=True)
     assert "1 dòng mới, 1 dòng thay thế" in flash
-    assert tallies(app)[(setup["one"], setup["today"] - timedelta(days=1))] == (12, 1, 0, 0, 11)
+    assert tallies(app)[(setup["one"], setup["today"] - timedelta(days=1))] == (26, 2, 3, 0, 21)
     assert len(tallies(app)) == 2
+
+
+def test_a_confirmation_stores_only_what_its_page_showed(app, clerk, setup):
+    first = f"{HEADER}\n{day(setup, 1)},{setup['one']},20,3,2,1\n"
+    upload(clerk, "a.csv", first.encode())
+    page = upload(clerk, "b.csv", f"{HEADER}\n{day(setup, 1)},{setup['one']},26,2,3,0\n".encode())
+    # Someone types a new figure meanwhile: the confirmation asks again, showing it.
+    with app.app_context():
+        db.session.execute(db.update(Tally).values(returned=30))
+        db.session.commit()
+    again = confirm_replacing(clerk, page)
+    assert again.status_code == 200 and "vừa được người khác thay đổi" in again.get_data(
+        as_text=True)
+    assert tallies(app)[(setup["one"], setup["today"] - timedelta(days=1))][0] == 30
+    # A form whose file was changed after the page was shown stores nothing.
+    fields = {k: html_unescape(v) for k, v in re.findall(
+        r'<input id="[^"]*" name="([^"]+)" type="hidden" value="([^"]*)">',
+        page.get_data(as_text=True))}
+    fields["content"] = base64.b64encode(
+        f"{HEADER}\n{day(setup, 1)},{setup['one']},99,0,0,0\n".encode()).decode()
+    refused = clerk.post("/staff/tallies/import/confirm", data=fields)
+    assert refused.status_code == 422 and "chưa lưu gì" in refused.get_data(as_text=True)
+    assert tallies(app)[(setup["one"], setup["today"] - timedelta(days=1))][0] == 30
+
+
+def test_the_same_numbers_again_replace_nothing_and_need_no_confirmation(app, clerk, setup):
+    same = f"{HEADER}\n{day(setup, 1)},{setup['one']},20,3,2,1\n"
+    upload(clerk, "a.csv", same.encode())
+    assert upload(clerk, "a.csv", same.encode()).status_code == 303
 
 
 def test_xlsx_import_made_by_openpyxl(app, clerk, setup):
@@ -198,18 +243,26 @@ def test_import_tallies_command(app, runner, setup, tmp_path):
     assert len(tallies(app)) == 1
 
 
-def test_the_example_file_is_made_of_the_clerks_own_counters_and_imports_as_it_is(
+def test_the_example_file_is_made_of_the_clerks_own_counters_and_is_not_importable(
         app, clerk, setup):
+    typed = f"{HEADER}\n{setup['today'].isoformat()},{setup['one']},20,3,2,1\n"
+    upload(clerk, "typed.csv", typed.encode())
     example = clerk.get("/staff/tallies/example.csv")
     assert example.status_code == 200 and example.mimetype == "text/csv"
     text = example.get_data(as_text=True)
     assert text.startswith("\ufeff")  # so that Excel reads it as UTF-8, as every export
     assert text[1:].splitlines()[0] == HEADER
     assert setup["one"] in text and setup["two"] in text and setup["other"] not in text
-    assert setup["today"].isoformat() in text
+    assert setup["today"].isoformat() in text and ",VD 12," in text
+    # Imported as it is: refused, every row says why, and the clerk's typed tally stays.
     page = upload(clerk, "so-ho-so-tra-mau.csv", example.data)
-    assert page.status_code == 303
-    assert set(tallies(app)) == {(setup["one"], setup["today"]), (setup["two"], setup["today"])}
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert "Dòng 2: đây là dòng của tệp mẫu (ô “VD 12”)" in html and "Dòng 3: đây là dòng" in html
+    assert tallies(app) == {(setup["one"], setup["today"]): (20, 3, 2, 1, 14)}
+    # With its cells filled in, the same file imports (and asks before replacing).
+    filled = text.replace("VD ", "")
+    assert upload(clerk, "so-ho-so-tra.csv", filled.encode()).status_code == 200
 
 
 def test_the_counter_list_is_grouped_by_unit_and_names_each_code(app, clerk, setup):

@@ -27,7 +27,7 @@ from app.reports import periods
 from app.reports.queries import counters_under, figures_by
 from app.reports.tables import unit_report
 from tests.factories import make_campaign, make_counter, make_unit
-from tests.helpers import csrf_token_of, login
+from tests.helpers import confirm_upload, csrf_token_of, login
 from tests.test_reports import add_day
 
 
@@ -148,7 +148,8 @@ def test_a_tally_changed_in_a_summed_week_sums_that_week_again(app, runner, tmp_
     page = admin.post("/staff/tallies/import", data={
         "csrf_token": token, "i-csrf_token": token,
         "i-file": (io.BytesIO(csv.encode()), "mot-cua.csv")}, content_type="multipart/form-data")
-    assert page.status_code == 303
+    # It replaces the demo's tally of that day: the page asks first.
+    assert confirm_upload(admin, page, "/staff/tallies/import/confirm").status_code == 303
     with app.app_context():
         campaign = db.session.scalars(select(Campaign)).one()
         assert weekly_sums(campaign) == only(daily_sums(campaign), summed)

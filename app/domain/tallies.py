@@ -107,13 +107,32 @@ def record_tally(counter: Counter, day: date, counts: TallyCounts, *, actor: Use
     return tally
 
 
-def import_tallies(rows: list[TallyRow], *, filename: str, counters: dict[str, Counter],
-                   scope: Unit | None, actor: User | str, today: date) -> ImportResult:
-    """Check every row, then store all of them or none.
+@dataclass(frozen=True)
+class Checked:
+    """A row of an import that passed every check: what it will store."""
 
-    `counters`: code → live counter the importer may touch; `scope`: the importer's unit (None
-    for the operator's CLI), under which the import's audit event is filed.
-    """
+    number: int
+    counter: Counter
+    day: date
+    counts: TallyCounts
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A row of an import that would change a tally already stored: before and after."""
+
+    number: int
+    counter: Counter
+    day: date
+    before: TallyCounts
+    after: TallyCounts
+
+
+def check_import(rows: list[TallyRow], *, counters: dict[str, Counter],
+                 today: date) -> list[Checked]:
+    """Every row checked: the rows to store, or TallyRejected with every problem by row.
+
+    `counters`: code → live counter the importer may touch."""
     problems, checked, seen = [], [], {}
     for row in rows:
         if row.problem:
@@ -131,30 +150,64 @@ def import_tallies(rows: list[TallyRow], *, filename: str, counters: dict[str, C
         seen[row.code, row.day] = row.number
         problems.extend((row.number, p)
                         for p in problems_with(counter, row.day, row.counts, today=today))
-        checked.append((counter, row.day, row.counts))
+        checked.append(Checked(row.number, counter, row.day, row.counts))
     if problems:
         raise TallyRejected(problems)
     if not checked:
         raise TallyRejected([(0, _("Tệp không có dòng số liệu nào."))])
+    return checked
 
+
+def _existing(checked: list[Checked]) -> dict[tuple[int, date], Tally]:
+    return {(t.counter_id, t.day): t for t in db.session.scalars(
+        select(Tally).where(Tally.counter_id.in_({c.counter.id for c in checked}),
+                            Tally.day.in_({c.day for c in checked})))}
+
+
+def replacements(checked: list[Checked]) -> list[Replacement]:
+    """The rows that would change a tally already stored (same numbers: not a change), in the
+    file's order. Reads only: the import page shows them and asks before storing."""
+    existing = _existing(checked)
+    found = []
+    for row in checked:
+        tally = existing.get((row.counter.id, row.day))
+        if tally is not None:
+            before = TallyCounts(tally.returned, tally.immediate, tally.online, tally.postal)
+            if before != row.counts:
+                found.append(Replacement(row.number, row.counter, row.day, before, row.counts))
+    return found
+
+
+def import_tallies(rows: list[TallyRow], *, filename: str, counters: dict[str, Counter],
+                   scope: Unit | None, actor: User | str, today: date) -> ImportResult:
+    """Check every row, then store all of them or none.
+
+    `counters`: code → live counter the importer may touch; `scope`: the importer's unit (None
+    for the operator's CLI), under which the import's audit event is filed. A page asks
+    before an import that replaces stored tallies (`replacements`, then `store_import`)."""
+    return store_import(check_import(rows, counters=counters, today=today), filename=filename,
+                        scope=scope, actor=actor)
+
+
+def store_import(checked: list[Checked], *, filename: str, scope: Unit | None,
+                 actor: User | str) -> ImportResult:
+    """Store the checked rows of an import (new tallies, and replacing the stored ones)."""
     result, replaced_before = ImportResult(), []
-    existing = {(t.counter_id, t.day): t for t in db.session.scalars(
-        select(Tally).where(Tally.counter_id.in_({c.id for c, _d, _n in checked}),
-                            Tally.day.in_({d for _c, d, _n in checked})))}
-    for counter, day, counts in checked:
-        tally = existing.get((counter.id, day))
+    existing = _existing(checked)
+    for row in checked:
+        tally = existing.get((row.counter.id, row.day))
         if tally is None:
-            tally = Tally(counter=counter, day=day)
+            tally = Tally(counter=row.counter, day=row.day)
             db.session.add(tally)
             result.added += 1
         else:
             replaced_before.append(_state(tally))
             result.replaced += 1
-        _store(tally, counts)
+        _store(tally, row.counts)
     db.session.flush()
-    for counter, day in {(c.id, monday(d)) for c, d, _n in checked}:
+    for counter, day in {(c.counter.id, monday(c.day)) for c in checked}:
         resum_counter_week(counter, day)
-    hold_found({(c.id, d) for c, d, _n in checked})
+    hold_found({(c.counter.id, c.day) for c in checked})
     log_change(actor=actor, action="import", object_type="tally", object_id=filename[:64],
                unit=scope, before={"replaced": replaced_before} if replaced_before else None,
                after={"file": filename, "added": result.added, "replaced": result.replaced})

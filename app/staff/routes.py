@@ -1,5 +1,8 @@
 """Staff pages: thin handlers over app/domain/, scoped by app/auth/scope.py; each commits once."""
 
+import hashlib
+import json
+from dataclasses import astuple
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -17,18 +20,26 @@ from app.auth.scope import (
     units_in_scope,
 )
 from app.clock import local_today
-from app.confirm import ask_first
+from app.confirm import ask_first, sign_upload, signed_upload
 from app.db_setup import transaction
 from app.domain import RowsRejected
 from app.domain.org import add_counter, reissue_code, update_counter
-from app.domain.tallies import TallyCounts, TallyRejected, import_tallies, record_tally
+from app.domain.tallies import (
+    Replacement,
+    TallyCounts,
+    TallyRejected,
+    check_import,
+    record_tally,
+    replacements,
+    store_import,
+)
 from app.extensions import db
 from app.forms import EmptyForm, counter_choices, page_arg, unit_choices
 from app.models import Counter, Tally, Unit
 from app.spreadsheets import csv_bytes
 from app.staff import bp
 from app.staff.forms import CounterForm, ImportForm, TallyForm
-from app.staff.tally_files import read_tally_file
+from app.staff.tally_files import example_cell, read_tally_file
 
 
 @bp.route("/")
@@ -162,6 +173,9 @@ def tallies():
     return _tally_page(form, import_form, status=422 if form.errors else 200)
 
 
+IMPORT_PURPOSE = "tally-import"
+
+
 @bp.route("/tallies/import", methods=["POST"])
 @requires("tally")
 def tallies_import():
@@ -169,34 +183,70 @@ def tallies_import():
     if not import_form.validate_on_submit():
         return _tally_page(form, import_form, status=422)
     upload = import_form.file.data
-    filename = upload.filename or "upload"
+    return _import(upload.read(), (upload.filename or "upload")[:200], form, import_form)
+
+
+@bp.route("/tallies/import/confirm", methods=["POST"])
+@requires("tally")
+def tallies_import_confirm():
+    """An import that replaces stored tallies, confirmed after its page showed old → new."""
+    form, import_form = _tally_forms()
+    confirmed = signed_upload(IMPORT_PURPOSE)
+    if confirmed is None:
+        return _tally_page(form, import_form, status=422, import_problems=[_(
+            "Trang xác nhận đã quá hạn hoặc không còn đúng; chưa lưu gì. Hãy nhập tệp lại.")])
+    data, filename, shown = confirmed
+    return _import(data, filename, form, import_form, shown=shown)
+
+
+def _import(data: bytes, filename: str, form: TallyForm, import_form: ImportForm, *,
+            shown: str | None = None):
+    """Check the file; if it would change tallies already stored and its page has not shown
+    exactly those changes (`shown`), show them and ask; else store it."""
     in_scope = {c.code: c for c in db.session.scalars(counters_in_scope().where(Counter.active))}
     try:
-        rows = read_tally_file(upload.read(), filename)
+        rows = read_tally_file(data, filename)
         with transaction():
-            result = import_tallies(rows, filename=filename, counters=in_scope,
-                                    scope=current_user.unit, actor=current_user,
-                                    today=local_today())
+            checked = check_import(rows, counters=in_scope, today=local_today())
+            changes = replacements(checked)
+            asked = _digest_of(changes)
+            if changes and asked != shown:  # nothing stored: the page asks first
+                return render_template(
+                    "staff/tally_replace.html", changes=changes, rows=len(checked),
+                    confirm=sign_upload(data, filename, IMPORT_PURPOSE, asked),
+                    filename=filename, again=shown is not None)
+            result = store_import(checked, filename=filename, scope=current_user.unit,
+                                  actor=current_user)
     except RowsRejected as exc:
         problems = [(_("Dòng %(n)d: ", n=row) if row else "") + reason
                     for row, reason in exc.problems]
         return _tally_page(form, import_form, import_problems=problems, status=422)
     flash(_("Đã nhập tệp %(file)s: %(added)d dòng mới, %(replaced)d dòng thay thế.",
-            file=upload.filename, added=result.added, replaced=result.replaced), "info")
+            file=filename, added=result.added, replaced=result.replaced), "info")
     return redirect(url_for("staff.tallies"), code=303)
+
+
+def _digest_of(changes: list[Replacement]) -> str:
+    """What a confirmation page showed: every change, before and after (hashed, it is signed
+    into the page's form)."""
+    shown = [[c.number, c.counter.code, c.day.isoformat(), astuple(c.before), astuple(c.after)]
+             for c in changes]
+    return hashlib.sha256(json.dumps(shown).encode()).hexdigest()
 
 
 @bp.route("/tallies/example.csv")
 @requires("tally")
 def tallies_example():
-    """An example import file made of the viewer's own counters and today's date, so it
-    imports as it is (and shows the format with codes the clerk recognises)."""
+    """An example import file made of the viewer's own counters and today's date (the format,
+    with codes the clerk recognises); its counts say where a number goes ("VD 12"), so
+    imported as it is it is refused and replaces nothing."""
     counters = db.session.scalars(counters_in_scope().where(Counter.active).limit(3)).all()
     if not counters:
         abort(404)
     today = local_today().isoformat()
     data = csv_bytes(["date", "counter_code", "returned", "immediate", "online", "postal"],
-                     [[today, c.code, 12 + 7 * n, n, 1 + n, 0] for n, c in enumerate(counters)])
+                     [[today, c.code, *map(example_cell, (12 + 7 * n, n, 1 + n, 0))]
+                      for n, c in enumerate(counters)])
     return data, 200, {
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": 'attachment; filename="so-ho-so-tra-mau.csv"'}

@@ -5,6 +5,8 @@ Used by the tallies page and by `flask import-tallies`; storing the rows is
 app/domain/tallies.py's job.
 """
 
+from flask_babel import gettext as _
+
 from app.domain import RowsRejected
 from app.domain.codes import normalise_code
 from app.domain.tallies import TallyCounts, TallyRow
@@ -21,6 +23,15 @@ TALLY = Table(required=CANONICAL, aliases={
     "truc_tuyen": "online", "nop_truc_tuyen": "online",
     "buu_chinh": "postal", "qua_buu_chinh": "postal", "nop_qua_buu_chinh": "postal",
 })
+
+
+# The example file's counts say where a number goes ("VD 12"): imported as it is, every row is
+# refused with a message that says so, never stored over a real tally.
+EXAMPLE_MARK = "VD "
+
+
+def example_cell(number: int) -> str:
+    return f"{EXAMPLE_MARK}{number}"
 
 
 def read_tally_file(data: bytes, filename: str) -> list[TallyRow]:
@@ -41,6 +52,12 @@ def _parsed(raw_rows) -> list[TallyRow]:
     rows = []
     for number, raw in raw_rows:
         code = str(raw["counter_code"] or "")
+        if any(str(raw[c] or "").startswith(EXAMPLE_MARK) for c in CANONICAL[2:]):
+            rows.append(TallyRow(number=number, problem=_(
+                "đây là dòng của tệp mẫu (ô “%(cell)s”): thay các ô “VD …” bằng số thật của "
+                "quầy trước khi nhập", cell=next(str(raw[c]) for c in CANONICAL[2:]
+                                              if str(raw[c] or "").startswith(EXAMPLE_MARK)))))
+            continue
         try:
             rows.append(TallyRow(
                 number=number, code=normalise_code(code) or code, day=parse_date(raw["date"]),

@@ -72,3 +72,51 @@ def test_the_sticker_pdf_is_for_the_unit_the_page_shows(app, browser, live_serve
     assert "Quầy xã" in text and "Quầy phường" not in text
     assert len(PdfReader(pdf).pages) == 1
     context.close()
+
+
+def test_an_import_lands_where_its_problems_and_its_confirmation_are(app, browser, live_server,
+                                                                     tmp_path):
+    """1366×900 with a month of tallies listed below: after "Nhập tệp", the refusal is on the
+    first screen (it used to sit at y≈950); a file that would change a typed tally shows old →
+    new and stores only after "Thay … và nhập tệp"."""
+    with app.app_context():
+        province = make_unit()
+        commune = make_unit("XA", "UBND xã Thử", "commune", parent=province)
+        code = make_counter(commune, "Quầy 1").code
+        make_campaign(province)
+        make_user("clerk", "clerk", commune)
+        today = local_today()
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server}/login?next=/staff/tallies")
+    sign_in(page, "clerk")
+    page.wait_for_url("**/staff/tallies")
+    page.get_by_label("Số kết quả đã trả tại quầy").fill("20")
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    page.wait_for_load_state()
+    bad = tmp_path / "sai.csv"
+    bad.write_text(f"date,counter_code,returned,immediate,online,postal\n"
+                   f"{today.isoformat()},{code},nhiều,0,0,0\n", encoding="utf-8")
+    page.set_input_files("#i-file", bad)
+    page.get_by_role("button", name="Nhập tệp").click()
+    page.wait_for_load_state()
+    problems = page.locator("#import-problems")
+    box = problems.bounding_box()
+    page.screenshot(path=tmp_path / "import-refused.png")
+    assert "Dòng 2" in problems.inner_text() and box["y"] >= 0 and box["y"] + 40 < 900, box
+    changed = tmp_path / "moi.csv"
+    changed.write_text(f"date,counter_code,returned,immediate,online,postal\n"
+                       f"{today.isoformat()},{code},26,0,0,0\n", encoding="utf-8")
+    page.set_input_files("#i-file", changed)
+    page.get_by_role("button", name="Nhập tệp").click()
+    page.wait_for_load_state()
+    assert page.locator("table.replacements del").first.inner_text() == "20"
+    page.screenshot(path=tmp_path / "import-asks.png", full_page=True)
+    with app.app_context():
+        assert db.session.scalars(select(Tally)).one().returned == 20  # not yet
+    page.get_by_role("button", name="Thay 1 dòng và nhập tệp").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("0 dòng mới, 1 dòng thay thế").is_visible()
+    context.close()
+    with app.app_context():
+        assert db.session.scalars(select(Tally)).one().returned == 26
