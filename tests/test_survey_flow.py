@@ -309,16 +309,24 @@ def test_retired_code_says_no_longer_in_use(app, client, counter):
         db.session.commit()
     page = client.get("/q/ABCDEFGH")
     assert page.status_code == 410
-    assert "Mã này không còn sử dụng" in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert "Mã này không còn sử dụng" in html and "đã được thay bằng tem mới" in html
+    assert "replaced by a new one" in client.get("/q/ABCDEFGH?lang=en").get_data(as_text=True)
 
 
-def test_deactivated_counter_says_no_longer_in_use(app, client, counter):
+@pytest.mark.parametrize("closed", ["counter", "unit"])
+def test_a_closed_counters_sticker_says_it_was_closed_not_replaced(app, client, counter, closed):
     with app.app_context():
-        db.session.get(Counter, counter.id).active = False
+        found = db.session.get(Counter, counter.id)
+        (found if closed == "counter" else found.unit).active = False
         db.session.commit()
-    page = client.get(f"/q/{counter.code}")
-    assert page.status_code == 410
-    assert "Mã này không còn sử dụng" in page.get_data(as_text=True)
+    for path in (f"/q/{counter.code}", f"/q/{counter.code}/phan-anh"):
+        page = client.get(path)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 410, path
+        assert "Quầy đã ngừng khảo sát" in html and "thay bằng tem mới" not in html, path
+    english = client.get(f"/q/{counter.code}?lang=en").get_data(as_text=True)
+    assert "This counter no longer takes part" in english
 
 
 @pytest.mark.parametrize("situation", ["no campaign", "draft", "closed", "ended", "other unit"])

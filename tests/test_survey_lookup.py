@@ -69,7 +69,7 @@ def test_a_counter_closed_elsewhere_stores_nothing_from_a_cached_page(app, clien
     # Within SURVEY_LOOKUP_SECONDS this server may still show the form; the answer is refused.
     assert open_survey(client, counter.code)[0].status_code == 200
     sent = submit(client, counter.code, hidden=hidden)
-    assert sent.status_code == 410 and "Mã này không còn sử dụng" in sent.get_data(as_text=True)
+    assert sent.status_code == 410 and "Quầy đã ngừng khảo sát" in sent.get_data(as_text=True)
     assert count_responses(app) == 0
     declined = submit(client, counter.code, hidden=hidden, button="decline")
     assert declined.status_code == 410 and funnel(app, counter.id)["declined"] == 0
@@ -138,11 +138,12 @@ def test_the_one_statement_lookup_agrees_with_the_domains_rules(app):
         shut.active = False
         db.session.commit()
         for counter in counters:
-            found, retired = lookup.entry(counter.code.lower(), today)
+            found, gone = lookup.entry(counter.code.lower(), today)
             live, _ = find_by_public_code(counter.code)
-            if live is None:
-                assert (found, retired) == (None, True)
+            if live is None:  # its unit was closed
+                assert (found, gone) == (None, lookup.CLOSED)
                 continue
+            assert gone is None
             campaign = active_campaign_for(live, today)
             assert found.counter.hours == opening_hours(live.unit), counter.code
             assert found.counter.operator == live.operator

@@ -60,7 +60,7 @@ class LeanScan:
             if not within:
                 return None
             day = local_today()
-            found, _retired = lookup.entry(code, day)
+            found, _gone = lookup.entry(code, day)
             if found is None or found.campaign is None:
                 return None
             secret = tickets.new_csrf_secret()

@@ -91,21 +91,30 @@ def _entries() -> dict[str, CodeEntry]:
     return current_app.extensions.setdefault("khaosat.lookup", {})
 
 
-def entry(code: str, day: date) -> tuple[CodeEntry | None, bool]:
-    """(the code's entry, False) for a live counter, else (None, retired?) as
-    find_by_public_code says. Read from the database at most every SURVEY_LOOKUP_SECONDS."""
+# Why a code found no live counter, for the page to say what is true (None: no such code).
+REPLACED = "replaced"  # the counter has a new code: the old sticker was replaced
+CLOSED = "closed"  # the counter, or its unit, was closed
+
+
+def entry(code: str, day: date) -> tuple[CodeEntry | None, str | None]:
+    """(the code's entry, None) for a live counter, else (None, REPLACED / CLOSED / None for
+    no such code) as find_by_public_code says. Read from the database at most every
+    SURVEY_LOOKUP_SECONDS."""
     code = normalise_code(code)
     if code is None:
-        return None, False
+        return None, None
     now, entries = time.monotonic(), _entries()
     hit = entries.get(code)
     if hit is not None and hit.day == day and hit.expires > now:
-        return hit, False
+        return hit, None
     with db.engine.connect() as conn:  # Core on a pooled connection: no ORM session to run
         row = conn.execute(_card_query(), {"code": code, "day": day}).first()
-        if row is None or not row.live:
-            return None, row is not None or conn.execute(select(RetiredCode.code).where(
+        if row is not None and not row.live:
+            return None, CLOSED
+        if row is None:
+            replaced = conn.execute(select(RetiredCode.code).where(
                 RetiredCode.code == code)).first() is not None
+            return None, REPLACED if replaced else None
     card = CounterCard(id=row.id, code=row.code, name=row.name, operator=row.operator,
                        unit=UnitCard(row.unit_name),
                        hours=row.hours or current_app.config["OFFICE_HOURS"])
@@ -118,7 +127,7 @@ def entry(code: str, day: date) -> tuple[CodeEntry | None, bool]:
     found = CodeEntry(counter=card, campaign=campaign_card, day=day, expires=now + seconds)
     if seconds > 0:
         entries[code] = found
-    return found, False
+    return found, None
 
 
 @cache

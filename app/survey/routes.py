@@ -59,7 +59,7 @@ def _refused_limit(_limit=None):
     """One client opened or sent too many forms at one counter: a calm page (429), and the
     refusal counted for the counter's day."""
     day = local_today()
-    found, _retired = lookup.entry((request.view_args or {}).get("code", ""), day)
+    found, _gone = lookup.entry((request.view_args or {}).get("code", ""), day)
     counter = found.counter if found else None
     if counter is not None:
         with transaction():
@@ -78,9 +78,9 @@ def entry(code: str):
         if not (limits.within_limit("SURVEY_OPEN_LIMIT") if counted is None else counted):
             return _refused_limit()
     day = local_today()
-    found, retired = lookup.entry(code, day)  # cached for a short while (lookup.py)
+    found, gone = lookup.entry(code, day)  # cached for a short while (lookup.py)
     if found is None:
-        return _unknown(retired)
+        return _unknown(gone)
     if found.campaign is None:
         return render_template("survey/no_campaign.html", counter=found.counter)
     if tickets.answered_here_today(found.counter.id, day):
@@ -103,9 +103,9 @@ def entry(code: str):
 def submit(code: str):
     """A sent form: renewed, sent back to fix, refused, or stored once (steps.next_step)."""
     day = local_today()
-    found, retired = lookup.entry(code, day)
+    found, gone = lookup.entry(code, day)
     if found is None:
-        return _unknown(retired)
+        return _unknown(gone)
     counter, campaign = found.counter, found.campaign
     if campaign is None:
         return render_template("survey/no_campaign.html", counter=counter)
@@ -200,18 +200,19 @@ def database_unavailable(_error):
     return render_template("errors/error.html", code=503), 503
 
 
-def _unknown(retired: bool):
-    """No live counter has this code: 410 for a retired one (a replaced sticker), else 404."""
-    return render_template("survey/unknown.html", retired=retired), 410 if retired else 404
+def _unknown(gone: str | None):
+    """No live counter has this code: 410 saying why for one that was in use (replaced by a
+    new code, or its counter closed: lookup.REPLACED / CLOSED), else 404."""
+    return render_template("survey/unknown.html", gone=gone), 410 if gone else 404
 
 
 def _no_longer_live(code: str, day):
     """The page was shown from this server's cache, but the code was re-issued or retired, or
     the counter, unit or campaign closed since: nothing was stored; say what is true now."""
     lookup.forget(code)
-    found, retired = lookup.entry(code, day)
+    found, gone = lookup.entry(code, day)
     if found is None:
-        return _unknown(retired)
+        return _unknown(gone)
     return render_template("survey/no_campaign.html", counter=found.counter), 409
 
 
@@ -221,9 +222,9 @@ def _no_longer_live(code: str, day):
 @csrf.exempt  # an expired token re-shows the report with its text, as the survey does
 def pressure(code: str):
     """A citizen's anonymous report of pressure or interference: for Home Affairs only."""
-    counter, retired = find_by_public_code(code)
-    if counter is None:
-        return _unknown(retired)
+    counter, _retired = find_by_public_code(code)
+    if counter is None:  # say why, as the survey's page does
+        return _unknown(lookup.entry(code, local_today())[1])
     form = PressureForm()
     if request.method != "POST":
         return render_template("survey/pressure.html", form=form, counter=counter)
