@@ -127,6 +127,47 @@ def test_manager_adds_and_renames_counters_in_their_subtree(app, tree):
     assert "Lựa chọn không hợp lệ." in refused.get_data(as_text=True)
 
 
+def test_closing_a_counter_asks_first_and_says_the_sticker_stops(app, client, tree):
+    with app.app_context():
+        counter = db.session.scalar(select(Counter))
+        counter_id, code, unit_id = counter.id, counter.code, counter.unit_id
+    manager = login(app, "manager")
+    asked = post(manager, f"/staff/counters/{counter_id}", {"name": "Quầy đóng",
+                                                            "unit": unit_id})  # unticked
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Ngừng hoạt động quầy" in html
+    assert f"Tem QR của quầy (mã {code}) sẽ ngừng nhận phiếu ngay" in html
+    assert client.get(f"/q/{code}").status_code == 200  # asked, not yet done
+    done = confirm(manager, asked)
+    assert done.status_code == 303
+    assert "tem QR của quầy không còn nhận phiếu" in manager.get(
+        done.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        closed = db.session.get(Counter, counter_id)
+        assert (closed.active, closed.name) == (False, "Quầy đóng")  # the rest came along
+    scanned = client.get(f"/q/{code}")
+    assert scanned.status_code == 410 and "Quầy đã ngừng khảo sát" in scanned.get_data(
+        as_text=True)
+    # Saving a closed counter again asks nothing.
+    assert post(manager, f"/staff/counters/{counter_id}", {"name": "Quầy đóng",
+                                                           "unit": unit_id}).status_code == 303
+
+
+def test_a_new_account_has_no_unit_until_the_admin_chooses_one(app, tree):
+    admin = login(app, "admin")
+    form = admin.get("/admin/users/new").get_data(as_text=True)
+    unit_select = form.split('name="unit"')[1].split("</select>")[0]
+    # Nothing selected: the browser shows the first option, which is no unit.
+    assert unit_select.startswith('><option value="">— Chọn đơn vị —</option>')
+    assert "selected" not in unit_select
+    page = post(admin, "/admin/users/new", {"username": "moi", "role": "clerk", "unit": "",
+                                            "password": "mật khẩu ban đầu", "active": "y"})
+    html = page.get_data(as_text=True)
+    assert "Chọn đơn vị của tài khoản" in html and 'value="moi"' in html  # typed text kept
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.username == "moi")) is None
+
+
 def test_admin_creates_disables_and_resets_accounts(app, tree):
     admin = login(app, "admin")
     page = post(admin, "/admin/users/new", {"username": "thu", "role": "clerk", "unit": "XA",

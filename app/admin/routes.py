@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
+from wtforms import SelectChoice
 
 from app import figures
 from app.admin import audit_view, bp
@@ -116,8 +117,8 @@ def unit_edit(unit_id: int):
         if unit.active and not form.active.data and (page := ask_first(
                 title=_("Ngừng hoạt động đơn vị %(name)s?", name=unit.name),
                 consequence=_("Các quầy của đơn vị và các đơn vị cấp dưới sẽ không nhận phiếu "
-                              "khảo sát nữa: người dân quét tem tại đó sẽ thấy “Mã này không "
-                              "còn sử dụng”. Số liệu đã có vẫn được giữ."),
+                              "khảo sát nữa: người dân quét tem tại đó sẽ thấy “Quầy đã ngừng "
+                              "khảo sát”. Số liệu đã có vẫn được giữ."),
                 button=_("Ngừng hoạt động"), back=url_for("admin.unit_edit", unit_id=unit.id))):
             return page
         try:
@@ -149,11 +150,17 @@ def users():
 @requires("users")
 def user_new():
     form = UserForm()
-    form.unit.choices = unit_choices(units_in_scope(), by="code")
+    # No unit chosen for the admin: saving as is must not make a clerk for the whole province.
+    form.unit.choices = [SelectChoice("", _("— Chọn đơn vị —")),
+                         *unit_choices(units_in_scope(), by="code")]
     if request.method == "GET":
         form.role.data = "clerk"  # the least privilege unless the admin chooses more
     if form.is_submitted():
         valid = form.validate()
+        if not form.unit.data:
+            form.unit.errors.append(_("Chọn đơn vị của tài khoản: tài khoản chỉ thấy đơn vị "
+                                      "này và các đơn vị cấp dưới."))
+            valid = False
         try:  # every missing or weak field is shown at once, not one per attempt
             if not form.password.data:
                 raise AccountError(_("Nhập mật khẩu ban đầu cho tài khoản."))

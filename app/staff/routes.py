@@ -101,11 +101,23 @@ def counter_edit(counter_id: int):
     if request.method == "GET":
         form.unit.data = counter.unit_id
     if form.validate_on_submit():
+        closing = counter.active and not form.active.data
+        if closing and (page := ask_first(
+                title=_("Ngừng hoạt động quầy %(name)s?", name=counter.name),
+                consequence=_("Tem QR của quầy (mã %(code)s) sẽ ngừng nhận phiếu ngay: người dân "
+                              "quét tem sẽ thấy “Quầy đã ngừng khảo sát”. Số liệu đã có vẫn được "
+                              "giữ; đánh dấu lại “Đang hoạt động” thì tem dùng lại được.",
+                              code=counter.code),
+                button=_("Ngừng hoạt động"),
+                back=url_for("staff.counter_edit", counter_id=counter.id))):
+            return page
         with transaction():
             update_counter(counter, name=form.name.data, unit=unit_or_404(form.unit.data),
                            operator=form.operator.data, active=form.active.data,
                            actor=current_user)
-        flash(_("Đã lưu quầy %(name)s.", name=counter.name), "info")
+        flash(_("Quầy %(name)s đã ngừng hoạt động: tem QR của quầy không còn nhận phiếu.",
+                name=counter.name) if closing else _("Đã lưu quầy %(name)s.", name=counter.name),
+              "info")
         return redirect(url_for("staff.counters"), code=303)
     return render_template("staff/counter_form.html", form=form, counter=counter)
 
