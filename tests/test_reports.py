@@ -219,6 +219,10 @@ def test_periods_are_whole_weeks_inside_the_campaign(province):
     assert (custom.start, custom.end) == (monday, sunday)
     with pytest.raises(periods.PeriodError):
         periods.resolve(c, today, kind="week", value="not-a-week")
+    # An end before the start is refused with what is wrong, said the right way round.
+    with pytest.raises(periods.PeriodError,
+                       match="ngày kết thúc không được trước ngày bắt đầu"):
+        periods.resolve(c, today, kind="custom", start=sunday, end=monday)
 
 
 WEEKLY = {"commune_counter": (10, 3, 0, 12), "center_counter": (20, 2, 6, 4),

@@ -51,7 +51,8 @@ def resolve(campaign: Campaign, today: date, *, kind: str = "campaign", value: s
         last = first + timedelta(days=6)
     elif kind == "custom":
         if start is None or end is None or start > end:
-            raise PeriodError(_("Chọn ngày bắt đầu và ngày kết thúc (không sau ngày bắt đầu)."))
+            raise PeriodError(_("Chọn ngày bắt đầu và ngày kết thúc; ngày kết thúc không được "
+                                "trước ngày bắt đầu."))
         first, last = start, end
     else:  # the whole campaign
         first, last = span
