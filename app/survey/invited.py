@@ -102,8 +102,8 @@ def submit(token: str):
     if step == steps.TOO_FAST:
         with transaction():
             record_refusal(counter.id, invitation.returned_on, REFUSED_FAST)
-        return _show(form, invitation, campaign, clear_errors=True, notice=_(
-            "Ông/Bà vui lòng xem lại các câu trả lời bên dưới, rồi bấm Gửi một lần nữa."))
+        return _show(form, invitation, campaign, clear_errors=True,
+                     notice=survey_routes.too_fast_notice(form.ticket.data))
     try:
         stored = record_outcome(
             ticket=answer_ticket, counter=counter, day=invitation.returned_on,

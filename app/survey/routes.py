@@ -134,8 +134,8 @@ def submit(code: str):
     if step == steps.TOO_FAST:  # nobody reads the questions that fast
         with transaction():
             record_refusal(counter.id, day, REFUSED_FAST)
-        notice = _("Ông/Bà vui lòng xem lại các câu trả lời bên dưới, rồi bấm Gửi một lần nữa.")
-        return _show(form, counter, campaign, notice=notice, clear_errors=True)
+        return _show(form, counter, campaign, notice=too_fast_notice(form.ticket.data),
+                     clear_errors=True)
     if step == steps.ANSWERED:
         if previous := previous_outcome(form.ticket.data):
             return _done(previous, found)  # this very form, sent again
@@ -198,6 +198,13 @@ def database_unavailable(_error):
     with suppress(SQLAlchemyError):  # the connection itself is gone; the pool replaces it
         db.session.rollback()
     return render_template("errors/error.html", code=503), 503
+
+
+def too_fast_notice(ticket: str | None) -> str:
+    """What a form sent sooner than SURVEY_MIN_SECONDS after it opened says: every answer is
+    kept, and how long to wait before pressing Gửi again."""
+    return _("Câu trả lời của Ông/Bà vẫn được giữ nguyên. Vui lòng xem lại các câu bên dưới "
+             "rồi bấm Gửi sau khoảng %(n)d giây nữa.", n=tickets.seconds_to_wait(ticket))
 
 
 def _unknown(gone: str | None):

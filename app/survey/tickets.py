@@ -10,6 +10,7 @@
   nothing about it.
 """
 
+import math
 import secrets
 import time
 from datetime import date, datetime, timedelta
@@ -96,6 +97,17 @@ def check_ticket(ticket: str | None, counter_id: int) -> str:
     if age < current_app.config["SURVEY_MIN_SECONDS"]:
         return TICKET_TOO_FAST
     return TICKET_OK
+
+
+def seconds_to_wait(ticket: str | None) -> int:
+    """How many more seconds a form sent too fast must wait before its ticket carries it
+    (at least 1), for the page to say so."""
+    try:
+        issued_at = _signer("survey-ticket").loads(ticket or "")[2]
+    except (BadSignature, ValueError, TypeError, IndexError):
+        return current_app.config["SURVEY_MIN_SECONDS"]
+    left = current_app.config["SURVEY_MIN_SECONDS"] - (now_seconds() - issued_at)
+    return max(1, math.ceil(left))
 
 
 # --- the phone's own memory ---------------------------------------------------------------

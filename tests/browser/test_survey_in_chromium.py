@@ -75,6 +75,9 @@ def test_missing_answer_is_shown_next_to_its_question(app, live_server, phone, c
     phone.get_by_role("button", name="Gửi").click()
     phone.wait_for_load_state()
     assert phone.locator("#officer .error").inner_text() == "Vui lòng chọn một câu trả lời."
+    # The page lands on the summary (#loi), not on the introduction: it is on screen 1.
+    summary = phone.locator("#loi .summary").bounding_box()
+    assert phone.url.endswith("#loi") and 0 <= summary["y"] < 667 - summary["height"], summary
     assert phone.locator("#overall").get_by_label("Rất hài lòng", exact=True).is_checked()
     assert phone.get_by_label("Góp ý thêm").input_value() == "Nhanh gọn."
     assert count_responses(app) == 0
@@ -130,7 +133,7 @@ def test_the_survey_can_be_answered_with_the_keyboard_alone(app, browser, live_s
     def focused(name: str) -> None:
         assert page.evaluate("document.activeElement.name") == name
 
-    tab(2)  # the "Không tham gia" button, then the first question
+    tab(3)  # the language switch, the "Không tham gia" button, then the first question
     focused("channel")
     page.keyboard.press("Space")  # in person (the first choice)
     tab()
@@ -204,3 +207,15 @@ def test_an_invited_citizen_answers_once_from_the_link_in_the_text(app, live_ser
         response = db.session.scalars(select(Response)).one()
         answers = {a.question_key: a.value for a in response.answers}
     assert answers["overall"] == 5 and answers["procedure"] == 5 and answers["officer"] == 3
+
+
+def test_the_language_switch_is_a_full_size_target_at_the_top(app, live_server, phone,
+                                                               counter):
+    phone.goto(f"{live_server}/q/{counter.code}")
+    switch = phone.get_by_role("link", name="English")
+    box = switch.bounding_box()
+    assert box["y"] < 60 and box["height"] >= 44 and box["width"] >= 44, box
+    switch.click()
+    phone.wait_for_load_state()
+    assert phone.get_by_role("link", name="Tiếng Việt").bounding_box()["y"] < 60
+    assert phone.get_by_role("button", name="Send").is_visible()
