@@ -302,6 +302,23 @@ def test_unknown_code_gets_a_clear_404(client, counter, code):
     assert "Code not found" in client.get(f"/q/{code}?lang=en").get_data(as_text=True)
 
 
+def test_the_comment_says_it_is_optional_once(client, counter):
+    for lang, word in (("vi", "không bắt buộc"), ("en", "optional")):
+        html = client.get(f"/q/{counter.code}?lang={lang}").get_data(as_text=True)
+        comment = html.split('for="comment"')[1].split("</fieldset>")[0]
+        assert comment.lower().count(word) == 1, (lang, comment)
+
+
+def test_an_unknown_page_has_the_header_a_way_home_and_english(client):
+    page = client.get("/khong-co-trang-nay")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 404 and "Không tìm thấy trang" in html
+    assert "<header>" in html and "Khảo sát mức độ hài lòng" in html
+    assert '<a href="/">Về trang đầu</a>' in html and 'href="?lang=en"' in html
+    english = client.get("/khong-co-trang-nay?lang=en").get_data(as_text=True)
+    assert "Page not found" in english and "Back to the start page" in english
+
+
 def test_retired_code_says_no_longer_in_use(app, client, counter):
     with app.app_context():
         db.session.add(RetiredCode(code="ABCDEFGH", counter_id=counter.id,
