@@ -2,6 +2,7 @@
 
 import io
 import logging
+import os
 import uuid
 from datetime import date
 from types import SimpleNamespace
@@ -193,7 +194,14 @@ def _gunicorn_logger():
 
     from gunicorn.config import Config
 
-    settings = runpy.run_path("gunicorn.conf.py")
+    before = os.environ.get("KHAOSAT_ENV")
+    try:
+        settings = runpy.run_path("gunicorn.conf.py")
+    finally:  # it sets KHAOSAT_ENV=production in os.environ: not for later tests' children
+        if before is None:
+            os.environ.pop("KHAOSAT_ENV", None)
+        else:
+            os.environ["KHAOSAT_ENV"] = before
     cfg = Config()
     cfg.set("accesslog", "-")
     cfg.set("access_log_format", settings["access_log_format"])
