@@ -1,4 +1,5 @@
-# khaosat: `make run` serves the demo on http://127.0.0.1:5000, `make test` runs every test.
+# khaosat: `make run` serves the demo on http://127.0.0.1:5000 (HOST=0.0.0.0: to phones on the
+# same network), `make test` runs every test.
 # Both set themselves up on a fresh machine (virtualenv, packages, database, translations).
 
 PYTHON ?= python3
@@ -9,6 +10,12 @@ PG_TEST_URL ?= postgresql://127.0.0.1:5432/test
 # The PostgreSQL run keeps login rate limits in Redis, as production does.
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PACKAGES := $(shell grep -v '^\#' .ci/debian-packages.txt)
+# `make run HOST=0.0.0.0` serves the demo to phones on the same network: its links and stickers
+# then carry this machine's network address (or PUBLIC_BASE_URL, if set), not 127.0.0.1.
+HOST ?= 127.0.0.1
+PORT ?= 5000
+SEEN_AS := $(if $(filter 0.0.0.0,$(HOST)),$(firstword $(shell hostname -I 2>/dev/null) 127.0.0.1),$(HOST))
+RUN_URL := $(or $(PUBLIC_BASE_URL),http://$(SEEN_AS):$(PORT))
 
 .PHONY: run test test-sqlite test-postgres lint setup system-deps translations messages clean lock
 
@@ -16,12 +23,12 @@ run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo; echo "Survey links of the demo counters (open one on a phone or a narrow window):"
-	@$(FLASK) list-counters
+	@PUBLIC_BASE_URL=$(RUN_URL) $(FLASK) list-counters
 	@echo; echo "Reports only read. Production's cron moves answers (move-answers, every 15 minutes)"
 	@echo "and sums finished weeks (sum-weeks, hourly); here answers move at once, and a week not"
 	@echo "summed yet is read from the daily rows: $(FLASK) sum-weeks sums it (README: Production)."
-	@echo; echo "Serving on http://127.0.0.1:5000  (Ctrl+C to stop)"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo; echo "Serving on $(RUN_URL)  (Ctrl+C to stop; make run HOST=0.0.0.0 for phones on this network)"
+	PUBLIC_BASE_URL=$(RUN_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup system-deps lint test-sqlite test-postgres
 

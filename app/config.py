@@ -4,6 +4,7 @@ Production (KHAOSAT_ENV=production, the default under gunicorn.conf.py) refuses 
 """
 
 import os
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET = "dev-only-not-a-secret"  # noqa: S105  (known on purpose: refused in production)
 
@@ -27,6 +28,7 @@ def from_environment(instance_path: str) -> dict:
             os.environ.get("DATABASE_URL") or _sqlite_url(instance_path)
         ),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PUBLIC_BASE_URL_ALLOW_HTTP": os.environ.get("PUBLIC_BASE_URL_ALLOW_HTTP") == "1",
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # "json": the app's and gunicorn's logs as one JSON object a line.
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
@@ -129,6 +131,29 @@ def sms_backend(config) -> str:
         "none" if config["KHAOSAT_ENV"] == "production" else "console")
 
 
+# Addresses no phone can open: a sticker or text carrying one is worthless.
+_THIS_MACHINE = ("127.0.0.1", "localhost", "0.0.0.0", "::1")  # noqa: S104 (a check, no bind)
+
+
+def check_public_url(config: dict) -> None:
+    """Production prints PUBLIC_BASE_URL on every sticker and in every SMS: it must be the
+    site's real address, over https (a sticker printed with 127.0.0.1 can be thrown away).
+    PUBLIC_BASE_URL_ALLOW_HTTP=1 lets an intranet pilot (or a bench on this machine) use
+    http."""
+    url = str(config.get("PUBLIC_BASE_URL") or "")
+    parts = urlsplit(url)
+    pilot = config.get("PUBLIC_BASE_URL_ALLOW_HTTP")  # the operator's explicit choice
+    if parts.scheme not in ("https", "http") or not parts.hostname or (
+            parts.hostname in _THIS_MACHINE and not pilot):
+        raise ConfigError(
+            "KHAOSAT_ENV=production needs PUBLIC_BASE_URL, the address citizens' phones open "
+            f"(e.g. https://khaosat.tinh.gov.vn): it is printed on every sticker, not {url!r}.")
+    if parts.scheme == "http" and not pilot:
+        raise ConfigError(
+            "PUBLIC_BASE_URL must be https in production (stickers and texts carry it); for an "
+            "intranet pilot over plain http set PUBLIC_BASE_URL_ALLOW_HTTP=1.")
+
+
 def check(config: dict) -> None:
     """Refuse to run production with a secret anyone can read in this repository, or with
     invitations' links printed to the console (a log line would answer in a citizen's place)."""
@@ -137,6 +162,8 @@ def check(config: dict) -> None:
             "KHAOSAT_ENV=production needs SECRET_KEY set to a long random value "
             "(python -c 'import secrets; print(secrets.token_hex(32))')."
         )
+    if config["KHAOSAT_ENV"] == "production":
+        check_public_url(config)
     backend = sms_backend(config)
     if backend not in ("none", "console", "http"):
         raise ConfigError(f"SMS_BACKEND must be none, console or http, not {backend!r}.")

@@ -448,7 +448,7 @@ def scan(opts, url: str, work: Path) -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "KHAOSAT_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-           "DATABASE_URL": url, "PUBLIC_BASE_URL": base,
+           "DATABASE_URL": url, "PUBLIC_BASE_URL": base, "PUBLIC_BASE_URL_ALLOW_HTTP": "1",
            "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI",
                                                    "redis://127.0.0.1:6379/0"),
            "SURVEY_MIN_SECONDS": "0", "GUNICORN_WORKERS": "2",
