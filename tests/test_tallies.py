@@ -282,6 +282,45 @@ def test_the_example_file_is_made_of_the_clerks_own_counters_and_is_not_importab
     assert upload(clerk, "so-ho-so-tra.csv", filled.encode()).status_code == 200
 
 
+def test_the_list_of_tallies_is_filtered_and_paged_newest_first(app, clerk, setup):
+    rows = "".join(f"{day(setup, n)},{code},{10 + n},0,0,0\n"
+                   for n in range(20) for code in (setup["one"], setup["two"]))
+    assert upload(clerk, "thang.csv", f"{HEADER}\n{rows}".encode()).status_code == 303
+    with app.app_context():
+        one = db.session.scalar(select(Tally.counter_id).join(Tally.counter).where(
+            Tally.counter.has(code=setup["one"])))
+
+    def listed(query: str) -> list[str]:
+        html = clerk.get(f"/staff/tallies?{query}").get_data(as_text=True)
+        table = html.split('<table class="list tallies">')[1].split("</table>")[0]
+        return re.findall(r'<td data-label="Ngày">([\d/]+)</td>', table)
+
+    # 40 tallies: a page of 50 holds them, newest first.
+    everything = listed("")
+    assert len(everything) == 40 and everything[0] == setup["today"].strftime("%d/%m/%Y")
+    # One counter, and a span of days.
+    since = (setup["today"] - timedelta(days=4)).isoformat()
+    assert len(listed(f"counter={one}&since={since}")) == 5
+    until = (setup["today"] - timedelta(days=10)).isoformat()
+    assert listed(f"counter={one}&until={until}") == [
+        (setup["today"] - timedelta(days=n)).strftime("%d/%m/%Y") for n in range(10, 20)]
+    # Another counter's id (outside the choices) is refused, not shown.
+    html = clerk.get("/staff/tallies?counter=999999").get_data(as_text=True)
+    assert "Lựa chọn không hợp lệ." in html
+
+
+def test_the_list_of_tallies_comes_a_page_at_a_time(app, clerk, setup, monkeypatch):
+    from app.staff import routes
+
+    monkeypatch.setattr(routes, "TALLIES_PER_PAGE", 3)
+    rows = "".join(f"{day(setup, n)},{setup['one']},{10 + n},0,0,0\n" for n in range(5))
+    upload(clerk, "tuan.csv", f"{HEADER}\n{rows}".encode())
+    first = clerk.get("/staff/tallies").get_data(as_text=True)
+    assert 'rel="next"' in first and first.count('<td data-label="Ngày">') == 3
+    second = clerk.get("/staff/tallies?page=2").get_data(as_text=True)
+    assert 'rel="prev"' in second and second.count('<td data-label="Ngày">') == 2
+
+
 def test_the_counter_list_is_grouped_by_unit_and_names_each_code(app, clerk, setup):
     html = clerk.get("/staff/tallies").get_data(as_text=True)
     assert '<optgroup label="UBND xã Thử">' in html

@@ -6,7 +6,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.domain.tallies import MAX_COUNT
-from app.forms import Form
+from app.forms import Form, sane_date
 
 
 class CounterForm(Form):
@@ -36,3 +36,14 @@ class TallyForm(Form):
 class ImportForm(Form):
     file = FileField(_l("Tệp CSV hoặc XLSX xuất từ hệ thống một cửa"),
                      validators=[FileRequired(message=_l("Chọn một tệp."))])
+
+
+class TallyFilterForm(Form):
+    """Which tallies the list shows: one counter (or all of the scope) and a span of days."""
+
+    class Meta:
+        csrf = False
+
+    counter = SelectField(_l("Quầy"), validators=[Optional()])
+    since = DateField(_l("Từ ngày"), validators=[Optional(), sane_date])
+    until = DateField(_l("Đến ngày"), validators=[Optional(), sane_date])

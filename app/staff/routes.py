@@ -8,8 +8,9 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import lazyload
+from wtforms import SelectChoice
 
 from app.auth.scope import (
     counter_or_404,
@@ -38,7 +39,7 @@ from app.forms import EmptyForm, counter_choices, page_arg, unit_choices
 from app.models import Counter, Tally, Unit
 from app.spreadsheets import csv_bytes
 from app.staff import bp
-from app.staff.forms import CounterForm, ImportForm, TallyForm
+from app.staff.forms import CounterForm, ImportForm, TallyFilterForm, TallyForm
 from app.staff.tally_files import example_cell, read_tally_file
 
 
@@ -143,14 +144,34 @@ def counter_reissue(counter_id: int):
 
 # --- tallies ----------------------------------------------------------------------------
 
+TALLIES_PER_PAGE = 50  # a day of a province is ~1,000 rows: a page, newest first
+
+
 def _tally_page(form: TallyForm, import_form: ImportForm, *, problems=(), import_problems=(),
                 status: int = 200):
     """The page; `problems` are shown with the manual form, `import_problems` with the file
-    field, each where the person is looking."""
-    since = local_today() - timedelta(days=31)
-    recent = db.session.execute(tallies_in_scope().where(Tally.day >= since).limit(200)).all()
+    field, each where the person is looking. The list below: the scope's tallies filtered by
+    counter and days (the last 31 by default), newest first, a page at a time."""
+    shown = TallyFilterForm(request.args)
+    shown.counter.choices = [SelectChoice("", _("Tất cả quầy")), *(
+        SelectChoice(str(c.value), c.label, optgroup=c.optgroup) for c in form.counter.choices)]
+    query = tallies_in_scope()
+    if shown.validate():
+        if shown.counter.data:
+            query = query.where(Tally.counter_id == int(shown.counter.data))
+        since = shown.since.data or local_today() - timedelta(days=30)
+        query = query.where(Tally.day >= since)
+        if shown.until.data:
+            query = query.where(Tally.day <= shown.until.data)
+    else:
+        query = query.where(false())  # the filter's errors are shown, not every tally
+    page = page_arg(request.args)
+    rows = db.session.execute(query.offset((page - 1) * TALLIES_PER_PAGE)
+                              .limit(TALLIES_PER_PAGE + 1)).all()
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("staff/tallies.html", form=form, import_form=import_form,
-                           recent=recent, problems=problems,
+                           recent=rows[:TALLIES_PER_PAGE], more=len(rows) > TALLIES_PER_PAGE,
+                           page=page, filters=filters, shown=shown, problems=problems,
                            import_problems=import_problems), status
 
 
