@@ -1,5 +1,7 @@
 """A clerk logs in with a real browser and records today's returned results."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -12,14 +14,21 @@ from tests.helpers import sign_in
 pytestmark = pytest.mark.browser
 
 
-def test_clerk_logs_in_and_records_a_tally(app, browser, live_server, tmp_path):
+@pytest.fixture
+def clerk_counter(app) -> tuple[str, date]:
+    """A commune's counter in a running campaign and its clerk: the counter's code, today."""
     with app.app_context():
         province = make_unit()
         commune = make_unit("XA", "UBND xã Thử", "commune", parent=province)
-        make_counter(commune, "Quầy 1")
+        code = make_counter(commune, "Quầy 1").code
         make_campaign(province)
         make_user("clerk", "clerk", commune)
-        today = local_today()
+        return code, local_today()
+
+
+def test_clerk_logs_in_and_records_a_tally(app, browser, live_server, clerk_counter,
+                                           tmp_path):
+    today = clerk_counter[1]
     context = browser.new_context(viewport={"width": 1024, "height": 900})
     page = context.new_page()
     page.goto(f"{live_server}/staff/tallies")
@@ -75,17 +84,11 @@ def test_the_sticker_pdf_is_for_the_unit_the_page_shows(app, browser, live_serve
 
 
 def test_an_import_lands_where_its_problems_and_its_confirmation_are(app, browser, live_server,
-                                                                     tmp_path):
+                                                                     clerk_counter, tmp_path):
     """1366×900 with a month of tallies listed below: after "Nhập tệp", the refusal is on the
     first screen (it used to sit at y≈950); a file that would change a typed tally shows old →
     new and stores only after "Thay … và nhập tệp"."""
-    with app.app_context():
-        province = make_unit()
-        commune = make_unit("XA", "UBND xã Thử", "commune", parent=province)
-        code = make_counter(commune, "Quầy 1").code
-        make_campaign(province)
-        make_user("clerk", "clerk", commune)
-        today = local_today()
+    code, today = clerk_counter
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()
     page.goto(f"{live_server}/login?next=/staff/tallies")
