@@ -94,6 +94,18 @@ def satisfaction_rate(satisfied: int, answered: int) -> Decimal | None:
     return percent(satisfied, answered)
 
 
+def satisfaction_by_channel(levels: list[int], invited: list[int],
+                            k: int) -> tuple[Decimal | None, Decimal | None]:
+    """Satisfaction (QR sticker, SMS invitation) from the overall levels 1 … 5 of the answers
+    released in batches shown by channel: of them all, and of those by an SMS link (the rest
+    came by the sticker). A channel with fewer than K such answers has no figure."""
+    sticker = [both - link for both, link in zip(levels, invited, strict=True)]
+    return tuple(
+        None if is_suppressed(sum(part), k) else
+        satisfaction_rate(sum(part[value - 1] for value in SATISFIED_VALUES), sum(part))
+        for part in (sticker, invited))
+
+
 Z_95 = 1.959963984540054  # the normal quantile for a two-sided 95 % interval
 
 

@@ -108,7 +108,9 @@ def submit(client, code: str, answers: dict | None = None, *, hidden: dict | Non
 
 def stored_rollups() -> tuple[dict, dict]:
     """The daily roll-ups as stored, in the shape domain/rollups.recount_rollups() returns."""
-    levels = [getattr(ResponseDay, f"overall_{n}") for n in range(1, 6)]
+    levels = [getattr(ResponseDay, f"{name}_{n}") for name in ("overall", "invited")
+              for n in range(1, 6)]
+    levels.insert(5, ResponseDay.invited)
     days = {(r.campaign_id, r.counter_id, r.day): tuple(r[3:])
             for r in db.session.execute(select(ResponseDay.campaign_id, ResponseDay.counter_id,
                                                ResponseDay.day, ResponseDay.responses, *levels))}

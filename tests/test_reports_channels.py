@@ -7,7 +7,8 @@ through the app, as in production."""
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from html import unescape
 
 import pytest
 from openpyxl import load_workbook
@@ -140,3 +141,148 @@ def test_the_exports_carry_the_same_channel_figures(province, tmp_path):
     assert "Theo kênh: tem QR tại quầy và tin nhắn mời" in text
     assert "Quét tem QR tại quầy 4 13,33%" in text and "Tin nhắn mời (SMS) 2 6,67%" in text
     assert "5 0 4 (80,00%) 3 (60,00%)" in text
+
+
+# --- satisfaction by channel: batches whose channels each hold none or K or more ---------
+
+def test_the_batch_rule_waits_for_each_channel_to_hold_none_or_k():
+    from app.domain.weeks import APART_WAIT, file_batches
+
+    w = [monday_of_week(n) for n in range(8)]
+    # No invitation: a batch closes at K, as it always did.
+    assert file_batches({w[0]: (3, 0), w[1]: (2, 0), w[2]: (4, 0)}, w, 5) == [
+        ([w[0], w[1]], w[1], True)]
+    # 4 by sticker and 1 by SMS: K in all, but 1 by SMS would be shown alone; the next week
+    # brings 2 and 4 more: 6 and 5, each K or more.
+    assert file_batches({w[0]: (5, 1), w[1]: (6, 4)}, w, 5) == [([w[0], w[1]], w[1], True)]
+    # Nothing more comes by SMS: filed APART_WAIT after it first held K, for both channels
+    # together only; a later week starts a batch of its own.
+    assert timedelta(weeks=4) == APART_WAIT
+    assert file_batches({w[0]: (5, 1), w[5]: (7, 0)}, w, 5) == [
+        ([w[0]], w[4], False), ([w[5]], w[5], True)]
+    # Still gathering, or waiting before APART_WAIT: nothing closes.
+    assert file_batches({w[0]: (4, 0)}, w, 5) == []
+    assert file_batches({w[0]: (5, 2)}, w[:4], 5) == []
+
+
+def monday_of_week(n: int) -> date:
+    return date(2026, 1, 5) + timedelta(weeks=n)
+
+
+@pytest.fixture
+def channels(app):
+    """A campaign of seven weeks (W1 … W7, W7 the last complete one), K = 5. Counter A: in W1
+    4 answers by its sticker (overall 4, 5, 5, 2) and 2 by SMS (3, 4); in W2 2 by sticker
+    (5, 5) and 3 by SMS (1, 4, 5). Counter B: in W1 5 by sticker (all 4). Counter C: in W1
+    4 by sticker (4, 4, 4, 4) and 1 by SMS (5), then nothing. Invitations sent at A and C."""
+    from app.domain.invitations import count_funnel
+    from app.domain.responses import store_outcome
+    from app.domain.screening import OUTCOME_COMPLETED
+
+    with app.test_request_context():
+        end = periods.last_reportable_day(local_today())
+        w1 = end - timedelta(days=6 + 6 * 7)
+        top = make_unit("TINH", "Tỉnh Thử")
+        a, b, c = (make_counter(top, f"Quầy {name}") for name in "ABC")
+        campaign = make_campaign(top, starts_on=w1, ends_on=local_today() + timedelta(days=30))
+
+        def answers(counter, week: int, levels, *, invited: bool = False):
+            day = w1 + timedelta(days=7 * (week - 1) + 2)
+            for level in levels:
+                store_outcome(counter_id=counter.id, day=day, outcome=OUTCOME_COMPLETED,
+                              campaign=campaign, answers={"overall": level}, invited=invited)
+            if invited:
+                count_funnel(counter.id, day, sent=len(levels), answered=len(levels))
+
+        answers(a, 1, (4, 5, 5, 2))
+        answers(a, 1, (3, 4), invited=True)
+        answers(a, 2, (5, 5))
+        answers(a, 2, (1, 4, 5), invited=True)
+        answers(b, 1, (4, 4, 4, 4, 4))
+        answers(c, 1, (4, 4, 4, 4))
+        answers(c, 1, (5,), invited=True)
+        db.session.commit()
+        make_user("admin", "admin", top)
+    admin = login(app, "admin")
+    admin.w1 = w1
+    return admin
+
+
+def channel_satisfaction(html: str) -> list[list[str]]:
+    """(channel, satisfaction) per row of the channels table, as a reader sees them."""
+    table = html.split('<table class="list channels">')[1].split("</table>")[0]
+    rows = [[unescape(re.sub(r"</?[a-z][^>]*>", "", cell)).strip()
+             for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+            for row in table.split("<tr")[2:]]
+    return [[row[0], row[-1]] for row in rows]
+
+
+def hint_after_channels(html: str) -> str:
+    return " ".join(html.split('<table class="list channels">')[1].split('<p class="hint">')[1]
+                    .split("</p>")[0].split())
+
+
+@pytest.mark.parametrize("summed", [False, True])
+def test_satisfaction_by_channel_from_batches_each_channel_none_or_k(app, channels, summed):
+    if summed:
+        assert app.test_cli_runner().invoke(args=["sum-weeks"]).exit_code == 0
+    html = channels.get("/reports/").get_data(as_text=True)
+    # Sticker, in batches apart: A's 6 (4, 5, 5, 2, 5, 5: 5 satisfied) and B's 5 (all 4):
+    # 10 of 11 = 90,91 %. SMS: A's 5 (3, 4, 1, 4, 5): 3 of 5 = 60,00 %. C's batch (4 by
+    # sticker, 1 by SMS) waited four weeks and counts for both only: 21 answers, 8 + 5 + 5
+    # satisfied = 18 of 21 = 85,71 %.
+    assert channel_satisfaction(html) == [["Quét tem QR tại quầy", "90,91%"],
+                                          ["Tin nhắn mời (SMS)", "60,00%"],
+                                          ["Cả hai kênh", "85,71%"]]
+    assert ("11 phiếu qua tem và 5 phiếu qua tin nhắn; 5 phiếu của các đợt khác chỉ được "
+            "tính chung") in hint_after_channels(html)
+    # W1 alone: only B's batch is filed in it (A's fills in W2, C's in W5): no SMS figure.
+    w1 = channels.w1
+    first = channels.get(f"/reports/?period=custom&start={w1}&end={w1 + timedelta(days=6)}")
+    assert channel_satisfaction(first.get_data(as_text=True)) == [
+        ["Quét tem QR tại quầy", "100,00%"], ["Tin nhắn mời (SMS)", "< 5 phiếu"],
+        ["Cả hai kênh", "100,00%"]]
+
+
+def test_exports_and_pdf_carry_satisfaction_by_channel(channels, tmp_path):
+    require_tools()
+    book = load_workbook(io.BytesIO(channels.get("/reports/export.xlsx").data))
+    header = [c.value for c in book.worksheets[0][3]]
+    total = dict(zip(header, [c.value for c in book.worksheets[0][4]], strict=True))
+    assert (total["Tỷ lệ hài lòng qua tem QR (%)"],
+            total["Tỷ lệ hài lòng qua tin nhắn mời (%)"]) == (90.91, 60)
+    counters = {row[2]: dict(zip(header, row, strict=True))
+                for row in book.worksheets[2].iter_rows(min_row=4, values_only=True)}
+    # B invited nobody: all its answers came by the sticker. C's one batch is shown together.
+    assert [counters[name]["Tỷ lệ hài lòng qua tin nhắn mời (%)"] for name in
+            ("Quầy A", "Quầy B", "Quầy C")] == [60, "< 5 phiếu", "< 5 phiếu"]
+    assert counters["Quầy B"]["Tỷ lệ hài lòng qua tem QR (%)"] == 100
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(channels.get("/reports/report.pdf").data)
+    text = " ".join(pdf_text(pdf).split())
+    # No tally in this campaign: no response rate, satisfaction all the same.
+    assert ("Quét tem QR tại quầy 0 chưa có số liệu 90,91% Tin nhắn mời (SMS) 0 chưa có số "
+            "liệu 60,00% Cả hai kênh 0 chưa có số liệu 85,71%") in text
+    assert "5 phiếu của các đợt khác chỉ được tính chung" in text
+
+
+def test_answers_through_links_are_counted_as_invited_in_the_rollups(app, province):
+    from sqlalchemy import func, select
+
+    from app.models import Response, ResponseDay
+
+    with app.app_context():
+        # The 3 answers through links (2 on the tallied day, 1 on the other), moved by the
+        # inbox, and none of the sticker's: in the raw rows and the daily roll-ups.
+        assert db.session.scalar(select(func.count()).where(Response.invited)) == 3
+        assert sorted(db.session.scalars(select(ResponseDay.invited))) == [0, 1, 2]
+
+
+def test_a_recount_of_the_raw_rows_gives_the_channel_again(app, channels):
+    from app.domain.rollups import recount_rollups
+    from tests.helpers import stored_rollups
+
+    with app.app_context():
+        days, _answers = stored_rollups()
+        assert sum(day[6] for day in days.values()) == 6  # A's 2 + 3 and C's 1 by SMS
+        assert (days, _answers) == recount_rollups()

@@ -24,7 +24,7 @@ from app.models import (
     Tally,
 )
 from app.reports import periods
-from app.reports.queries import counters_under, figures_by
+from app.reports.queries import channel_answers, counters_under, figures_by
 from app.reports.tables import unit_report
 from tests.factories import make_campaign, make_counter, make_unit
 from tests.helpers import confirm_upload, csrf_token_of, login
@@ -246,8 +246,9 @@ def test_a_report_sums_nothing_and_sum_weeks_sums_them_all(app, runner):
 
 
 def test_weeks_read_day_by_day_give_the_same_figures_as_summed_weeks(app, runner):
-    """Counts and released answers, per counter, unit and week, and every question's answers
-    and the comments: the same whether no week, some weeks or every week is summed."""
+    """Counts and released answers, per counter, unit and week, the answers shown by channel,
+    and every question's answers and the comments: the same whether no week, some weeks or
+    every week is summed."""
     from app.models import Unit
     from app.reports.details import comments_for, details_for
 
@@ -269,14 +270,20 @@ def test_weeks_read_day_by_day_give_the_same_figures_as_summed_weeks(app, runner
             assert len(grouped[1][0]) > 1 and any(grouped[0][1].values())
             report = unit_report(campaign, province, province, period.start, period.end)
             shares = details_for(report, "vi", shares=True).shares
+            by_channel = [{k: tuple(vars(c) for c in v) for k, v in channel_answers(
+                campaign, counters_under(province), period.start, period.end, by=by).items()}
+                for by in ("counter", "unit")]
+            assert any(invited.responses for _both, invited in
+                       channel_answers(campaign, ids, period.start, period.end,
+                                       by="counter").values())  # the demo invites by SMS
             return (tuple(tuple({k: vars(v) for k, v in part.items()} for part in pair)
-                          for pair in grouped),
+                          for pair in grouped), by_channel,
                     [(s.key, s.hits, s.total, s.levels) for s in shares],
                     sorted(comments_for(report)[0]))
 
         day_by_day = figures()  # nothing summed: every week from the daily rows
         assert db.session.scalar(select(func.count()).select_from(RolledWeek)) == 0
-        assert day_by_day[1] and day_by_day[2]
+        assert day_by_day[1][0] and day_by_day[2] and day_by_day[3]
         ensure_summed(campaign, monday(period.start) + timedelta(days=14))
         assert db.session.scalar(select(func.count()).select_from(RolledWeek)) > 0
         assert figures() == day_by_day  # some summed, the rest worked out

@@ -128,9 +128,11 @@ def move(conn: Connection, *, keep: uuid.UUID | None = None, at_least: int = 1,
     if at_least > 1 and conn.scalar(select(func.count()).select_from(InboxResponse)
                                     .where(*others)) < at_least:
         taken = taken.where(InboxResponse.submitted_on < today)
-    waiting = [_Waiting(Completed(*row[:7]), row[7], tuple(filter(None, (row[8] or "")
-                                                                   .split(","))))
-               for row in conn.execute(taken)]
+    waiting = []
+    for row in conn.execute(taken):
+        flags = tuple(filter(None, (row[8] or "").split(",")))
+        waiting.append(_Waiting(Completed(*row[:7], invited=invitations.INVITED in flags),
+                                row[7], flags))
     _shuffle(waiting)
     tickets = [w.ticket_hash for w in waiting if w.ticket_hash]
     fresh = set()

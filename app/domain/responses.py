@@ -157,15 +157,17 @@ def record_outcome(
 
 
 def store_outcome(*, counter_id: int, day: date, outcome: str, campaign=None,
-                  answers: dict[str, int] | None = None, comment: str | None = None) -> None:
+                  answers: dict[str, int] | None = None, comment: str | None = None,
+                  invited: bool = False) -> None:
     """Store what one form came to straight into the tables the inbox moves answers to (and
     one more in the day's funnel). No commit. For made-up history only (app/demo.py, tests):
-    a citizen's form goes through record_outcome and the inbox."""
+    a citizen's form goes through record_outcome and the inbox. `invited`: it came through an
+    SMS invitation's link."""
     if outcome == OUTCOME_COMPLETED:
         store_completed(db.session.connection(), [Completed(
             id=uuid.uuid4(), counter_id=counter_id, campaign_id=campaign.id,
             questionnaire_id=campaign.questionnaire_id, day=day, answers=answers,
-            comment=comment)])
+            comment=comment, invited=invited)])
     else:
         bump_funnel(counter_id, day, outcome)
 

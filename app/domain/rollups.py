@@ -31,6 +31,8 @@ from app.models import (
 
 FUNNEL_STEPS = ("opened", OUTCOME_DECLINED, *REASONS, OUTCOME_COMPLETED)
 LEVELS = tuple(f"overall_{n}" for n in range(1, 6))
+# Answers by an SMS invitation's link, and their overall levels (weeks.py shows them by channel).
+CHANNEL = ("invited", *(f"invited_{n}" for n in range(1, 6)))
 
 
 def bump_funnel(counter_id: int, day: date, step: str, *, conn=None) -> None:
@@ -53,6 +55,7 @@ class Completed:
     day: date
     answers: dict[str, int]
     comment: str | None = None
+    invited: bool = False  # came through an SMS invitation's link
 
 
 def store_completed(conn: Connection, forms: list[Completed]) -> None:
@@ -65,7 +68,7 @@ def store_completed(conn: Connection, forms: list[Completed]) -> None:
     conn.execute(insert(Response), [
         {"id": f.id, "counter_id": f.counter_id, "campaign_id": f.campaign_id,
          "questionnaire_id": f.questionnaire_id, "submitted_on": f.day,
-         "comment": f.comment or None} for f in forms])
+         "comment": f.comment or None, "invited": f.invited} for f in forms])
     conn.execute(insert(Answer), [
         {"response_id": f.id, "question_key": key, "value": value}
         for f in forms for key, value in f.answers.items()])
@@ -88,13 +91,17 @@ def store_completed(conn: Connection, forms: list[Completed]) -> None:
         level = f.answers.get(overall[f.campaign_id])
         if level:
             day[f"overall_{level}"] += 1
+        if f.invited:
+            day["invited"] += 1
+            if level:
+                day[f"invited_{level}"] += 1
         for key, value in f.answers.items():
             answers[f.campaign_id, f.counter_id, f.day, key, value] += 1
     if days:
         conn.execute(counting_upsert(dialect, ResponseDay, ("campaign_id", "counter_id", "day"),
-                                     ("responses", *LEVELS)),
+                                     ("responses", *LEVELS, *CHANNEL)),
                      [{"campaign_id": k[0], "counter_id": k[1], "day": k[2],
-                       "responses": v["responses"], **{n: v[n] for n in LEVELS}}
+                       **{n: v[n] for n in ("responses", *LEVELS, *CHANNEL)}}
                       for k, v in days.items()])
     if answers:
         conn.execute(counting_upsert(dialect, AnswerDay, ("campaign_id", "counter_id", "day",
@@ -116,7 +123,8 @@ def recount_rollups(*, counter_id: int | None = None,
                     day: date | None = None) -> tuple[dict, dict]:
     """What response_day and answer_day must hold, counted again from the raw rows (all of
     them but the days set aside for review, or one counter's day):
-    ({(campaign, counter, day): (responses, overall_1, …, overall_5)},
+    ({(campaign, counter, day): (responses, overall_1, …, overall_5, invited, invited_1, …,
+      invited_5)},
      {(campaign, counter, day, question, value): responses})."""
     overall_of = {c.id: overall_key(c.questionnaire.definition)
                   for c in db.session.scalars(select(Campaign))}
@@ -126,18 +134,23 @@ def recount_rollups(*, counter_id: int | None = None,
     else:
         where = [Response.counter_id == counter_id, Response.submitted_on == day]
     days: dict[tuple, list[int]] = {}
-    for campaign_id, counter_id_, day_ in db.session.execute(
-            select(Response.campaign_id, Response.counter_id, Response.submitted_on)
-            .where(*where)):
-        days.setdefault((campaign_id, counter_id_, day_), [0] * 6)[0] += 1
-    answers: dict[tuple, int] = {}
-    for campaign_id, counter_id_, day_, key, value in db.session.execute(
+    for campaign_id, counter_id_, day_, invited in db.session.execute(
             select(Response.campaign_id, Response.counter_id, Response.submitted_on,
-                   Answer.question_key, Answer.value).join(Answer).where(*where)):
+                   Response.invited).where(*where)):
+        day = days.setdefault((campaign_id, counter_id_, day_), [0] * 12)
+        day[0] += 1
+        day[6] += bool(invited)
+    answers: dict[tuple, int] = {}
+    for campaign_id, counter_id_, day_, key, value, invited in db.session.execute(
+            select(Response.campaign_id, Response.counter_id, Response.submitted_on,
+                   Answer.question_key, Answer.value, Response.invited)
+            .join(Answer).where(*where)):
         cell = (campaign_id, counter_id_, day_, key, value)
         answers[cell] = answers.get(cell, 0) + 1
         if key == overall_of[campaign_id] and 1 <= value <= 5:
             days[campaign_id, counter_id_, day_][value] += 1
+            if invited:
+                days[campaign_id, counter_id_, day_][6 + value] += 1
     return {k: tuple(v) for k, v in days.items()}, answers
 
 
@@ -157,8 +170,9 @@ def store_rollups(days: dict, answers: dict) -> None:
     """Insert daily roll-up rows as recount_rollups() returns them (no commit)."""
     if days:
         db.session.execute(insert(ResponseDay), [
-            {"campaign_id": k[0], "counter_id": k[1], "day": k[2], "responses": v[0],
-             **{f"overall_{n}": v[n] for n in range(1, 6)}} for k, v in days.items()])
+            {"campaign_id": k[0], "counter_id": k[1], "day": k[2],
+             **dict(zip(("responses", *LEVELS, *CHANNEL), v, strict=True))}
+            for k, v in days.items()])
     if answers:
         db.session.execute(insert(AnswerDay), [
             {"campaign_id": k[0], "counter_id": k[1], "day": k[2], "question_key": k[3],

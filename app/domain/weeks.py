@@ -10,18 +10,36 @@ same before and after the sums are made. Only a tally can still change in a summ
 that counter's week in the same transaction, and changing a campaign's dates drops its sums.
 Exactness is tested against sums of the daily rows.
 
-Answers are released in batches (`fill_batches`): each counter's answers gather week by week
+Answers are released in batches (`file_batches`): each counter's answers gather week by week
 until there are at least K (SUPPRESSION_K) of them, and then the whole batch is filed under
 the week it filled (`batch_week`). Every figure of answers a report shows — a counter's, a
 unit's, the province's, a week's — is a sum of whole batches, the ones filed in its period;
 so any two figures differ by whole batches too, and no choice of period or unit (two
 overlapping ranges subtracted, a unit minus its counters) singles out fewer than K people.
 Answers still gathering are counted as responses but shown in no breakdown yet.
+
+Satisfaction by channel (QR sticker / SMS invitation) is shown from the batches whose two
+parts each hold none or K or more answers (`batch_apart`), so a channel's figure, the
+other's and both together also differ by whole parts of K or more. A batch with K or more
+answers waits for that (at a counter whose invitations flow, a week or two) for APART_WAIT
+weeks at most; then it is filed all the same and shown for both channels together only.
+At a counter without invitations every batch is apart and nothing waits.
 """
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Connection, Date, and_, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    Connection,
+    Date,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 
 from app.db_setup import insert_for
 from app.extensions import db
@@ -44,6 +62,8 @@ FUNNEL = ("opened", "declined", "screened_online", "screened_postal", "screened_
           "completed")
 LEVELS = tuple(f"overall_{n}" for n in range(1, 6))
 RESPONSES = ("responses", *LEVELS)
+CHANNEL = ("invited", *(f"invited_{n}" for n in range(1, 6)))  # of them, by an SMS link
+APART_WAIT = timedelta(weeks=4)
 # Days with responses but no tally, and their responses: no rate counts them (figures.py).
 UNTALLIED = ("untallied_days", "untallied_responses")
 
@@ -115,13 +135,15 @@ def resum_counter_week(counter_id: int, day: date) -> None:
             RolledWeek, RolledWeek.campaign_id == Campaign.id).where(RolledWeek.week == week)):
         row = (CampaignWeek.campaign_id == campaign.id, CampaignWeek.counter_id == counter_id,
                CampaignWeek.week == week)
-        batch = conn.execute(select(CampaignWeek.batch_week).where(*row)).scalar()
+        batch = conn.execute(select(CampaignWeek.batch_week, CampaignWeek.batch_apart)
+                             .where(*row)).first() or (None, None)
         for table in (CampaignWeek, AnswerWeek):
             conn.execute(delete(table).where(table.campaign_id == campaign.id,
                                              table.counter_id == counter_id, table.week == week))
         sum_week(conn, campaign, week, counter_id)
         # Its answers have not changed (only a tally did): they stay in the batch they were in.
-        conn.execute(update(CampaignWeek).where(*row).values(batch_week=batch))
+        conn.execute(update(CampaignWeek).where(*row).values(batch_week=batch[0],
+                                                             batch_apart=batch[1]))
 
 
 def forget_campaign(campaign_id: int) -> None:
@@ -137,12 +159,12 @@ def forget_all() -> None:
 
 
 def day_sums(conn, campaign: Campaign, first: date, last: date, *, by: str = "counter",
-             counters=None) -> dict:
+             counters=None, channel: bool = False) -> dict:
     """Sums of the daily tables between first and last, per counter (by="counter") or per day
     (by="day"): {key: {column: total}}, tallies and funnel of every counter, responses of this
-    campaign, and its days with responses but no tally (and their responses). `counters`
-    narrows to some counters (ids or a subquery). The weekly sums are made of these; reports
-    read them for a week not summed yet."""
+    campaign (with `channel`, those by an SMS link too), and its days with responses but no
+    tally (and their responses). `counters` narrows to some counters (ids or a subquery). The
+    weekly sums are made of these; reports read them for a week not summed yet."""
 
     def key(table):
         return table.counter_id if by == "counter" else table.day
@@ -156,8 +178,9 @@ def day_sums(conn, campaign: Campaign, first: date, last: date, *, by: str = "co
         return and_(*where)
 
     result: dict = {}
+    responses = (*RESPONSES, *CHANNEL) if channel else RESPONSES
     for table, names, own in ((Tally, TALLY, False), (DailyFunnel, FUNNEL, False),
-                              (ResponseDay, RESPONSES, True)):
+                              (ResponseDay, responses, True)):
         query = (select(key(table), *(func.sum(getattr(table, n)) for n in names))
                  .where(only(table, own=own)).group_by(key(table)))
         for group, *values in conn.execute(query):
@@ -181,10 +204,10 @@ def sum_week(conn: Connection, campaign: Campaign, week: date,
     """Insert the campaign's sums of the week, for every counter or for one (no commit)."""
     first = max(week, campaign.starts_on)
     last = min(week + timedelta(days=6), campaign.ends_on)
-    counters = day_sums(conn, campaign, first, last,
+    counters = day_sums(conn, campaign, first, last, channel=True,
                         counters=None if counter_id is None else [counter_id])
     if counters:
-        zeros = dict.fromkeys((*TALLY, *FUNNEL, *RESPONSES, *UNTALLIED), 0)
+        zeros = dict.fromkeys((*TALLY, *FUNNEL, *RESPONSES, *CHANNEL, *UNTALLIED), 0)
         conn.execute(insert(CampaignWeek), [
             {"campaign_id": campaign.id, "counter_id": cid, "week": week, **zeros, **values}
             for cid, values in counters.items()])
@@ -200,30 +223,69 @@ def sum_week(conn: Connection, campaign: Campaign, week: date,
         ["campaign_id", "counter_id", "week", "question_key", "value", "responses"], answers))
 
 
+def file_batches(held: dict[date, tuple[int, int]], weeks: list[date],
+                 k: int) -> list[tuple[list[date], date, bool]]:
+    """THE rule of batches, for one counter: go through `weeks` (Mondays, oldest first) with
+    `held`, {week: (answers, of them by an SMS link)} of its answers still gathering, and
+    return the batches that close: (the weeks they hold, the week they are filed under,
+    apart). A batch closes at the first week it holds K or more answers and each channel none
+    or K or more (apart: shown by channel too), or APART_WAIT after it first held K (shown for
+    both channels together only). The weeks of a batch still open are not returned."""
+    closed, pending, answers, invited, full_since = [], [], 0, 0, None
+    for week in weeks:
+        n, by_link = held.get(week, (0, 0))
+        if n > 0:
+            pending.append(week)
+            answers, invited = answers + n, invited + by_link
+        if answers < k:
+            continue
+        full_since = full_since or week
+        apart = all(part == 0 or part >= k for part in (invited, answers - invited))
+        if apart or week >= full_since + APART_WAIT:
+            closed.append((pending, week, apart))
+            pending, answers, invited, full_since = [], 0, 0, None
+    return closed
+
+
+def _store_batches(conn: Connection, campaign: Campaign, counter_id: int, closed) -> None:
+    rows = [{"c": counter_id, "w": week, "b": filed, "a": apart}
+            for weeks, filed, apart in closed for week in weeks]
+    if rows:
+        conn.execute(update(CampaignWeek).where(
+            CampaignWeek.campaign_id == campaign.id,
+            CampaignWeek.counter_id == bindparam("c"), CampaignWeek.week == bindparam("w"))
+            .values(batch_week=bindparam("b"), batch_apart=bindparam("a")), rows)
+
+
+def _weeks(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=7 * n) for n in range((last - first).days // 7 + 1)]
+
+
 def fill_batches(conn: Connection, campaign: Campaign, week: date, k: int) -> None:
-    """File under `week` the answers still gathering (up to that week) of every counter that
-    now has K or more of them. Called once per summed week, oldest first (no commit)."""
-    gathering = (CampaignWeek.campaign_id == campaign.id, CampaignWeek.batch_week.is_(None),
-                 CampaignWeek.week <= week, CampaignWeek.responses > 0)
-    full = (select(CampaignWeek.counter_id).where(*gathering)
-            .group_by(CampaignWeek.counter_id).having(func.sum(CampaignWeek.responses) >= k))
-    conn.execute(update(CampaignWeek).where(*gathering, CampaignWeek.counter_id.in_(full))
-                 .values(batch_week=week))
+    """File the batches of every counter that close by `week` (file_batches), its answers
+    still gathering read from the weekly sums up to it. Called once per summed week, oldest
+    first (no commit)."""
+    held: dict[int, dict[date, tuple[int, int]]] = {}
+    for counter_id, held_week, n, invited in conn.execute(
+            select(CampaignWeek.counter_id, CampaignWeek.week, CampaignWeek.responses,
+                   CampaignWeek.invited)
+            .where(CampaignWeek.campaign_id == campaign.id, CampaignWeek.batch_week.is_(None),
+                   CampaignWeek.week <= week, CampaignWeek.responses > 0)):
+        held.setdefault(counter_id, {})[held_week] = (n, invited)
+    for counter_id, weeks in held.items():
+        _store_batches(conn, campaign, counter_id,
+                       file_batches(weeks, _weeks(min(weeks), week), k))
 
 
 def rebatch_counter(conn: Connection, campaign: Campaign, counter_id: int, k: int) -> None:
     """Make one counter's batches again over its summed weeks, oldest first, by the rule of
-    fill_batches: after its answers of a day were set aside or given back, a batch must still
+    file_batches: after its answers of a day were set aside or given back, a batch must still
     hold K or more (no commit)."""
     mine = (CampaignWeek.campaign_id == campaign.id, CampaignWeek.counter_id == counter_id)
-    conn.execute(update(CampaignWeek).where(*mine).values(batch_week=None))
-    pending, carry = [], 0
-    for week, responses in conn.execute(select(CampaignWeek.week, CampaignWeek.responses)
-                                        .where(*mine).order_by(CampaignWeek.week)):
-        if responses > 0:
-            pending.append(week)
-            carry += responses
-        if carry >= k:
-            conn.execute(update(CampaignWeek).where(*mine, CampaignWeek.week.in_(pending))
-                         .values(batch_week=week))
-            pending, carry = [], 0
+    conn.execute(update(CampaignWeek).where(*mine).values(batch_week=None, batch_apart=None))
+    held = {week: (n, invited) for week, n, invited in conn.execute(
+        select(CampaignWeek.week, CampaignWeek.responses, CampaignWeek.invited)
+        .where(*mine, CampaignWeek.responses > 0))}
+    summed = sorted(conn.execute(select(RolledWeek.week).where(
+        RolledWeek.campaign_id == campaign.id)).scalars())
+    _store_batches(conn, campaign, counter_id, file_batches(held, summed, k))

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     ColumnElement,
     Date,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     and_,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -143,6 +145,9 @@ class Response(db.Model):
     questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire.id"))
     submitted_on: Mapped[date] = mapped_column(Date, index=True)
     comment: Mapped[str | None] = mapped_column(Text)
+    # Came through an SMS invitation's link, not the sticker: the reports show satisfaction by
+    # channel from batches whose parts are none or K or more (app/domain/weeks.py).
+    invited: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     counter: Mapped[Counter] = relationship()
     answers: Mapped[list["Answer"]] = relationship(
@@ -305,6 +310,13 @@ class LevelCounts:
     overall_3: Mapped[int] = mapped_column(Integer, default=0)
     overall_4: Mapped[int] = mapped_column(Integer, default=0)
     overall_5: Mapped[int] = mapped_column(Integer, default=0)
+    # Of them, those that came through an SMS invitation's link, and their overall levels.
+    invited: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    invited_1: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    invited_2: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    invited_3: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    invited_4: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    invited_5: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ResponseDay(LevelCounts, db.Model):
@@ -374,6 +386,8 @@ class CampaignWeek(FunnelCounts, LevelCounts, db.Model):
     untallied_days: Mapped[int] = mapped_column(Integer, default=0)
     untallied_responses: Mapped[int] = mapped_column(Integer, default=0)
     batch_week: Mapped[date | None] = mapped_column(Date)
+    # The batch's answers are shown by channel too: each channel holds none or K or more.
+    batch_apart: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class AnswerWeek(db.Model):

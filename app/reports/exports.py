@@ -35,7 +35,8 @@ def headers() -> list[str]:
             _("Phiếu qua tem QR"), _("Phiếu qua tin nhắn mời"),
             _("Tỷ lệ phản hồi qua tem QR (%)"), _("Tỷ lệ phản hồi qua tin nhắn mời (%)"),
             _("Tin nhắn mời đã gửi"), _("Tin nhắn gửi không được"), _("Đường dẫn đã mở"),
-            _("Tin nhắn mời đã trả lời")]
+            _("Tin nhắn mời đã trả lời"), _("Tỷ lệ hài lòng qua tem QR (%)"),
+            _("Tỷ lệ hài lòng qua tin nhắn mời (%)")]
 
 
 def _status(row: Row) -> str:
@@ -48,6 +49,15 @@ def _satisfaction(row: Row, k: int) -> Decimal | str | None:
     if row.suppressed:
         return _("< %(k)d phiếu", k=k)
     return row.satisfaction
+
+
+def channel_satisfaction(row: Row, k: int) -> list[Decimal | str | None]:
+    """Satisfaction (QR sticker, SMS invitation) as an export shows it: a row whose results
+    were followed by no invitation has the sticker's answers only."""
+    if row.channels is None and not row.invited:
+        return [_satisfaction(row, k), None]
+    return [_("< %(k)d phiếu", k=k) if value is None else value
+            for value in row.channel_satisfaction]
 
 
 def _flags(row: Row) -> str:
@@ -65,7 +75,8 @@ def values(row: Row, level: str, k: int) -> list:
             interval[0] if interval else None, interval[1] if interval else None, _flags(row),
             row.counts.pending_days, row.rate_with_pending.value if row.pending else None,
             *(rate.responses for rate in by_channel), *(rate.value for rate in by_channel),
-            *(row.counts.invitations[name] for name in INVITATIONS)]
+            *(row.counts.invitations[name] for name in INVITATIONS),
+            *channel_satisfaction(row, k)]
 
 
 def sheets(report: Report) -> list[tuple[str, list[list]]]:
@@ -175,9 +186,14 @@ def pdf_context(report: Report, details, charts, locale: str, made_on: date) -> 
              for w in details.weeks]
     f = details.funnel
     top, sent = report.top, report.top.counts.invitations
-    channels = [[label, num(rate.responses), pct(rate.value)] for label, rate in zip(
+    hidden = _("< %(k)d phiếu", k=report.k)
+    satisfied = [hidden if value is None else pct(value) for value in top.channel_satisfaction]
+    satisfied.append(hidden if top.suppressed else pct(top.satisfaction))
+    channels = [[label, num(rate.responses), pct(rate.value), satisfaction]
+                for label, rate, satisfaction in zip(
         (_("Quét tem QR tại quầy"), _("Tin nhắn mời (SMS)"), _("Cả hai kênh")),
-        (*top.channel_rates, top.rate), strict=True)] if top.invited else None
+        (*top.channel_rates, top.rate), satisfied, strict=True)] if top.invited else None
+    n_sticker, n_sms, n_together = top.channel_answers
     invitations = [num(sent["sent"]), num(sent["failed"]),
                    f"{num(sent['opened'])} ({pct(top.invitations_opened)})",
                    f"{num(sent['answered'])} ({pct(top.invitations_answered)})"]
@@ -208,7 +224,14 @@ def pdf_context(report: Report, details, charts, locale: str, made_on: date) -> 
         "shares_hidden": _("Không hiển thị: chưa có đợt %(k)d phiếu nào đủ trong thời gian này.",
                            k=report.k),
         "channels_title": _("Theo kênh: tem QR tại quầy và tin nhắn mời"),
-        "channels_columns": [_("Kênh"), _("Phiếu trả lời"), _("Tỷ lệ phản hồi")],
+        "channels_columns": [_("Kênh"), _("Phiếu trả lời"), _("Tỷ lệ phản hồi"),
+                             _("Tỷ lệ hài lòng")],
+        "channels_note": _(
+            "Tỷ lệ hài lòng theo kênh tính trên các đợt phiếu mà mỗi kênh có 0 hoặc từ %(k)d "
+            "phiếu trở lên: %(sticker)s phiếu qua tem và %(sms)s phiếu qua tin nhắn; "
+            "%(together)s phiếu của các đợt khác chỉ được tính chung cho cả hai kênh, để "
+            "không ai suy ra được câu trả lời của dưới %(k)d người.", k=report.k,
+            sticker=num(n_sticker), sms=num(n_sms), together=num(n_together)),
         "invitations_columns": [_("Tin nhắn đã gửi"), _("Gửi không được"),
                                 _("Đã mở đường dẫn"), _("Đã trả lời")],
         "trend_title": _("Xu hướng theo tuần"),

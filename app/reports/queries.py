@@ -19,12 +19,14 @@ from app.domain import holds
 from app.domain.integrity import COUNTS as INTEGRITY
 from app.domain.integrity import FLAGS, QUARANTINED
 from app.domain.weeks import (
+    CHANNEL,
     FUNNEL,
     LEVELS,
     RESPONSES,
     TALLY,
     UNTALLIED,
     day_sums,
+    file_batches,
     monday,
     settled_weeks,
 )
@@ -137,10 +139,12 @@ class Plan:
     # Stored sums a report must not read (after a gap, or made with another K): only then do
     # its queries need to name the summed weeks, which costs a condition on every row.
     stray: bool = False
-    # Worked out here: (counter, week) → the week its batch is filed under, and what the
-    # week holds (responses, overall_1 … overall_5).
+    # Worked out here: (counter, week) → the week its batch is filed under, what the week
+    # holds (responses, overall_1 … overall_5, invited, invited_1 … invited_5), and the
+    # weeks whose batch is shown by channel too.
     filed: dict[tuple[int, date], date] = field(default_factory=dict)
     parts: dict[tuple[int, date], tuple[int, ...]] = field(default_factory=dict)
+    apart: set[tuple[int, date]] = field(default_factory=set)
 
     def filed_in(self, start: date, end: date) -> dict[tuple[int, date], date]:
         """The filings worked out here whose batch lies in the period's weeks."""
@@ -193,8 +197,8 @@ def _plan(campaign: Campaign, counters, end: date, now: datetime) -> Plan:
     gathering: dict[int, list[tuple[date, tuple]]] = {}
     if summed:
         for counter_id, week, *values in db.session.execute(
-                select(CampaignWeek.counter_id, CampaignWeek.week, CampaignWeek.responses,
-                       *(getattr(CampaignWeek, n) for n in LEVELS))
+                select(CampaignWeek.counter_id, CampaignWeek.week,
+                       *(getattr(CampaignWeek, n) for n in (*RESPONSES, *CHANNEL)))
                 .where(CampaignWeek.campaign_id == campaign.id,
                        CampaignWeek.batch_week.is_(None), CampaignWeek.responses > 0,
                        CampaignWeek.week.between(summed[0], summed[-1]),
@@ -203,7 +207,7 @@ def _plan(campaign: Campaign, counters, end: date, now: datetime) -> Plan:
             gathering.setdefault(counter_id, []).append((week, tuple(values)))
     week_of = monday_of(ResponseDay.day)
     daily = db.session.execute(
-        select(ResponseDay.counter_id, week_of, *_sums(ResponseDay, RESPONSES))
+        select(ResponseDay.counter_id, week_of, *_sums(ResponseDay, (*RESPONSES, *CHANNEL)))
         .where(ResponseDay.campaign_id == campaign.id,
                ResponseDay.day.between(max(rest[0], campaign.starts_on),
                                        min(rest[-1] + timedelta(days=6), campaign.ends_on)),
@@ -213,16 +217,18 @@ def _plan(campaign: Campaign, counters, end: date, now: datetime) -> Plan:
         if values[0]:
             week = week if isinstance(week, date) else date.fromisoformat(week)
             gathering.setdefault(counter_id, []).append((week, tuple(int(v) for v in values)))
+    invited = len(RESPONSES)  # where the answers by link are in a week's values
     for counter_id, weeks in gathering.items():
-        pending, carry = [], 0
-        for week, values in sorted(weeks):
-            pending.append((week, values))
-            carry += values[0]
-            if carry >= k:  # the batch is full: filed under the week that filled it
-                for held, held_values in pending:
-                    result.filed[counter_id, held] = week
-                    result.parts[counter_id, held] = held_values
-                pending, carry = [], 0
+        values_of = dict(weeks)
+        held = {week: (values[0], values[invited]) for week, values in weeks}
+        first = min(held)
+        for batch, filed_under, apart in file_batches(
+                held, [w for w in (*summed, *rest) if w >= first], k):
+            for week in batch:
+                result.filed[counter_id, week] = filed_under
+                result.parts[counter_id, week] = values_of[week]
+                if apart:
+                    result.apart.add((counter_id, week))
     return result
 
 
@@ -297,7 +303,8 @@ def _grouped(campaign: Campaign, counters, start: date, end: date, *,
         select(Counter.id, Counter.unit_id).where(Counter.id.in_(counters))).all())
     for (counter_id, week), batch in filed_here.items():  # batches worked out, not stored
         key = {"counter": counter_id, "unit": unit_of.get(counter_id), "week": batch}[by]
-        answers.setdefault(key, Counts()).take(RESPONSES, weeks_plan.parts[counter_id, week])
+        answers.setdefault(key, Counts()).take(
+            RESPONSES, weeks_plan.parts[counter_id, week][:len(RESPONSES)])
     for first, last in spans:  # not summed: counts from the daily rows
         daily = day_sums(db.session, campaign, first, last,
                          by="day" if by == "week" else "counter", counters=counters)
@@ -305,6 +312,40 @@ def _grouped(campaign: Campaign, counters, start: date, end: date, *,
             key = monday(group) if by == "week" else unit_of.get(group, group)
             counts.setdefault(key, Counts()).take(tuple(values), values.values())
     return counts, {key: value for key, value in answers.items() if value.responses}
+
+
+def channel_answers(campaign: Campaign, counters, start: date, end: date, *,
+                    by: str) -> dict:
+    """Per counter or per the counters' unit: (all, by an SMS link) as two Counts of the
+    answers released in the period in batches shown by channel (batch_apart: each channel
+    none or K or more, app/domain/weeks.py); the rest of them came by the sticker. Only read
+    where invitations were sent: the answers of other counters are all apart and all sticker."""
+    weeks_plan = plan(campaign, counters, end)
+    result: dict = {}
+
+    def add(key, values) -> None:
+        both, invited = result.setdefault(key, (Counts(), Counts()))
+        both.take(RESPONSES, values[:len(RESPONSES)])
+        invited.take(RESPONSES, values[len(RESPONSES):])
+
+    if weeks_plan.summed:
+        query = per_counter_or_unit(CampaignWeek, counters,
+                                    *_sums(CampaignWeek, (*RESPONSES, *CHANNEL)), by=by)
+        query = query.where(CampaignWeek.campaign_id == campaign.id,
+                            CampaignWeek.batch_week.between(monday(start), monday(end)),
+                            CampaignWeek.batch_apart.is_(True))
+        if weeks_plan.stray:
+            query = query.where(CampaignWeek.week.between(weeks_plan.summed[0],
+                                                          weeks_plan.summed[-1]))
+        for key, *values in db.session.execute(query):
+            add(key, values)
+    worked_out = {key for key in weeks_plan.filed_in(start, end) if key in weeks_plan.apart}
+    unit_of = {} if by != "unit" or not worked_out else dict(db.session.execute(
+        select(Counter.id, Counter.unit_id).where(Counter.id.in_(counters))).all())
+    for counter_id, week in worked_out:
+        add(counter_id if by == "counter" else unit_of[counter_id],
+            weeks_plan.parts[counter_id, week])
+    return result
 
 
 def per_counter_or_unit(model, counters, *columns, by: str):

@@ -26,6 +26,7 @@ from app.reports.queries import (
     Counts,
     add_integrity,
     add_invitations,
+    channel_answers,
     counters_under,
     figures_by,
     tree_of,
@@ -54,6 +55,9 @@ class Row:
     parent: str | None = None  # the name of the unit it belongs to
     has_children: bool = False
     flags: list[str] = field(default_factory=list)
+    # Where invitations were sent: (all, by SMS link) of the answers released in batches shown
+    # by channel (queries.channel_answers).
+    channels: tuple[Counts, Counts] | None = None
 
     @property
     def suppressed(self) -> bool:
@@ -111,6 +115,20 @@ class Row:
         sticker, invited = figures.by_channel(self.counts.matched, self.counts.invited_matched)
         return (figures.ResponseRate(sticker, self.counts.eligible),
                 figures.ResponseRate(invited, self.counts.eligible))
+
+    @property
+    def channel_answers(self) -> tuple[int, int, int]:
+        """Answers released in the period by channel: (by the sticker, by an SMS link) of the
+        batches shown by channel, and those of batches shown for both channels only."""
+        both, invited = self.channels or (Counts(), Counts())
+        return (both.responses - invited.responses, invited.responses,
+                self.answers.responses - both.responses)
+
+    @property
+    def channel_satisfaction(self) -> tuple[Decimal | None, Decimal | None]:
+        """Satisfaction by channel: (QR sticker, SMS invitation), None where hidden."""
+        both, invited = self.channels or (Counts(), Counts())
+        return figures.satisfaction_by_channel(both.overall, invited.overall, self.k)
 
     @property
     def invitations_opened(self) -> Decimal | None:
@@ -205,6 +223,17 @@ def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: dat
 
     unit_rows = {u.id: unit_row(u) for u in units}
     counter_rows = {c.id: counter_row(c) for c in counters}
+    if unit_rows[top.id].invited:  # satisfaction by channel (else every answer is a sticker's)
+        own_channels = channel_answers(campaign, under, start, end, by="unit")
+        for unit in units:
+            if unit.id in own_channels:
+                for ancestor_id in unit.ancestor_ids():
+                    if ancestor_id in unit_rows:
+                        _add_channels(unit_rows[ancestor_id], own_channels[unit.id])
+        if ids:
+            for counter_id, parts in channel_answers(campaign, ids, start, end,
+                                                     by="counter").items():
+                _add_channels(counter_rows[counter_id], parts)
     return Report(campaign=campaign, start=start, end=end, k=k, top=unit_rows[top.id],
                   rows=([unit_rows[u.id] for u in child_units.get(top.id, [])]
                         + [counter_rows[c.id] for c in own_counters.get(top.id, [])]),
@@ -230,9 +259,18 @@ def counter_report(campaign: Campaign, root: Unit, counter: Counter, start: date
                        answers=answers.get(counter.id, Counts()), k=k,
                        target=target_for(campaign, counter.unit), operator=counter.operator,
                        parent=counter.unit.name))
+    if top.invited:
+        top.channels = channel_answers(campaign, ids, start, end, by="counter").get(counter.id)
     return Report(campaign=campaign, start=start, end=end, k=k, top=top, rows=[],
                   trail=[u for u in _lineage(counter.unit) if root.contains(u)],
                   counters=ids, unit_rows=[top], counter=counter)
+
+
+def _add_channels(row: Row, parts: tuple[Counts, Counts]) -> None:
+    if row.channels is None:
+        row.channels = (Counts(), Counts())
+    for total, part in zip(row.channels, parts, strict=True):
+        total.add(part)
 
 
 def _lineage(unit: Unit) -> list[Unit]:
