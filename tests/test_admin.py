@@ -307,8 +307,8 @@ def test_audit_log_lists_and_filters_changes(app, tree):
     post(admin, "/admin/units/new", {"code": "XA2", "name": "UBND xã Hai", "kind": "commune",
                                      "parent": tree["district"]})
     page = admin.get("/admin/audit?object_type=unit&actor=admin").get_data(as_text=True)
-    assert "XA2" in page and "Tạo mới" in page and ">create<" not in page
-    assert "Đơn vị UBND xã Hai" in page  # the object by its kind and name, not "unit 5"
+    assert "XA2" in page and ">create<" not in page
+    assert "Tạo đơn vị “UBND xã Hai”" in page  # a sentence, the object by name, not "unit 5"
     none = admin.get("/admin/audit?object_type=campaign").get_data(as_text=True)
     assert "Không có sự kiện nào." in none
     with app.app_context():
@@ -384,11 +384,12 @@ def test_the_audit_log_shows_what_changed_in_words_and_keeps_the_raw_record(app,
                                                     "active": "y"})
     html = admin.get("/admin/audit?object_type=unit").get_data(as_text=True)
     # Only the changed field, before → after; nothing unchanged, no JSON.
-    update = next(row for row in html.split("<tr>") if "<td>Sửa</td>" in row)
+    update = next(row for row in html.split("<tr>") if "Sửa đơn vị “UBND xã Thử Mới”" in row)
     assert "tên:</span> UBND xã Thử → UBND xã Thử Mới" in update
     assert "loại:" not in update and '{"' not in html
     english = admin.get("/admin/audit?object_type=unit&lang=en").get_data(as_text=True)
-    assert "name:</span> UBND xã Thử → UBND xã Thử Mới" in english and "Edit" in english
+    assert "name:</span> UBND xã Thử → UBND xã Thử Mới" in english
+    assert "Edited unit “UBND xã Thử Mới”" in english
     raw = admin.get("/admin/audit.csv?object_type=unit")
     assert raw.status_code == 200 and raw.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(raw.get_data(as_text=True).lstrip("\ufeff"))))
@@ -442,3 +443,26 @@ def test_every_csv_and_xlsx_row_is_written_through_one_guard():
                if re.search(r"csv\.writer\(|csv\.DictWriter\(|\bsheet\.append\(|\bws\.append\(",
                             p.read_text(encoding="utf-8"))}
     assert writers == {"spreadsheets.py"}
+
+
+def test_each_audit_event_reads_as_a_sentence_with_names_figures_and_dates(app, tree):
+    """Units by name (not their code), a target as the page writes percentages, dates as
+    dd/mm/yyyy, in both languages."""
+    admin = login(app, "admin")
+    with app.app_context():
+        today = local_today()
+    campaign = _campaign(app, admin, tree["province"], today, today + timedelta(days=30))
+    post(admin, f"/admin/campaigns/{campaign}/target",
+         {"target-unit": tree["district"], "target-target_rate": "35"},
+         f"/admin/campaigns/{campaign}")
+    post(admin, "/admin/users/new", {"username": "lan", "role": "clerk", "unit": "XA",
+                                     "password": "mật khẩu đủ dài"})
+    html = admin.get("/admin/audit").get_data(as_text=True)
+    assert f"Đặt chỉ tiêu 35,00% cho “UBND huyện Thử” trong đợt “Đợt {today}”" in html
+    assert "Tạo tài khoản “lan”: Công chức một cửa, “UBND xã Thử”" in html
+    assert f"từ ngày:</span> {today:%d/%m/%Y}" in html  # the new campaign's details
+    events = [row for row in html.split("<tr>") if "chỉ tiêu 35" in row or "“lan”" in row]
+    assert len(events) == 2 and not any("35.00" in e or "XA" in e or "HUYEN" in e
+                                        for e in events), events
+    english = admin.get("/admin/audit?lang=en").get_data(as_text=True)
+    assert "Set a target of 35.00% for “UBND huyện Thử” in campaign “Đợt" in english

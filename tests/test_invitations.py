@@ -224,6 +224,15 @@ def test_a_manager_uploads_previews_and_confirms_and_sees_the_batch_sent(app, pl
         assert db.session.scalar(select(func.count()).select_from(InvitationBatch)) == 0
         assert db.session.scalars(select(AuditEvent.action).where(
             AuditEvent.object_type == "invitation_batch")).all() == ["preview"]
+    with app.test_request_context():  # as the audit log says it: in words, counts only
+        from app.admin.audit_view import lines
+
+        [line] = lines(db.session.scalars(select(AuditEvent).where(
+            AuditEvent.object_type == "invitation_batch")).all())
+        assert line.sentence == ("Xem trước tệp hồ sơ đã trả “ho-so.xlsx”: 3 dòng, 2 tin nhắn "
+                                 "sẽ gửi (chưa gửi gì)")
+        assert ("", "nộp trực tuyến: 1") in [(before, after) for _f, before, after
+                                                 in line.changes]
     fields = hidden_fields(body)
 
     tampered = {**fields, "content": fields["content"][:-8] + "AAAAAAA="}

@@ -515,3 +515,30 @@ def test_a_file_that_needs_more_memory_than_the_ceiling_is_refused(tmp_path):
         out = subprocess.run([sys.executable, "-c", script.replace("LIMIT", str(mb))],
                              capture_output=True, text=True, check=True).stdout
         assert expected in out, (mb, out)
+
+
+def test_the_audit_log_tells_a_replacing_import_in_words(app, clerk, setup):
+    """An import that replaced a typed tally: the file, how many rows were new and replaced,
+    and each replaced tally as it was, by the counter's name: no record printed raw."""
+    from app.models import Unit
+
+    with app.app_context():
+        make_user("admin", "admin",
+                  db.session.scalars(select(Unit).where(Unit.parent_id.is_(None))).one())
+    form = clerk.get("/staff/tallies")
+    clerk.post("/staff/tallies", data={
+        "csrf_token": csrf_token_of(form), "t-counter": _id(app, setup["one"]),
+        "t-day": day(setup, 2), "t-returned": 20, "t-immediate": 3, "t-online": 2,
+        "t-postal": 1})
+    when = setup["today"] - timedelta(days=2)
+    page = upload(clerk, "thay.csv", f"{HEADER}\n{when.isoformat()},{setup['one']},26,2,3,0\n"
+                  .encode())
+    assert confirm_replacing(clerk, page).status_code == 303
+    admin = app.test_client()
+    AuthActions(admin).login("admin")
+    html = html_unescape(admin.get("/admin/audit?object_type=tally").get_data(as_text=True))
+    assert f"Ghi số hồ sơ trả của quầy “Quầy 1” ngày {when:%d/%m/%Y}" in html
+    assert "Nhập tệp số hồ sơ trả “thay.csv”: 0 dòng mới, 1 dòng thay thế" in html
+    assert (f"Quầy “Quầy 1”, ngày {when:%d/%m/%Y}:</span> đã trả 20, trả ngay 3, trực tuyến 2, "
+            "bưu chính 1 → đã thay") in html
+    assert "{'" not in html and setup["one"] not in html

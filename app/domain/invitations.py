@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, select, update
 
 from app.db_setup import counting_upsert
@@ -60,6 +61,22 @@ NOT_YET, TOO_OLD = "not_yet_returned", "returned_too_long_ago"
 ALREADY_INVITED = "already_invited"
 REASONS = (UNREADABLE, ONLINE_CASE, POSTAL_CASE, IMMEDIATE_CASE, NO_PHONE, INVALID_PHONE,
            DUPLICATE_PHONE, OUT_OF_SCOPE, NO_CAMPAIGN, NOT_YET, TOO_OLD, ALREADY_INVITED)
+
+# Why a row invites nobody, in words: the preview, a batch's page and the audit log say it.
+REASON_TEXTS = {
+    UNREADABLE: _l("dòng không đọc được"),
+    ONLINE_CASE: _l("nộp trực tuyến"),
+    POSTAL_CASE: _l("nộp qua bưu chính"),
+    IMMEDIATE_CASE: _l("trả ngay khi nộp"),
+    NO_PHONE: _l("không có số điện thoại"),
+    INVALID_PHONE: _l("số điện thoại không phải di động Việt Nam"),
+    DUPLICATE_PHONE: _l("số điện thoại trùng với dòng trước trong tệp"),
+    OUT_OF_SCOPE: _l("quầy không có hoặc ngoài phạm vi của bạn"),
+    NO_CAMPAIGN: _l("quầy không trong đợt khảo sát đang chạy"),
+    NOT_YET: _l("ngày trả ở tương lai"),
+    TOO_OLD: _l("trả quá lâu trước đây"),
+    ALREADY_INVITED: _l("đã được mời cho hồ sơ này"),
+}
 
 # Vietnamese mobile numbers: 0 or 84 (+84), then 3, 5, 7, 8 or 9 and eight more digits.
 _MOBILE = re.compile(r"(?:\+?84|0)([35789]\d{8})")

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.auth.scope import (
@@ -28,20 +27,6 @@ from app.models import Campaign
 from app.sms import masked
 from app.spreadsheets import csv_bytes
 
-REASON_TEXTS = {
-    rules.UNREADABLE: _l("dòng không đọc được"),
-    rules.ONLINE_CASE: _l("nộp trực tuyến"),
-    rules.POSTAL_CASE: _l("nộp qua bưu chính"),
-    rules.IMMEDIATE_CASE: _l("trả ngay khi nộp"),
-    rules.NO_PHONE: _l("không có số điện thoại"),
-    rules.INVALID_PHONE: _l("số điện thoại không phải di động Việt Nam"),
-    rules.DUPLICATE_PHONE: _l("số điện thoại trùng với dòng trước trong tệp"),
-    rules.OUT_OF_SCOPE: _l("quầy không có hoặc ngoài phạm vi của bạn"),
-    rules.NO_CAMPAIGN: _l("quầy không trong đợt khảo sát đang chạy"),
-    rules.NOT_YET: _l("ngày trả ở tương lai"),
-    rules.TOO_OLD: _l("trả quá lâu trước đây"),
-    rules.ALREADY_INVITED: _l("đã được mời cho hồ sơ này"),
-}
 PREVIEW_PURPOSE = "invitation-preview"
 
 
@@ -109,7 +94,7 @@ def confirm():
 @requires("invite")
 def batch(batch_id: str):
     found = invitation_batch_or_404(batch_id)
-    return render_template("invitations/batch.html", batch=found, reasons=REASON_TEXTS)
+    return render_template("invitations/batch.html", batch=found, reasons=rules.REASON_TEXTS)
 
 
 @bp.route("/example.csv")
@@ -146,6 +131,6 @@ def _preview_page(result: rules.Preview, confirm: SignedUploadForm, filename: st
             today + timedelta(days=current_app.config["INVITATION_VALID_DAYS"] - 1))
     shown = [(masked(i.phone), i.counter, i.returned_on) for i in result.invitees[:20]]
     return render_template("invitations/preview.html", result=result, confirm=confirm,
-                           filename=filename, reasons=REASON_TEXTS, sample=sample,
+                           filename=filename, reasons=rules.REASON_TEXTS, sample=sample,
                            shown=shown, budgets=list(budgets.values()),
                            queued=bool(current_app.config["JOB_QUEUE_URL"]))
