@@ -291,3 +291,64 @@ def test_a_qr_code_is_encoded_once_when_its_code_is_issued_and_prints_reuse_it(
 
         monkeypatch.setattr(qr, "qr_svg", no_encoding)
         assert render.make_stickers([counter])[0].qr_svg.startswith("<svg")
+
+
+# --- the typed address: on one line of its sticker, whatever the host -------------------
+
+LONG_HOST = "khaosat-hailong.sonoivu.tinh-binhan.gov.vn"  # 42 characters
+
+
+def _address_lines(layout, host: str) -> tuple[render.AddressFit, list[tuple[str, float]]]:
+    """Lay out one sticker of `layout` whose address has `host` and the widest code (WWWWWWWW,
+    wider than any the alphabet makes up in practice); return
+    the fit chosen and each line of the address as WeasyPrint laid it out: (its text, how far
+    its end lies past the address's column, in CSS px)."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure import boxes
+
+    from app.pdf import PRINTABLES_DIR, _fetcher, render_html
+
+    sticker = render.Sticker(province_name="Tỉnh Bình An", unit_name="UBND xã An Phú",
+                             counter_name="Bộ phận Một cửa – Quầy 1", operator=None,
+                             code="WWWWWWWW", url=f"https://{host}/q/WWWWWWWW",
+                             short_url=f"{host}/q/WWWWWWWW", qr_svg="")
+    fit = render.address_fit(sticker.host, sticker.path, layout)
+    html = render_html(f"stickers/{layout.template}", sheets=[[sticker]], layout=layout,
+                       run=render.PrintRun("ABCDEF", "04/12/2026"), first_sheet=1,
+                       total_sheets=1, address_of=lambda s: fit)
+    page = HTML(string=html, base_url=str(PRINTABLES_DIR / "stickers") + "/",
+                url_fetcher=_fetcher()).render().pages[0]
+    def walk(box):  # every box, also those placed absolutely (behind a placeholder)
+        box = getattr(box, "_box", box)
+        yield box
+        for child in getattr(box, "children", ()):
+            yield from walk(child)
+
+    found = []
+    for box in walk(page._page_box):
+        if (isinstance(box, boxes.BlockBox) and box.element_tag == "p"
+                and "url" in (box.element.get("class") or "").split()):
+            column_end = box.content_box_x() + box.width
+            for line in box.children:
+                assert isinstance(line, boxes.LineBox)
+                texts = [t for t in walk(line) if isinstance(t, boxes.TextBox)]
+                end = max(t.position_x + t.margin_width() for t in texts)
+                found.append(("".join(t.text for t in texts), end - column_end))
+    return fit, found
+
+
+@pytest.mark.parametrize("name", sorted(layouts()))
+@pytest.mark.parametrize("host", ["127.0.0.1:5000", "khaosat.binhan.gov.vn", LONG_HOST])
+def test_the_typed_address_fits_its_sticker_on_every_layout(name, host):
+    layout = layouts()[name]
+    fit, lines = _address_lines(layout, host)
+    faces = layout.faces
+    if fit.one_line:
+        assert [text for text, _past in lines] == [f"{host}/q/WWWWWWWW"] * faces
+    else:  # the host alone above the path, never cut inside either
+        assert [text for text, _past in lines] == [host, "/q/WWWWWWWW"] * faces
+    assert all(past <= 0.01 for _text, past in lines), lines
+    if layout.address_mm >= 80 and host != LONG_HOST:  # the large stickers: as it is
+        assert fit == render.AddressFit(one_line=True, host_pt=layout.address_pt)
+    if name == "labels-3x7" and host == LONG_HOST:  # 27 mm: the host's own line, small
+        assert not fit.one_line and 3 <= fit.host_pt < layout.address_pt

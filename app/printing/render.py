@@ -31,6 +31,8 @@ class Layout:
     per_page: int
     faces: int
     arrangement: str
+    address_pt: float  # the typed address's type size
+    address_mm: float  # and the width of the line it must fit on
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,15 @@ class Sticker:
     url: str
     short_url: str
     qr_svg: str
+
+    @property
+    def host(self) -> str:
+        """The address's host (what stays the same on every sticker), and its path."""
+        return self.short_url.split("/", 1)[0]
+
+    @property
+    def path(self) -> str:
+        return "/" + self.short_url.split("/", 1)[1]
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,51 @@ def layouts() -> dict[str, Layout]:
     with (PRINTABLES_DIR / "stickers" / "layouts.toml").open("rb") as fh:
         data = tomllib.load(fh)
     return {name: Layout(name=name, **spec) for name, spec in data.items()}
+
+
+@dataclass(frozen=True)
+class AddressFit:
+    """How the typed address sits on a layout: on one line (the host in smaller type if it
+    must), or, for a host too long for that, the host on a line of its own above the path."""
+
+    one_line: bool
+    host_pt: float
+
+
+_PT_PER_MM = 72 / 25.4
+_MARGIN = 0.96  # room for the renderer's rounding and kerning
+
+
+@cache
+def _advances() -> dict[str, float]:
+    """Each character's advance in the bundled regular font, in em."""
+    from fontTools.ttLib import TTFont  # WeasyPrint's own dependency; read once
+
+    font = TTFont(PRINTABLES_DIR / "fonts" / "BeVietnamPro-Regular.ttf", lazy=True)
+    em, metrics, cmap = font["head"].unitsPerEm, font["hmtx"].metrics, font.getBestCmap()
+    return {chr(c): metrics[glyph][0] / em for c, glyph in cmap.items() if c < 0x250}
+
+
+@cache
+def _width_em(text: str) -> float:
+    advances = _advances()
+    return sum(advances.get(c, advances["W"]) for c in text)
+
+
+def address_fit(host: str, path: str, layout: Layout) -> AddressFit:
+    """Fit `host` + `path` on the layout's address line: as it is; else with the host smaller,
+    down to 70 % of the address's size; else the host alone on the line above, as large as
+    fits (the QR code is what people use; the address typed out is for the few who cannot
+    scan)."""
+    room = layout.address_mm * _PT_PER_MM * _MARGIN  # in points
+    size = layout.address_pt
+    host_em, path_em = _width_em(host), sum(_advances().get(c, 1) for c in path)
+    if (host_em + path_em) * size <= room:
+        return AddressFit(one_line=True, host_pt=size)
+    smaller = (room - path_em * size) / host_em
+    if smaller >= 0.7 * size:
+        return AddressFit(one_line=True, host_pt=round(smaller, 2))
+    return AddressFit(one_line=False, host_pt=round(min(size, room / host_em), 2))
 
 
 @dataclass(frozen=True)
@@ -121,9 +177,13 @@ def render_sheets(stickers: list[Sticker], layout: Layout, run: PrintRun,
     sheets = [stickers[i:i + per_page] for i in range(0, len(stickers), per_page)]
     parts = min(workers, len(sheets) // MIN_SHEETS_PER_PROCESS) or 1
     size = -(-len(sheets) // parts)  # ceiling division
+
+    def address(sticker: Sticker) -> AddressFit:
+        return address_fit(sticker.host, sticker.path, layout)
+
     htmls = [
         render_html(f"stickers/{layout.template}", sheets=sheets[i:i + size], layout=layout,
-                    run=run, first_sheet=i + 1, total_sheets=len(sheets))
+                    run=run, first_sheet=i + 1, total_sheets=len(sheets), address_of=address)
         for i in range(0, len(sheets), size)
     ]
     if len(htmls) == 1:
