@@ -29,7 +29,7 @@ def test_seed_demo_builds_a_small_province_once(app, runner):
         campaign = db.session.scalars(select(Campaign)).one()
         assert campaign.status == "active" and campaign.target_rate > 0
         assert campaign.starts_on <= local_today() <= campaign.ends_on
-        assert count_rows(app, Questionnaire) == 1
+        assert count_rows(app, Questionnaire) == 2  # versions 1 and 2
     again = runner.invoke(args=["seed-demo", "--history-days", "0"])
     assert "already present" in again.output
     with app.app_context():
@@ -109,10 +109,11 @@ def test_create_user_refuses_bad_requests_clearly(app, runner, args, password, m
 def test_load_questionnaires_is_idempotent(app, runner):
     first = runner.invoke(args=["load-questionnaires"])
     second = runner.invoke(args=["load-questionnaires"])
-    assert "sipas-short v1: loaded" in first.output
-    assert "sipas-short v1: unchanged" in second.output
+    for version in (1, 2):  # every version stays: responses keep the one they answered
+        assert f"sipas-short v{version}: loaded" in first.output
+        assert f"sipas-short v{version}: unchanged" in second.output
     with app.app_context():
-        assert count_rows(app, Questionnaire) == 1
+        assert count_rows(app, Questionnaire) == 2
 
 
 def test_purge_tickets_keeps_those_a_link_could_still_use(app, runner):

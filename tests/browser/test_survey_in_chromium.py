@@ -91,9 +91,55 @@ def test_decline_needs_no_answers(app, live_server, phone, counter):
     assert funnel(app, counter.id)["declined"] == 1
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_first_screen_holds_the_first_question_and_the_page_is_short(
+        app, live_server, phone, counter, lang):
+    """At 375×667: the promise in a line with the whole of it one tap away, the first
+    question's choices on screen 1, the page at most 3.5 screens (README "What a citizen
+    sees"), declining a clear button under Gửi, required questions marked."""
+    phone.goto(f"{live_server}/q/{counter.code}?lang={lang}")
+    choices = phone.locator("#channel label.opt").all()
+    assert len(choices) == 3 and choices[-1].bounding_box()["y"] + \
+        choices[-1].bounding_box()["height"] <= 667
+    assert phone.evaluate("document.documentElement.scrollHeight") <= 3.5 * 667
+    full = phone.locator(".promise details")
+    assert not full.locator("p").first.is_visible()
+    full.locator("summary").click()  # one tap: the whole promise
+    assert full.locator("p").nth(1).is_visible()
+    assert full.locator("summary").bounding_box()["height"] >= 44
+    send = phone.get_by_role("button", name="Gửi" if lang == "vi" else "Send")
+    decline = phone.get_by_role("button", name="Không tham gia" if lang == "vi"
+                                else "Do not take part")
+    assert decline.bounding_box()["y"] > send.bounding_box()["y"]
+    assert decline.bounding_box()["height"] >= 44
+    # No scale word breaks inside its letters: a line may change only after a space or a
+    # soft hyphen (the questionnaire's "dis\u00adsatisfied"), read from each letter's place.
+    bad = phone.evaluate(r"""() => [...document.querySelectorAll('.scale label.opt')]
+        .flatMap(label => {
+            const node = [...label.childNodes].find(n => n.nodeType == 3 && n.textContent.trim());
+            const text = node.textContent, range = document.createRange(), wrong = [];
+            let last = null, lastAt = -1;
+            for (let i = 0; i < text.length; i++) {
+                range.setStart(node, i); range.setEnd(node, i + 1);
+                const rects = [...range.getClientRects()].filter(r => r.width > 0);
+                if (!rects.length) continue;
+                const y = rects[rects.length - 1].y;
+                if (last !== null && y > last + 1 && !/[\s\u00ad]/.test(text.slice(lastAt, i)))
+                    wrong.push(text);
+                last = y; lastAt = i;
+            }
+            return wrong;
+        })""")
+    assert bad == [], bad
+    assert phone.evaluate("""() => [...document.querySelectorAll('.scale label.opt')]
+        .filter(l => l.scrollWidth > l.clientWidth).length""") == 0  # nor sticks out
+    marked = phone.locator("legend .req").count()
+    assert marked == 10 and phone.locator("label.block .req").count() == 0  # not the comment
+
+
 def test_each_scale_is_one_row_of_five_legible_targets(app, live_server, phone, counter):
-    """Measured at 375×667: 4,051 px (6.1 screens) when each choice took a row; with a scale
-    on one row it is about 4.1 screens (README "What a citizen sees")."""
+    """Measured at 375×667: 4,051 px (6.1 screens) when each choice took a row, 2,726 px
+    (4.1) with a scale on one row; with the promise in a line, 2,227 px (3.3)."""
     phone.goto(f"{live_server}/q/{counter.code}")
     for key in ("access", "procedure", "officer", "result", "feedback", "overall"):
         boxes = [o.bounding_box() for o in phone.locator(f"#{key} label.opt").all()]
@@ -133,7 +179,7 @@ def test_the_survey_can_be_answered_with_the_keyboard_alone(app, browser, live_s
     def focused(name: str) -> None:
         assert page.evaluate("document.activeElement.name") == name
 
-    tab(3)  # the language switch, the "Không tham gia" button, then the first question
+    tab(3)  # the language switch, the full promise (a summary), then the first question
     focused("channel")
     page.keyboard.press("Space")  # in person (the first choice)
     tab()
