@@ -26,7 +26,7 @@ run: setup
 	@PUBLIC_BASE_URL=$(RUN_URL) $(FLASK) list-counters
 	@echo; echo "Reports only read. Production's cron moves answers (move-answers, every 15 minutes)"
 	@echo "and sums finished weeks (sum-weeks, hourly); here answers move at once, and a week not"
-	@echo "summed yet is read from the daily rows: $(FLASK) sum-weeks sums it (README: Production)."
+	@echo "summed yet is read from the daily rows: $(FLASK) sum-weeks sums it (docs/deploying.md)."
 	@echo; echo "Serving on $(RUN_URL)  (Ctrl+C to stop; make run HOST=0.0.0.0 for phones on this network)"
 	PUBLIC_BASE_URL=$(RUN_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 

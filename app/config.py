@@ -36,7 +36,7 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "khaosat"),
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh"),
         "SUPPRESSION_K": int(os.environ.get("SUPPRESSION_K", "5")),
-        # Integrity of the survey (app/survey/limits.py, tickets.py; README "Honest figures").
+        # Integrity of the survey (app/survey/limits.py, tickets.py; docs/security.md).
         "TRUSTED_PROXY_HOPS": int(os.environ.get("TRUSTED_PROXY_HOPS", "0")),
         "SURVEY_MIN_SECONDS": int(os.environ.get("SURVEY_MIN_SECONDS", "8")),
         "SURVEY_SUBMIT_LIMIT": os.environ.get("SURVEY_SUBMIT_LIMIT",

@@ -64,8 +64,8 @@ def test_response_rows_hold_only_the_allowed_columns(app, counter):
         funnel_columns = {c["name"] for c in inspect(db.engine).get_columns("daily_funnel")}
         response = db.session.scalars(select(Response)).one()
     # Adding a column to these tables is a decision about anonymity: make it here, on purpose.
-    # `invited`: whether it came by an SMS link, for satisfaction by channel (README, "In the
-    # reports: by channel"): no link, token or number, only the channel.
+    # `invited`: whether it came by an SMS link, for satisfaction by channel (docs/figures.md,
+    # "By channel"): no link, token or number, only the channel.
     assert set(columns) == {"id", "counter_id", "campaign_id", "questionnaire_id",
                             "submitted_on", "comment", "invited"}
     assert answer_columns == {"response_id", "question_key", "value"}
