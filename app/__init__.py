@@ -168,13 +168,14 @@ def register_blueprints(app: Flask) -> None:
     from app.health import bp as health_bp
     from app.invitations import bp as invitations_bp
     from app.printing import bp as printing_bp
+    from app.public import bp as public_bp
     from app.reports import bp as reports_bp
     from app.staff import bp as staff_bp
     from app.survey import bp as survey_bp
     from app.survey.invited import bp as invited_bp
 
     for blueprint in (survey_bp, invited_bp, health_bp, auth_bp, staff_bp, reports_bp,
-                      printing_bp, admin_bp, invitations_bp, api_bp):
+                      printing_bp, admin_bp, invitations_bp, api_bp, public_bp):
         app.register_blueprint(blueprint)
 
 

@@ -101,6 +101,9 @@ def from_environment(instance_path: str) -> dict:
         # How long a server keeps a code's counter, campaign and blank page (app/survey/
         # lookup.py): a change made on another server shows within this many seconds.
         "SURVEY_LOOKUP_SECONDS": int(os.environ.get("SURVEY_LOOKUP_SECONDS", "30")),
+        # How long a server keeps a published campaign's results page (app/public/): it changes
+        # once a week; whether it is still published is asked on every request.
+        "PUBLIC_RESULTS_SECONDS": int(os.environ.get("PUBLIC_RESULTS_SECONDS", "300")),
         # Werkzeug's scrypt; only the test suite sets a cheaper method (app/domain/accounts.py).
         "PASSWORD_HASH_METHOD": "scrypt",
         "BABEL_DEFAULT_LOCALE": "vi",

@@ -19,7 +19,8 @@ from tests.factories import make_campaign, make_counter, make_unit, make_user
 from tests.helpers import AuthActions, count_rows, csrf_token_of
 
 PUBLIC = {"static", "survey.entry", "survey.submit", "survey.pressure", "auth.login",
-          "auth.index", "health.health", "invited.entry", "invited.submit"}
+          "auth.index", "health.health", "invited.entry", "invited.submit",
+          "public.results"}  # a published campaign's results: tests/test_public_results.py
 ROLES = ("clerk_a", "manager_a", "admin_a", "admin")
 
 
@@ -139,6 +140,8 @@ ROUTES = {
                               {**ADMINS_OF_B, "admin": 303}),
     "admin.campaign_status": ("POST", "/admin/campaigns/{w.campaign_b}/activate",
                               {**ADMINS_OF_B, "admin": 303}),
+    "admin.campaign_publish": ("POST", "/admin/campaigns/{w.campaign_b}/unpublish",
+                               {**ADMINS_OF_B, "admin": 303}),
     "admin.api_keys": ("GET", "/admin/api-keys", ADMINS_ONLY),
     "admin.api_key_revoke": ("POST", "/admin/api-keys/{w.key_b}/revoke", ADMINS_OF_B),
     "admin.audit": ("GET", "/admin/audit", {**ADMINS_ONLY}),

@@ -41,6 +41,8 @@ SENTENCES = {
     ("campaign", "update"): _l("Sửa đợt khảo sát %(name)s"),
     ("campaign", "activate"): _l("Bắt đầu đợt khảo sát %(name)s"),
     ("campaign", "close"): _l("Kết thúc đợt khảo sát %(name)s"),
+    ("campaign", "publish"): _l("Công khai kết quả đợt khảo sát %(name)s"),
+    ("campaign", "unpublish"): _l("Thôi công khai kết quả đợt khảo sát %(name)s"),
     ("campaign", "set-target"): _l("Đặt chỉ tiêu %(target)s cho %(unit)s trong đợt %(name)s"),
     ("tally", "record"): _l("Ghi số hồ sơ trả của quầy %(counter)s ngày %(day)s"),
     ("tally", "replace"): _l("Sửa số hồ sơ trả của quầy %(counter)s ngày %(day)s"),
@@ -81,7 +83,8 @@ FIELDS = {
     "responses": _l("số phiếu"), "reason": _l("lý do"), "target": _l("chỉ tiêu"),
     "sms_budget": _l("ngân sách tin nhắn"), "note": _l("ghi chú"), "purpose": _l("quyền"),
     "prefix": _l("phần đầu của khoá"), "rows": _l("số dòng"), "to_send": _l("tin nhắn"),
-    "was": _l("trước đó"),
+    "was": _l("trước đó"), "published": _l("công khai"),
+    "publish_counters": _l("công khai từng quầy"),
 }
 STATUSES = {"draft": _l("nháp"), "active": _l("đang diễn ra"), "closed": _l("đã kết thúc"),
             "pending": _l("chờ xem xét"), **dict(PRESSURE_STATUSES)}

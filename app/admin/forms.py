@@ -70,6 +70,10 @@ class TargetForm(Form):
     target_rate = StringField(_l("Chỉ tiêu riêng (%; để trống để bỏ)"), validators=[Optional()])
 
 
+class PublishForm(Form):
+    counters = BooleanField(_l("Công khai cả kết quả của từng quầy"))
+
+
 class AuditFilterForm(Form):
     class Meta:
         csrf = False

@@ -20,6 +20,7 @@ from app.admin.forms import (
     ApiKeyForm,
     AuditFilterForm,
     CampaignForm,
+    PublishForm,
     TargetForm,
     UnitForm,
     UserForm,
@@ -52,6 +53,7 @@ from app.domain.campaigns import (
     CampaignError,
     create_campaign,
     parse_rate,
+    set_published,
     set_status,
     set_target,
     target_for,
@@ -290,7 +292,7 @@ def campaign_edit(campaign_id: int):
     overrides = [(t.unit, t.target_rate) for t in campaign.targets]
     return render_template("admin/campaign_form.html", form=form, campaign=campaign,
                            target_form=target_form, overrides=overrides, target_for=target_for,
-                           action_form=EmptyForm())
+                           action_form=EmptyForm(), publish_form=PublishForm(prefix="publish"))
 
 
 @bp.route("/campaigns/<int:campaign_id>/target", methods=["POST"])
@@ -334,6 +336,34 @@ def campaign_status(campaign_id: int, action: str):
             flash(str(exc), "error")
         else:
             flash(_("Đã cập nhật trạng thái đợt %(name)s.", name=campaign.name), "info")
+    return redirect(url_for("admin.campaign_edit", campaign_id=campaign.id), code=303)
+
+
+@bp.route("/campaigns/<int:campaign_id>/<any(publish, unpublish):action>", methods=["POST"])
+@requires("campaigns")
+def campaign_publish(campaign_id: int, action: str):
+    """Show the campaign's results without a login (asks first), or stop at once."""
+    campaign = campaign_or_404(campaign_id)
+    form = PublishForm(prefix="publish")
+    if form.validate_on_submit():
+        address = url_for("public.results", campaign_id=campaign.id, _external=True)
+        if action == "publish" and (page := ask_first(
+                title=_("Công khai kết quả đợt %(name)s?", name=campaign.name),
+                consequence=_("Bất kỳ ai cũng xem được, không cần đăng nhập, tại %(address)s: "
+                              "tỷ lệ phản hồi, chỉ tiêu, đánh giá và tỷ lệ hài lòng của tỉnh và "
+                              "từng đơn vị%(counters)s, theo các tuần đã trọn vẹn, với cùng "
+                              "quy tắc ẩn nhóm nhỏ như trang báo cáo; không có góp ý nào. Thôi "
+                              "công khai thì trang biến mất ngay.", address=address,
+                              counters=_(" và từng quầy") if form.counters.data else ""),
+                button=_("Công khai"),
+                back=url_for("admin.campaign_edit", campaign_id=campaign.id))):
+            return page
+        with transaction():
+            set_published(campaign, action == "publish", counters=form.counters.data,
+                          actor=current_user)
+        flash(_("Kết quả đợt %(name)s đã được công khai tại %(address)s.", name=campaign.name,
+                address=address) if action == "publish" else
+              _("Đã thôi công khai kết quả đợt %(name)s.", name=campaign.name), "info")
     return redirect(url_for("admin.campaign_edit", campaign_id=campaign.id), code=303)
 
 

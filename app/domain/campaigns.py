@@ -159,3 +159,17 @@ def set_target(campaign: Campaign, unit: Unit, target_rate: Decimal | None, *,
     after = None if target_rate is None else {"unit": unit.code, "target_rate": str(target_rate)}
     log_change(actor=actor, action="set-target", object_type="campaign", object_id=campaign.id,
                unit=unit, before=before, after=after)
+
+
+def set_published(campaign: Campaign, published: bool, *, counters: bool = False,
+                  actor: User | str) -> None:
+    """Show the campaign's results to anyone at /ket-qua/<id> (with its counters below each
+    unit if `counters`), or stop at once."""
+    before = {"published": campaign.published, "publish_counters": campaign.publish_counters}
+    campaign.published, campaign.publish_counters = published, published and counters
+    after = {"published": campaign.published, "publish_counters": campaign.publish_counters}
+    if after != before:
+        log_change(actor=actor, action="publish" if published else "unpublish",
+                   object_type="campaign", object_id=campaign.id, unit=campaign.unit,
+                   before=before, after=after)
+

@@ -71,6 +71,11 @@ class Campaign(db.Model):
     # Invitations by SMS: at most this many texts (None: no budget set), and those sent.
     sms_budget: Mapped[int | None] = mapped_column(Integer)
     sms_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Its results shown without a login at /ket-qua/<id> (app/public/), with the counters
+    # below each unit too if `publish_counters`.
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    publish_counters: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
 
     unit: Mapped[Unit] = relationship()
     questionnaire: Mapped[Questionnaire] = relationship()

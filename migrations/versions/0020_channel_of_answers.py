@@ -23,8 +23,10 @@ CHANNEL = ("invited", *(f"invited_{n}" for n in range(1, 6)))
 
 
 def upgrade():
+    # Constant defaults ('0', false on both databases): SQLite adds the columns in place
+    # instead of copying `response`, which every answer's row points at.
     with op.batch_alter_table('response', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('invited', sa.Boolean(), server_default=sa.false(),
+        batch_op.add_column(sa.Column('invited', sa.Boolean(), server_default='0',
                                       nullable=False))
     for table in ('response_day', 'campaign_week'):
         with op.batch_alter_table(table, schema=None) as batch_op:
