@@ -20,7 +20,8 @@ from tests.helpers import AuthActions, count_rows, csrf_token_of
 
 PUBLIC = {"static", "survey.entry", "survey.submit", "survey.pressure", "auth.login",
           "auth.index", "health.health", "invited.entry", "invited.submit",
-          "public.results"}  # a published campaign's results: tests/test_public_results.py
+          "public.results",  # a published campaign's results: tests/test_public_results.py
+          "api.openapi"}  # the API's description
 ROLES = ("clerk_a", "manager_a", "admin_a", "admin")
 
 
@@ -32,6 +33,7 @@ class World:
     counter_b: int
     user_b: int
     campaign_b: int
+    campaign_p: int  # the province's, active
     batch_b: str
     key_b: int
     secrets: dict  # unit code → an API key for invitations in that unit's subtree
@@ -49,7 +51,7 @@ def world(app) -> World:
         make_user("admin_a", "admin", a)
         province_admin = make_user("admin", "admin", province)
         user_b = make_user("manager_b", "manager", b)
-        make_campaign(province)
+        campaign_p = make_campaign(province)
         make_campaign(a, status="draft", name="Đợt riêng xã A")
         campaign_b = make_campaign(b, status="draft", name="Đợt riêng xã B")
         for counter in (counter_a, counter_b):
@@ -61,9 +63,12 @@ def world(app) -> World:
         db.session.add_all(batches)
         made = {unit.code: create_key(name=f"Khoá {unit.name}", purpose="invitations",
                                       unit=unit, actor=province_admin) for unit in (a, b)}
+        made.update({f"R{unit.code}": create_key(name=f"Số liệu {unit.name}",
+                                                 purpose="reports", unit=unit,
+                                                 actor=province_admin) for unit in (a, b)})
         db.session.commit()
         return World(a.id, b.id, counter_a.id, counter_b.id, user_b.id, campaign_b.id,
-                     batches[1].id, made["XAB"][0].id,
+                     campaign_p.id, batches[1].id, made["XAB"][0].id,
                      {code: secret for code, (_key, secret) in made.items()})
 
 
@@ -154,12 +159,28 @@ ROUTES = {
 
 # The JSON API: no session, a key. (method, url, {credential: expected status}): "none" sends
 # no key, "staff" a signed-in province admin's cookie and no key (a cookie is never enough),
-# "XAA" / "XAB" the key of that commune.
+# "XAA" / "XAB" that commune's key for invitations, "RXAA" / "RXAB" its key for reports.
+# Commune B's campaign is a draft: not reported, so 404 for B too; the province's campaign is
+# read through each commune's key, for its own unit, and B's unit through A's key is 404.
+NO_REPORTS = {"none": 401, "staff": 401, "XAA": 401, "XAB": 401}
 API_ROUTES = {
     "api.returned_dossiers": ("POST", "/api/v1/returned-dossiers",
-                              {"none": 401, "staff": 401, "XAA": 200, "XAB": 200}),
+                              {"none": 401, "staff": 401, "XAA": 200, "XAB": 200,
+                               "RXAA": 401, "RXAB": 401}),
     "api.invitation_batch": ("GET", "/api/v1/invitation-batches/{w.batch_b}",
-                             {"none": 401, "staff": 401, "XAA": 404, "XAB": 200}),
+                             {"none": 401, "staff": 401, "XAA": 404, "XAB": 200,
+                              "RXAA": 401, "RXAB": 401}),
+    "api.campaigns": ("GET", "/api/v1/campaigns", {**NO_REPORTS, "RXAA": 200, "RXAB": 200}),
+    "api.units": ("GET", "/api/v1/units", {**NO_REPORTS, "RXAA": 200, "RXAB": 200}),
+    "api.campaign_figures": ("GET", "/api/v1/campaigns/{w.campaign_b}/figures",
+                             {**NO_REPORTS, "RXAA": 404, "RXAB": 404}),
+    "api.campaign_figures_csv": ("GET", "/api/v1/campaigns/{w.campaign_p}/figures.csv"
+                                        "?unit={w.unit_b}",
+                                 {**NO_REPORTS, "RXAA": 404, "RXAB": 200}),
+    "api.campaign_weeks": ("GET", "/api/v1/campaigns/{w.campaign_p}/weeks?unit={w.unit_b}",
+                           {**NO_REPORTS, "RXAA": 404, "RXAB": 200}),
+    "api.campaign_funnel": ("GET", "/api/v1/campaigns/{w.campaign_p}/funnel",
+                            {**NO_REPORTS, "RXAA": 200, "RXAB": 200}),
 }
 
 
@@ -169,7 +190,7 @@ def test_every_route_is_in_the_access_table(app):
         "add the new route to ROUTES (or API_ROUTES) with its rules")
 
 
-@pytest.mark.parametrize("credential", ["none", "staff", "XAA", "XAB"])
+@pytest.mark.parametrize("credential", ["none", "staff", "XAA", "XAB", "RXAA", "RXAB"])
 def test_each_api_key_gets_what_the_table_says(app, world, credential):
     client = app.test_client()
     headers = {}

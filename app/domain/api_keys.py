@@ -20,6 +20,7 @@ from app.models import ApiKey, Unit, User
 # What a key may do. Each endpoint names the purpose it needs (app/api/).
 PURPOSES = {
     "invitations": _l("Mời qua SMS: gửi hồ sơ đã trả"),
+    "reports": _l("Báo cáo: đọc số liệu (chỉ đọc)"),
 }
 KEY_PREFIX = "khs_"  # so a key pasted somewhere by mistake can be recognised and revoked
 SHOWN_PREFIX = 12  # characters of the key kept in clear, to tell keys apart in the list
