@@ -28,7 +28,8 @@ def register(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
     for command in (seed_demo, create_user, load_questionnaires, list_counters, purge_tickets,
                     move_answers, print_stickers, print_job, reissue_code, import_tallies,
-                    rebuild_rollups, sum_weeks, export_report, run_jobs):
+                    rebuild_rollups, sum_weeks, export_report, run_jobs, send_digests,
+                    send_alerts):
         app.cli.add_command(command)
 
 
@@ -297,3 +298,28 @@ def _sum_weeks() -> tuple[int, int]:
         summed += len(sum_settled(campaign, monday(campaign.ends_on), local_now(), k))
     db.session.rollback()  # only read in this session; every week was committed on its own
     return summed, db.session.scalar(select(func.count()).select_from(RolledWeek))
+
+
+@click.command("send-digests")
+@with_appcontext
+def send_digests() -> None:
+    """Send this week's digest to each account that chose it (cron, Monday morning); run
+    twice, it sends once. Without MAIL_SERVER the messages are printed, not sent."""
+    from app.clock import local_today
+    from app.mail.run import send_digests as send
+
+    result = send(local_today())
+    click.echo(f"{result.messages} digests sent, {result.skipped} sent already this week.")
+
+
+@click.command("send-alerts")
+@with_appcontext
+def send_alerts() -> None:
+    """Send today's alerts (pace, days pending review, pressure reports, satisfaction) to the
+    accounts that chose them, at most one of each kind a day (cron, e.g. each morning)."""
+    from app.clock import local_today
+    from app.mail.run import send_alerts as send
+
+    result = send(local_today())
+    click.echo(f"{result.messages} alerts sent, {result.skipped} sent already today.")
+

@@ -68,6 +68,16 @@ def from_environment(instance_path: str) -> dict:
         # a brandname-SMS gateway, "none" sends nothing; unset: console in development, none
         # in production. Production never prints links.
         "SMS_BACKEND": os.environ.get("SMS_BACKEND", ""),
+        # Digests and alerts by email (app/mail/): the SMTP server (unset: written to standard
+        # output, development), STARTTLS unless MAIL_USE_TLS=0, a private CA's certificate.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "1") == "1",
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "khaosat <khaosat@localhost>"),
+        "MAIL_CA_FILE": os.environ.get("MAIL_CA_FILE", ""),
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "30")),
         "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", ""),
         "SMS_GATEWAY_AUTHORIZATION": os.environ.get("SMS_GATEWAY_AUTHORIZATION", ""),
         "SMS_GATEWAY_BRANDNAME": os.environ.get("SMS_GATEWAY_BRANDNAME", ""),

@@ -89,6 +89,22 @@ def by_channel(matched: int, invited: int) -> tuple[int, int]:
     return matched - invited, invited
 
 
+def projected_rate(responses: int, eligible: int, recent_responses: int,
+                   recent_eligible: int, recent_weeks: float,
+                   weeks_left: float) -> Decimal | None:
+    """The response rate a unit will end its campaign with if the pace of its recent weeks
+    holds: the responses and eligible returns so far, plus, for each week left, the recent
+    weeks' average of each. None without any eligible return to divide by."""
+    if recent_weeks <= 0:
+        return percent(responses, eligible)
+    per_week = Decimal(weeks_left) / Decimal(recent_weeks)
+    total_eligible = Decimal(eligible) + Decimal(recent_eligible) * per_week
+    if total_eligible <= 0:
+        return None
+    total = Decimal(responses) + Decimal(recent_responses) * per_week
+    return (total * 100 / total_eligible).quantize(_CENT, ROUND_HALF_UP)
+
+
 def satisfaction_rate(satisfied: int, answered: int) -> Decimal | None:
     """Satisfied overall answers over responses that answered the overall question, in percent."""
     return percent(satisfied, answered)

@@ -152,6 +152,7 @@ ROUTES = {
     "admin.audit": ("GET", "/admin/audit", {**ADMINS_ONLY}),
     "admin.audit_csv": ("GET", "/admin/audit.csv", {**ADMINS_ONLY}),
     "auth.password": ("GET", "/account/password", ALLOWED_ALL),
+    "auth.notifications": ("GET", "/account/notifications", ALLOWED_ALL),
     "auth.language": ("POST", "/account/language/en", dict.fromkeys(ROLES, 303)),
     "auth.logout": ("POST", "/logout", dict.fromkeys(ROLES, 303)),
 }

@@ -37,6 +37,7 @@ SENTENCES = {
     ("user", "update"): _l("Sửa tài khoản %(name)s"),
     ("user", "reset-password"): _l("Đặt lại mật khẩu của tài khoản %(name)s"),
     ("user", "change-password"): _l("Tài khoản %(name)s đổi mật khẩu của mình"),
+    ("user", "notifications"): _l("Tài khoản %(name)s đổi các thư báo nhận qua email"),
     ("campaign", "create"): _l("Tạo đợt khảo sát %(name)s của %(unit)s"),
     ("campaign", "update"): _l("Sửa đợt khảo sát %(name)s"),
     ("campaign", "activate"): _l("Bắt đầu đợt khảo sát %(name)s"),
@@ -84,7 +85,8 @@ FIELDS = {
     "sms_budget": _l("ngân sách tin nhắn"), "note": _l("ghi chú"), "purpose": _l("quyền"),
     "prefix": _l("phần đầu của khoá"), "rows": _l("số dòng"), "to_send": _l("tin nhắn"),
     "was": _l("trước đó"), "published": _l("công khai"),
-    "publish_counters": _l("công khai từng quầy"),
+    "publish_counters": _l("công khai từng quầy"), "email": _l("email"),
+    "messages": _l("thư nhận"),
 }
 STATUSES = {"draft": _l("nháp"), "active": _l("đang diễn ra"), "closed": _l("đã kết thúc"),
             "pending": _l("chờ xem xét"), **dict(PRESSURE_STATUSES)}

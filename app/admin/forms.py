@@ -24,6 +24,12 @@ ROLE_LABELS = {"admin": _l("Quản trị (Sở Nội vụ)"), "manager": _l("Lã
                "clerk": _l("Công chức một cửa")}
 
 
+# The digests and alerts an account may choose (app/mail/), as the accounts list names them.
+MESSAGE_LABELS = {"digest": _l("báo cáo tuần"), "digest_pdf": _l("kèm PDF"),
+                  "alert_pace": _l("nhịp chỉ tiêu"), "alert_review": _l("chờ xem xét"),
+                  "alert_satisfaction": _l("hài lòng giảm"), "alert_pressure": _l("phản ánh")}
+
+
 class UnitForm(Form):
     code = StringField(_l("Mã đơn vị"), validators=[
         InputRequired(), Length(max=40),

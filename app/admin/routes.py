@@ -16,6 +16,7 @@ from app import figures
 from app.admin import audit_view, bp
 from app.admin.forms import (
     KIND_LABELS,
+    MESSAGE_LABELS,
     ROLE_LABELS,
     ApiKeyForm,
     AuditFilterForm,
@@ -62,7 +63,7 @@ from app.domain.campaigns import (
 from app.domain.org import HoursError, OrgError, add_unit, set_opening_hours, update_unit
 from app.extensions import db
 from app.forms import EmptyForm, choices, unit_choices
-from app.models import AuditEvent, Campaign, Counter, Questionnaire, Unit
+from app.models import AuditEvent, Campaign, Counter, Questionnaire, Subscription, Unit
 from app.spreadsheets import csv_bytes
 
 # --- units ------------------------------------------------------------------------------
@@ -145,7 +146,14 @@ def unit_edit(unit_id: int):
 @requires("users")
 def users():
     rows = db.session.scalars(users_in_scope()).all()
-    return render_template("admin/users.html", users=rows, roles=ROLE_LABELS)
+    # Who receives which digests and alerts, in one query for the page.
+    messages: dict[int, list[str]] = {}
+    for user_id, kind in db.session.execute(select(Subscription.user_id, Subscription.kind)
+                                            .where(Subscription.user_id.in_([u.id for u in rows]))
+                                            .order_by(Subscription.kind)):
+        messages.setdefault(user_id, []).append(kind)
+    return render_template("admin/users.html", users=rows, roles=ROLE_LABELS, messages=messages,
+                           message_labels=MESSAGE_LABELS)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

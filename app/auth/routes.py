@@ -28,12 +28,21 @@ from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.auth import bp
-from app.auth.forms import LoginForm, PasswordForm
+from app.auth.forms import LoginForm, NotificationsForm, PasswordForm
+from app.auth.scope import user_can
 from app.auth.sessions import authenticate, start_session
 from app.db_setup import transaction
-from app.domain.accounts import AccountError, change_password, end_sessions, set_language
+from app.domain.accounts import (
+    AccountError,
+    change_password,
+    end_sessions,
+    set_language,
+    set_notifications,
+    subscriptions_of,
+)
 from app.extensions import limiter
 from app.forms import EmptyForm
+from app.models.staff import MESSAGE_KINDS
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 KNOWN_DEVICE = "khaosat_known_device"
@@ -178,3 +187,29 @@ def password():
             flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc."), "info")
             return redirect(url_for("staff.home"), code=303)
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def notifications():
+    """The digests and alerts this account receives by email, and where."""
+    form = NotificationsForm()
+    kinds = [kind for kind in MESSAGE_KINDS
+             if kind != "alert_pressure" or user_can(current_user, "pressure")]
+    if request.method == "GET":
+        form.email.data = current_user.email
+        for kind in subscriptions_of(current_user):
+            form[kind].data = True
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                set_notifications(current_user, form.email.data,
+                                  {kind for kind in kinds if form[kind].data},
+                                  actor=current_user)
+        except AccountError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            flash(_("Đã lưu các thư bạn nhận."), "info")
+            return redirect(url_for("auth.notifications"), code=303)
+    return render_template("auth/notifications.html", form=form, kinds=kinds)
+

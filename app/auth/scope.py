@@ -53,9 +53,14 @@ PROVINCE_ONLY = {"pressure", "quarantine"}
 def can(permission: str) -> bool:
     """True when the logged-in account's role grants `permission` (and, for PROVINCE_ONLY
     ones, the account is the province's)."""
-    if not (current_user.is_authenticated and current_user.role in PERMISSIONS[permission]):
+    return current_user.is_authenticated and user_can(current_user, permission)
+
+
+def user_can(user: User, permission: str) -> bool:
+    """`can` for a given account (the messages sent to it: app/mail/)."""
+    if user.role not in PERMISSIONS[permission]:
         return False
-    return permission not in PROVINCE_ONLY or current_user.unit.parent_id is None
+    return permission not in PROVINCE_ONLY or user.unit.parent_id is None
 
 
 def requires(permission: str) -> Callable:

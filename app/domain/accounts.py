@@ -13,8 +13,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.domain import DomainError
 from app.domain.audit import log_change
 from app.extensions import db
-from app.models import Unit, User
-from app.models.staff import ROLES
+from app.models import Subscription, Unit, User
+from app.models.staff import MESSAGE_KINDS, ROLES
 
 MIN_PASSWORD_LENGTH = 10
 # Letters without diacritics, digits and . _ - (stored in lower case): a name that reads the
@@ -23,6 +23,8 @@ USERNAME = re.compile(r"[a-z0-9._-]{3,64}")
 
 
 LANGUAGES = ("vi", "en")
+# One address, as a mail server takes it: no spaces, one @, a dot in the domain.
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 
 
 class AccountError(DomainError):
@@ -130,3 +132,32 @@ def set_language(user: User, language: str) -> None:
         raise AccountError(_("Ngôn ngữ không hợp lệ."))
     user.language = language
     db.session.flush()
+
+
+def subscriptions_of(user: User) -> set[str]:
+    """The messages (MESSAGE_KINDS) the account chose to receive."""
+    return set(db.session.scalars(select(Subscription.kind).where(
+        Subscription.user_id == user.id)))
+
+
+def set_notifications(user: User, email: str | None, kinds: set[str], *,
+                      actor: User | str) -> None:
+    """The account's address and the digests and alerts it receives there (audited)."""
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 254 or not EMAIL.fullmatch(email)):
+        raise AccountError(_("Địa chỉ email không hợp lệ (ví dụ: ten@sonoivu.gov.vn)."))
+    if kinds - set(MESSAGE_KINDS):
+        raise AccountError(_("Không có loại thư này."))
+    if kinds and email is None:
+        raise AccountError(_("Nhập địa chỉ email để nhận thư."))
+    before = {"email": user.email, "messages": sorted(subscriptions_of(user))}
+    user.email = email
+    db.session.execute(Subscription.__table__.delete().where(
+        Subscription.__table__.c.user_id == user.id))
+    db.session.add_all(Subscription(user_id=user.id, kind=kind) for kind in sorted(kinds))
+    after = {"email": email, "messages": sorted(kinds)}
+    if after != before:
+        log_change(actor=actor, action="notifications", object_type="user", object_id=user.id,
+                   unit=user.unit, before=before, after=after)
+    db.session.flush()
+

@@ -3,7 +3,7 @@
 from app.models.audit import AuditEvent
 from app.models.invitations import Invitation, InvitationBatch, InvitationDay, InvitedDossier
 from app.models.org import Counter, PrintJob, QrCode, RetiredCode, Unit
-from app.models.staff import ApiKey, User
+from app.models.staff import AlertedItem, ApiKey, SentMessage, Subscription, User
 from app.models.survey import (
     AcceptedDay,
     Answer,
@@ -28,6 +28,7 @@ from app.models.survey import (
 
 __all__ = [
     "AcceptedDay",
+    "AlertedItem",
     "Answer",
     "AnswerDay",
     "AnswerWeek",
@@ -54,6 +55,8 @@ __all__ = [
     "ResponseDay",
     "RetiredCode",
     "RolledWeek",
+    "SentMessage",
+    "Subscription",
     "Tally",
     "Unit",
     "UsedTicket",

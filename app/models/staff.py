@@ -31,6 +31,8 @@ class User(UserMixin, db.Model):
     # Bumped on logout, disable or password reset: sessions carrying an older value end.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # Where the digests and alerts it subscribes to go (app/mail/); None: no message.
+    email: Mapped[str | None] = mapped_column(String(254))
 
     unit: Mapped[Unit] = relationship()
 
@@ -44,6 +46,46 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+# --- digests and alerts by email (app/mail/) --------------------------------------------
+
+MESSAGE_KINDS = ("digest", "digest_pdf", "alert_pace", "alert_review", "alert_pressure",
+                 "alert_satisfaction")
+
+
+class Subscription(db.Model):
+    """A message an account chose to receive (its own account page)."""
+
+    __tablename__ = "subscription"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+
+
+class SentMessage(db.Model):
+    """A digest (key: its week) or a day's alert of one kind (key: the day) sent to an
+    account: a command run twice sends it once."""
+
+    __tablename__ = "sent_message"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class AlertedItem(db.Model):
+    """Something an alert already named to an account (a counter's day pending review, a
+    pressure report): a later alert names only what is new."""
+
+    __tablename__ = "alerted_item"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    item: Mapped[str] = mapped_column(String(80), primary_key=True)
 
 
 class ApiKey(db.Model):
