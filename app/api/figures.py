@@ -9,7 +9,7 @@ would (app/auth/scope.py); anything else answers 404.
 from datetime import date
 from decimal import Decimal
 
-from flask import Response, abort, g, jsonify, request
+from flask import Response, abort, g, jsonify, make_response, request
 
 from app.api import bp
 from app.api.routes import needs_key
@@ -53,13 +53,9 @@ def _report(campaign_id: int, *, every_counter: bool = False) -> Report:
         period = resolve(campaign, local_today(), kind=kind,
                          value=request.args.get(kind, ""), start=start, end=end)
     except PeriodError as exc:
-        abort(Response(_json_error(str(exc)), 422, mimetype="application/json"))
+        abort(make_response(jsonify(error=str(exc)), 422))
     return unit_report(campaign, root, top, period.start, period.end,
                        every_counter=every_counter)
-
-
-def _json_error(message: str) -> str:
-    return jsonify(error=message).get_data(as_text=True)
 
 
 def row_json(row: Row) -> dict:

@@ -257,8 +257,13 @@ def _store_batches(conn: Connection, campaign: Campaign, counter_id: int, closed
             .values(batch_week=bindparam("b"), batch_apart=bindparam("a")), rows)
 
 
-def _weeks(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=7 * n) for n in range((last - first).days // 7 + 1)]
+def weeks_in(start: date, end: date) -> list[date]:
+    """The Mondays of the weeks from start to end."""
+    weeks, week = [], monday(start)
+    while week <= end:
+        weeks.append(week)
+        week += timedelta(days=7)
+    return weeks
 
 
 def fill_batches(conn: Connection, campaign: Campaign, week: date, k: int) -> None:
@@ -274,7 +279,7 @@ def fill_batches(conn: Connection, campaign: Campaign, week: date, k: int) -> No
         held.setdefault(counter_id, {})[held_week] = (n, invited)
     for counter_id, weeks in held.items():
         _store_batches(conn, campaign, counter_id,
-                       file_batches(weeks, _weeks(min(weeks), week), k))
+                       file_batches(weeks, weeks_in(min(weeks), week), k))
 
 
 def rebatch_counter(conn: Connection, campaign: Campaign, counter_id: int, k: int) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import figures
 from app.auth.scope import Scope, campaigns_to_report, user_can
@@ -116,8 +116,8 @@ def digest_for(user: User, today: date) -> Digest | None:
         return None
     open_pressure = None
     if user_can(user, "pressure"):
-        open_pressure = len(_scalars(select(PressureReport.id).where(
-            PressureReport.status != "done")))
+        open_pressure = db.session.scalar(select(func.count()).select_from(PressureReport)
+                                          .where(PressureReport.status != "done"))
     return Digest(user=user, campaigns=parts, open_pressure=open_pressure)
 
 
@@ -158,7 +158,7 @@ def satisfaction_alerts(user: User, today: date) -> list[SatisfactionAlert]:
 
 def review_alerts(user: User) -> list[ReviewAlert]:
     """Counters of the account's scope with a day newly pending review."""
-    rows = _rows(
+    rows = db.session.execute(
         select(QuarantinedDay.counter_id, QuarantinedDay.day, Counter.name, Unit.name)
         .join(Counter, Counter.id == QuarantinedDay.counter_id).join(Unit)
         .where(QuarantinedDay.status == "pending", Scope(user.unit).units())
@@ -174,17 +174,11 @@ def pressure_alerts(user: User) -> list[str]:
     if not user_can(user, "pressure"):
         return []
     told = _told(user)
-    return [item for report_id in _scalars(select(PressureReport.id).where(
+    return [item for report_id in db.session.scalars(select(PressureReport.id).where(
         PressureReport.status == "new")) if (item := f"pressure:{report_id}") not in told]
 
 
 def _told(user: User) -> set[str]:
-    return set(_scalars(select(AlertedItem.item).where(AlertedItem.user_id == user.id)))
+    return set(db.session.scalars(select(AlertedItem.item).where(
+        AlertedItem.user_id == user.id)))
 
-
-def _scalars(query) -> list:
-    return list(db.session.scalars(query))
-
-
-def _rows(query) -> list:
-    return list(db.session.execute(query))

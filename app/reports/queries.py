@@ -29,6 +29,7 @@ from app.domain.weeks import (
     file_batches,
     monday,
     settled_weeks,
+    weeks_in,
 )
 from app.extensions import db
 from app.models import (
@@ -230,15 +231,6 @@ def _plan(campaign: Campaign, counters, end: date, now: datetime) -> Plan:
                 if apart:
                     result.apart.add((counter_id, week))
     return result
-
-
-def weeks_in(start: date, end: date) -> list[date]:
-    """The Mondays of the weeks from start to end."""
-    weeks, week = [], monday(start)
-    while week <= end:
-        weeks.append(week)
-        week += timedelta(days=7)
-    return weeks
 
 
 def _in_weeks(column, weeks: list[date]):
