@@ -192,13 +192,7 @@ def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: dat
                 counts.setdefault(key, Counts()).integrity[integrity.PRESSURE] = n
     by_id = {u.id: u for u in units}
     with_counters = units_with_counters(top)
-    totals = {u.id: (Counts(), Counts()) for u in units}
-    for unit in units:
-        for ancestor_id in unit.ancestor_ids():
-            if ancestor_id in totals:
-                for total, part in zip(totals[ancestor_id], own, strict=True):
-                    if unit.id in part:
-                        total.add(part[unit.id])
+    counts_of, answers_of = (_subtree_sums(units, part) for part in own)
     child_units: dict[int, list[Unit]] = {}
     own_counters: dict[int, list[Counter]] = {}
     for unit in units:
@@ -208,7 +202,8 @@ def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: dat
 
     def unit_row(unit: Unit) -> Row:
         return _flagged(Row(kind="unit", id=unit.id, name=unit.name, code=unit.code,
-                            counts=totals[unit.id][0], answers=totals[unit.id][1], k=k,
+                            counts=counts_of.get(unit.id, Counts()),
+                            answers=answers_of.get(unit.id, Counts()), k=k,
                             target=target_for(campaign, unit),
                             parent=unit.parent.name if unit.parent else None,
                             has_children=bool(child_units.get(unit.id)
@@ -225,15 +220,15 @@ def unit_report(campaign: Campaign, root: Unit, top: Unit, start: date, end: dat
     counter_rows = {c.id: counter_row(c) for c in counters}
     if unit_rows[top.id].invited:  # satisfaction by channel (else every answer is a sticker's)
         own_channels = channel_answers(campaign, under, start, end, by="unit")
-        for unit in units:
-            if unit.id in own_channels:
-                for ancestor_id in unit.ancestor_ids():
-                    if ancestor_id in unit_rows:
-                        _add_channels(unit_rows[ancestor_id], own_channels[unit.id])
+        both, invited = (_subtree_sums(units, {key: parts[n] for key, parts
+                                               in own_channels.items()}) for n in (0, 1))
+        for unit_id, row in unit_rows.items():
+            if unit_id in both:
+                row.channels = (both[unit_id], invited[unit_id])
         if ids:
             for counter_id, parts in channel_answers(campaign, ids, start, end,
                                                      by="counter").items():
-                _add_channels(counter_rows[counter_id], parts)
+                counter_rows[counter_id].channels = parts
     return Report(campaign=campaign, start=start, end=end, k=k, top=unit_rows[top.id],
                   rows=([unit_rows[u.id] for u in child_units.get(top.id, [])]
                         + [counter_rows[c.id] for c in own_counters.get(top.id, [])]),
@@ -266,11 +261,16 @@ def counter_report(campaign: Campaign, root: Unit, counter: Counter, start: date
                   counters=ids, unit_rows=[top], counter=counter)
 
 
-def _add_channels(row: Row, parts: tuple[Counts, Counts]) -> None:
-    if row.channels is None:
-        row.channels = (Counts(), Counts())
-    for total, part in zip(row.channels, parts, strict=True):
-        total.add(part)
+def _subtree_sums(units: list[Unit], parts: dict[int, Counts]) -> dict[int, Counts]:
+    """Each unit's sum of `parts` (per unit, of its own counters) over its subtree; a unit
+    whose subtree has none is left out."""
+    known, sums = {unit.id for unit in units}, {}
+    for unit in units:
+        if unit.id in parts:
+            for ancestor_id in unit.ancestor_ids():
+                if ancestor_id in known:
+                    sums.setdefault(ancestor_id, Counts()).add(parts[unit.id])
+    return sums
 
 
 def _lineage(unit: Unit) -> list[Unit]:
